@@ -1,0 +1,265 @@
+"""Scheme parameters as cited data, in the spirit of OpenFisca's parameter files.
+
+A scheme file (``kaohe/schemes/*.toml``) is a tree whose leaves are
+``{value, unit, reference, label}`` (+ ``default = true`` where the document is silent and the
+street decides). A leaf's value is a scalar or a table (a list of rows). Loading flattens the
+tree to dotted paths; a street's own values (its copy of a file, or the workbook's 参数 sheet)
+override leaves by path. Each rule set reads its leaves through a :class:`ParamReader`, which
+turns every missing, unknown or ill-formed key into a Chinese finding naming file and key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from pathlib import Path
+
+from .findings import Finding, Where, error
+
+SCHEME_DIR = Path(__file__).parent / "schemes"
+DEFAULT_NOTE = "文件未规定，由街道（镇）确定"
+PARAM_SHEET = "参数"
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    path: str
+    value: object
+    unit: str
+    reference: str
+    label: str
+    default: bool = False  # True: the document is silent, DOMAIN.md's default
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """A scheme's metadata and its leaves by dotted path, in file order."""
+
+    meta: Mapping[str, str]
+    leaves: Mapping[str, Param]
+    source: str
+
+    @property
+    def kind(self) -> str:
+        return self.meta.get("kind", "")
+
+    def flat_rows(self) -> list[tuple[str, object, Param]]:
+        """One (path, scalar, leaf) per scalar: a table's cells as ``path.N.field``, N from 1."""
+        rows: list[tuple[str, object, Param]] = []
+        for leaf in self.leaves.values():
+            if isinstance(leaf.value, list):
+                for n, row in enumerate(leaf.value, start=1):
+                    rows += [(f"{leaf.path}.{n}.{k}", v, leaf) for k, v in row.items()]
+            else:
+                rows.append((leaf.path, leaf.value, leaf))
+        return rows
+
+
+class SchemeError(ValueError):
+    """A scheme file or 参数 sheet that cannot be used; ``findings`` says every reason."""
+
+    def __init__(self, findings: Iterable[Finding]):
+        self.findings = tuple(findings)
+        super().__init__("；".join(f.message for f in self.findings))
+
+
+def _problem(source: str, path: str, message: str, allowed=None, actual=None) -> Finding:
+    return error("方案参数", "DOMAIN 方案数据", f"{source}：参数 {path} {message}",
+                 Where(PARAM_SHEET, path, "值"), allowed, actual)
+
+
+def _walk(node: Mapping, prefix: str, source: str, out: dict[str, Param], problems: list[Finding]) -> None:
+    for key, child in node.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if not isinstance(child, dict):
+            problems.append(_problem(source, path, "应为带 value/unit/reference 的参数或参数组"))
+        elif "value" in child:
+            missing = [k for k in ("unit", "reference", "label") if k not in child]
+            extra = set(child) - {"value", "unit", "reference", "label", "default", "note"}
+            if missing or extra:
+                problems.append(_problem(source, path, f"缺少{'、'.join(missing)}" if missing
+                                         else f"有未知字段{'、'.join(sorted(extra))}"))
+                continue
+            out[path] = Param(path, child["value"], child["unit"], child["reference"], child["label"],
+                              bool(child.get("default", False)), child.get("note", ""))
+        else:
+            _walk(child, path, source, out, problems)
+
+
+def parse(text: str, source: str) -> Params:
+    try:
+        tree = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError([_problem(source, "(文件)", f"不是有效的 TOML：{exc}")]) from None
+    meta = tree.pop("meta", None)
+    problems: list[Finding] = []
+    if not isinstance(meta, dict) or not {"id", "kind", "title"} <= set(meta):
+        problems.append(_problem(source, "meta", "缺少 id、kind、title"))
+        meta = {}
+    leaves: dict[str, Param] = {}
+    _walk(tree, "", source, leaves, problems)
+    if problems:
+        raise SchemeError(problems)
+    return Params({k: str(v) for k, v in meta.items()}, leaves, source)
+
+
+def load(name_or_path: str | Path) -> Params:
+    """A built-in scheme by id (``jingan``, ``gaojing-2024``) or a street's own file by path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = SCHEME_DIR / f"{name_or_path}.toml"
+        if not path.exists():
+            known = "、".join(builtin_ids())
+            raise SchemeError([_problem(str(name_or_path), "(方案)", f"不是已知方案；已知：{known}")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SchemeError([_problem(str(path), "(文件)", f"无法读取：{exc.strerror}")]) from None
+    return parse(text, path.name)
+
+
+def builtin_ids() -> list[str]:
+    return sorted(p.stem for p in SCHEME_DIR.glob("*.toml"))
+
+
+def with_overrides(params: Params, values: Mapping[str, object], source: str = PARAM_SHEET) -> Params:
+    """The same scheme with some scalars replaced, addressed as in :meth:`Params.flat_rows`."""
+    leaves = dict(params.leaves)
+    problems: list[Finding] = []
+    for path, value in values.items():
+        if path in leaves and not isinstance(leaves[path].value, list):
+            leaves[path] = replace(leaves[path], value=_same_kind(leaves[path].value, value))
+            continue
+        table, _, cell = path.rpartition(".")
+        table, _, index = table.rpartition(".")
+        leaf = leaves.get(table)
+        if leaf is None or not isinstance(leaf.value, list) or not index.isdigit() \
+                or not 1 <= int(index) <= len(leaf.value) or cell not in leaf.value[int(index) - 1]:
+            problems.append(_problem(source, path, "不是该方案的参数"))
+            continue
+        rows = [dict(r) for r in leaf.value]
+        rows[int(index) - 1][cell] = _same_kind(rows[int(index) - 1][cell], value)
+        leaves[table] = replace(leaf, value=rows)
+    if problems:
+        raise SchemeError(problems)
+    return Params(params.meta, leaves, source)
+
+
+def _same_kind(old: object, new: object) -> object:
+    """Spreadsheets hand every number back as float: keep whole numbers whole."""
+    if isinstance(new, float) and new.is_integer() and isinstance(old, int) and not isinstance(old, bool):
+        return int(new)
+    return new
+
+
+def exact(x: float) -> Fraction:
+    """The decimal a person typed (0.8, not 0.8000000000000000444): comparisons of shares use it."""
+    return Fraction(repr(x)) if isinstance(x, float) else Fraction(x)
+
+
+class ParamReader:
+    """Reads typed values off :class:`Params`, collecting every problem as a finding.
+
+    A missing or ill-typed key gives a placeholder and a finding; :meth:`finish` raises them
+    all at once, with the keys nobody read (unknown keys) among them.
+    """
+
+    def __init__(self, params: Params):
+        self.params = params
+        self.used: set[str] = set()
+        self.problems: list[Finding] = []
+
+    def problem(self, path: str, message: str, allowed=None, actual=None) -> None:
+        self.problems.append(_problem(self.params.source, path, message, allowed, actual))
+
+    def leaf(self, path: str) -> Param | None:
+        self.used.add(path)
+        found = self.params.leaves.get(path)
+        if found is None:
+            self.problem(path, "缺失")
+        return found
+
+    def ref(self, path: str) -> str:
+        found = self.params.leaves.get(path)
+        return found.reference if found else path
+
+    def number(self, path: str, lo: float | None = None, hi: float | None = None,
+               integer: bool = False, open_low: bool = False) -> float:
+        leaf = self.leaf(path)
+        return self._check_number(path, leaf.value if leaf else None, lo, hi, integer, open_low)
+
+    def _check_number(self, path, value, lo, hi, integer, open_low) -> float:
+        if value is None:
+            return float("nan")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.problem(path, f"应为数字，现为“{value}”", actual=value)
+            return float("nan")
+        bad_low = lo is not None and (value <= lo if open_low else value < lo)
+        if bad_low or (hi is not None and value > hi):
+            bracket = "(" if open_low else "["
+            self.problem(path, f"为{value:g}，应在{bracket}{lo:g}, {hi:g}]内" if hi is not None
+                         else f"为{value:g}，应不小于{lo:g}", actual=value)
+        if integer and float(value) != int(value):
+            self.problem(path, f"为{value:g}，应为整数", actual=value)
+        return value
+
+    def share(self, path: str) -> float:
+        """A share or quota: in (0, 1]."""
+        return self.number(path, lo=0, hi=1, open_low=True)
+
+    def weight(self, path: str) -> float:
+        """A weight: in [0, 1]."""
+        return self.number(path, lo=0, hi=1)
+
+    def choice(self, path: str, options: Iterable[str]) -> str:
+        leaf = self.leaf(path)
+        options = tuple(options)
+        if leaf is not None and leaf.value not in options:
+            self.problem(path, f"为“{leaf.value}”，应为{' / '.join(options)}之一",
+                         allowed=" / ".join(options), actual=leaf.value)
+            return options[0]
+        return leaf.value if leaf else options[0]
+
+    def text(self, path: str) -> str:
+        leaf = self.leaf(path)
+        return str(leaf.value) if leaf else ""
+
+    def rows(self, path: str, fields: Mapping[str, str]) -> list[dict]:
+        """A table leaf; ``fields`` maps each field to 'num' or 'text', a trailing '?' if optional."""
+        leaf = self.leaf(path)
+        if leaf is None:
+            return []
+        if not isinstance(leaf.value, list) or not leaf.value or not all(isinstance(r, dict) for r in leaf.value):
+            self.problem(path, "应为非空的表（行的列表）")
+            return []
+        for n, row in enumerate(leaf.value, start=1):
+            for name in set(row) - {f.rstrip("?") for f in fields}:
+                self.problem(f"{path}.{n}.{name}", "是未知字段")
+            for name, kind in fields.items():
+                key, optional = name.rstrip("?"), name.endswith("?")
+                if key not in row:
+                    if not optional:
+                        self.problem(f"{path}.{n}.{key}", "缺失")
+                elif kind == "num":
+                    self._check_number(f"{path}.{n}.{key}", row[key], None, None, False, False)
+        return leaf.value
+
+    def sums_to(self, paths: Iterable[str], total: float, what: str) -> None:
+        """Weights or points that must add up (exactly, as typed decimals)."""
+        paths = list(paths)
+        values = [self.params.leaves[p].value for p in paths if p in self.params.leaves]
+        if len(values) == len(paths) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            actual = sum(exact(v) for v in values)
+            if actual != exact(total):
+                self.problem(paths[0].rsplit(".", 1)[0], f"{what}合计为{float(actual):g}，应为{total:g}",
+                             allowed=total, actual=float(actual))
+
+    def finish(self) -> None:
+        for path in self.params.leaves:
+            if path not in self.used:
+                self.problem(path, "是未知参数（方案中没有这一项）")
+        if self.problems:
+            raise SchemeError(self.problems)

@@ -1,0 +1,1 @@
+"""The rules, clause by clause: shared pieces (forms, turnout, grading) and one module per rule set."""

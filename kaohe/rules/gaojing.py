@@ -1,0 +1,341 @@
+"""高境镇 2024 scheme (``kind = "gaojing"``): areas, rank tiers, money — DOMAIN §5.
+
+Every number comes from the scheme data (``kaohe/schemes/gaojing-2024.toml`` or a copy);
+this module holds the rules that combine them, each citing its clause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..findings import Checked, Finding, Where, error, warning
+from ..params import ParamReader, Params
+from ..reading import is_blank, read_choice, read_count, read_number, read_rate
+from ..results import Table, keyed_rows
+from .grading import (ROUNDINGS, Ladder, RankBand, band_of, caps_for, check_caps, final_grades, ladder_from,
+                      propose, rank_bands, rank_eq, tie_straddles)
+from .turnout import share_met
+
+AREA_SHEET, PEOPLE_SHEET = "居民区", "人员奖励"
+AREA_RESULTS = ("群众满意度", "走访联系得分", "办实事得分", "热线得分", "总分", "排名", "档次", "建议等次", "最终等次",
+                "热线综合", "热线同比下降率", "满意度同比提升率")
+PEOPLE_RESULTS = ("档次", "奖励金额")
+POSTS = ("党组织负责人", "党组织副书记", "居委主任", "社区工作者", "其他")  # WORKBOOK 人员奖励.岗位
+DAILY_ITEMS = ("party_leadership", "serve_people", "stability")  # 平时成绩, typed by departments
+CHANNELS = {"forum": ("座谈会得分",), "third_party": ("第三方得分",), "online": ("社区通上半年得分", "社区通下半年得分")}
+RATES = ("处置率", "解决率", "满意率")
+NO_TIER = ""  # ranked below every tier: no 档次
+
+
+@dataclass(frozen=True)
+class Scheme:
+    params: Params
+    items: dict[str, tuple[str, float]]  # id → (label, points)
+    channel_weights: dict[str, float]
+    full_score: float
+    question_max: float
+    questions: int
+    turnout: dict[str, float]
+    visits_sample: int
+    visit_deduction: float
+    rank_points: tuple[RankBand, ...]
+    bonus_range: tuple[float, float]
+    deduction_range: tuple[float, float]
+    ladder: Ladder
+    rank_tiers: tuple[RankBand, ...]
+    money: dict[tuple[str, str], float]  # (post, tier) → yuan
+
+    @property
+    def id(self) -> str:
+        return self.params.meta["id"]
+
+    def cite(self, path: str) -> str:
+        return self.params.leaves[path].reference
+
+
+def from_params(params: Params) -> Scheme:
+    r = ParamReader(params)
+    item_ids = [p.rsplit(".", 1)[1] for p in params.leaves if p.startswith("items.")]
+    items = {i: (params.leaves[f"items.{i}"].label, r.number(f"items.{i}", lo=0)) for i in item_ids}
+    r.sums_to([f"items.{i}" for i in item_ids], 100, "居民区考核分值")  # 四(二): 40 + 60
+    for needed in (*DAILY_ITEMS, "visits", "practical", "hotline"):
+        if needed not in items:
+            r.problem(f"items.{needed}", "缺失")
+    weights = {c: r.weight(f"satisfaction.weights.{c}") for c in CHANNELS}
+    r.sums_to([f"satisfaction.weights.{c}" for c in CHANNELS], 1, "群众满意度测评权重")
+    r.choice("satisfaction.online_rounds", ("mean",))
+    r.choice("hotline.composite", ("mean",))
+    full = r.number("satisfaction.full_score", lo=1)
+    question_max = r.number("satisfaction.question_max", lo=1)
+    questions = int(r.number("satisfaction.questions", lo=1, integer=True))
+    if question_max * questions != full:
+        r.problem("satisfaction.questions", f"{questions}题×{question_max:g}分≠满分{full:g}")
+    turnout = {k: r.share(f"turnout.{k}") for k in ("forum_households", "forum_members", "third_party_households",
+                                                     "online_households", "total_households")}
+    turnout["forum_households_usual_max"] = r.number("turnout.forum_households_usual_max", lo=0, integer=True)
+    bounds = {k: r.number(f"adjustments.{k}", lo=0) for k in ("bonus_min", "bonus_max", "deduction_min",
+                                                              "deduction_max")}
+    for kind in ("bonus", "deduction"):
+        if bounds[f"{kind}_min"] > bounds[f"{kind}_max"]:
+            r.problem(f"adjustments.{kind}_min", "下限大于上限")
+    rank_tiers = rank_bands(r.rows("rank_tiers", {"tier": "text", "from": "num", "to?": "num"}), "tier", r,
+                            "rank_tiers")
+    money_rows = r.rows("money", {"post": "text", "tier": "text", "amount": "num"})
+    for n, row in enumerate(money_rows, start=1):
+        if row.get("post") not in POSTS:
+            r.problem(f"money.{n}.post", f"“{row.get('post')}”不是岗位之一（{'、'.join(POSTS)}）")
+        if row.get("tier") not in {b.label for b in rank_tiers}:
+            r.problem(f"money.{n}.tier", f"“{row.get('tier')}”不是档次表中的档次")
+    scheme = Scheme(
+        params=params,
+        items=items,
+        channel_weights=weights,
+        full_score=full,
+        question_max=question_max,
+        questions=questions,
+        turnout=turnout,
+        visits_sample=int(r.number("visits.sample", lo=0, integer=True)),
+        visit_deduction=r.number("visits.deduction_per_household", lo=0),
+        rank_points=rank_bands(r.rows("hotline.rank_points", {"from": "num", "to?": "num", "points": "num"}),
+                               "points", r, "hotline.rank_points"),
+        bonus_range=(bounds["bonus_min"], bounds["bonus_max"]),
+        deduction_range=(bounds["deduction_min"], bounds["deduction_max"]),
+        ladder=ladder_from(r, "grades", r.choice("rounding.quota", ROUNDINGS)),
+        rank_tiers=rank_tiers,
+        money={(m["post"], m["tier"]): m["amount"] for m in money_rows},
+    )
+    r.finish()
+    return scheme
+
+
+# --- 群众满意度 (DOMAIN 5.2, 5.3) -------------------------------------------------------------
+
+def questionnaire_score(s: Scheme, where: Where, answers: Sequence[object]) -> Checked[float]:
+    """One questionnaire (附件2): 10 questions of at most 10 points, summed to 0–100."""
+    clause = s.cite("satisfaction.question_max")
+    if len(answers) != s.questions:
+        return Checked(None, (error("问卷题数", clause, f"{where.key}：问卷应有{s.questions}题，现有{len(answers)}题",
+                                    where, allowed=s.questions, actual=len(answers)),))
+    reads = [read_number(a, where.at(f"第{n}题"), lo=0, hi=s.question_max, rule="问卷评分", clause=clause)
+             for n, a in enumerate(answers, start=1)]
+    findings = tuple(f for r in reads for f in r.findings)
+    if any(r.value is None for r in reads):
+        return Checked(None, findings)
+    return Checked(sum(r.value for r in reads), findings)
+
+
+def satisfaction(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
+    """S = 20% 座谈会 + 40% 第三方 + 40% 社区通 (mean of the two rounds) (gaojing-2024 四(二)2)."""
+    where = Where(AREA_SHEET, key, "")
+    findings: list[Finding] = []
+    channel: dict[str, float | None] = {}
+    for name, fields in CHANNELS.items():
+        reads = [read_number(row.get(f), where.at(f), lo=0, hi=s.full_score, rule="满意度测评",
+                             clause=s.cite(f"satisfaction.weights.{name}")) for f in fields]
+        findings += [f for r in reads for f in r.findings]
+        values = [r.value for r in reads]
+        channel[name] = None if None in values else sum(values) / len(values)  # [default] mean of rounds
+    if None in channel.values():
+        return Checked(None, tuple(findings))
+    return Checked(sum(s.channel_weights[n] * v for n, v in channel.items()), tuple(findings))
+
+
+def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Finding, ...]:
+    """Each channel's household and party-member minimums, and the 50% total (gaojing-2024 四(二)2).
+
+    [default] a channel below its minimum still counts; the check reports an error (DOMAIN 5.3).
+    """
+    where = Where(AREA_SHEET, key, "")
+    clause = s.cite("turnout.forum_households")
+    fields = ("总户数", "党员数", "座谈会户数", "座谈会党员数", "第三方户数", "社区通上半年户数", "社区通下半年户数")
+    reads = {f: read_count(row.get(f), where.at(f), rule="参与户数", clause=clause) for f in fields}
+    findings = [f for r in reads.values() for f in r.findings]
+    n = {f: r.value for f, r in reads.items()}
+    households, members = n["总户数"], n["党员数"]
+
+    def minimum(field: str, base: int | None, path: str, what: str) -> None:
+        count = n[field]
+        if count is None or base is None:
+            return
+        share = s.turnout[path]
+        if count > base:
+            findings.append(error("参与户数", s.cite(f"turnout.{path}"), f"{key}：{field}{count}多于{what}{base}",
+                                  where.at(field), allowed=f"≤{base}", actual=count))
+        elif not share_met(count, base, share, strictly=False):
+            findings.append(error("参与户数", s.cite(f"turnout.{path}"),
+                                  f"{key}：{field}{count}，少于{what}{base}的{share:.0%}",
+                                  where.at(field), allowed=f"≥{share * base:g}", actual=count))
+
+    minimum("座谈会户数", households, "forum_households", "总户数")
+    minimum("座谈会党员数", members, "forum_members", "党员数")
+    minimum("第三方户数", households, "third_party_households", "总户数")
+    minimum("社区通上半年户数", households, "online_households", "总户数")
+    minimum("社区通下半年户数", households, "online_households", "总户数")
+    usual = s.turnout["forum_households_usual_max"]
+    if n["座谈会户数"] is not None and n["座谈会户数"] > usual:
+        findings.append(warning("参与户数", s.cite("turnout.forum_households_usual_max"),
+                                f"{key}：座谈会{n['座谈会户数']}户，一般不超过{usual:g}户",
+                                where.at("座谈会户数"), allowed=f"≤{usual:g}", actual=n["座谈会户数"]))
+    parts = [n["座谈会户数"], n["第三方户数"], n["社区通上半年户数"], n["社区通下半年户数"]]
+    if households and None not in parts:
+        total = parts[0] + parts[1] + max(parts[2], parts[3])  # [default] the later round not counted twice
+        share = s.turnout["total_households"]
+        if not share_met(total, households, share, strictly=False):
+            findings.append(error("参与户数", s.cite("turnout.total_households"),
+                                  f"{key}：参与评价合计{total}户，少于总户数{households}的{share:.0%}",
+                                  where.at("总户数"), allowed=f"≥{share * households:g}", actual=total))
+    return tuple(findings)
+
+
+# --- 各项得分 (DOMAIN 5.1, 5.4–5.6) ----------------------------------------------------------
+
+def visits_item(s: Scheme, key: str, sat: float, unvisited: object) -> Checked[float]:
+    """走访联系 = 18 × S/100, minus 1 per household found not truly visited, not below 0 (附件1 第1行)."""
+    read = read_number(unvisited, Where(AREA_SHEET, key, "未真实走访户数"), lo=0, hi=s.visits_sample,
+                       rule="走访抽查", clause=s.cite("visits.sample"), required=False, suffixes=("户",))
+    if read.value is None and read.findings:
+        return Checked(None, read.findings)
+    if read.value is not None and read.value != int(read.value):
+        return Checked(None, (error("走访抽查", s.cite("visits.sample"), f"{key}：未真实走访户数应为整数",
+                                    Where(AREA_SHEET, key, "未真实走访户数"), actual=read.value),))
+    points = s.items["visits"][1]
+    return Checked(max(0.0, points * sat / s.full_score - (read.value or 0) * s.visit_deduction))
+
+
+def practical_item(s: Scheme, sat: float) -> float:
+    """办实事 = 18 × S/100 (DOMAIN 5.2 [default])."""
+    return s.items["practical"][1] * sat / s.full_score
+
+
+def hotline_composite(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
+    """The 12345 composite: the mean of 处置率, 解决率, 满意率 (附件1 第3行, [default] mean)."""
+    reads = [read_rate(row.get(f), Where(AREA_SHEET, key, f), clause=s.cite("hotline.composite")) for f in RATES]
+    findings = tuple(f for r in reads for f in r.findings)
+    if any(r.value is None for r in reads):
+        return Checked(None, findings)
+    return Checked(sum(r.value for r in reads) / len(reads), findings)
+
+
+def adjustment(s: Scheme, key: str, raw: object, field: str) -> Checked[float]:
+    """加分 / 减分: blank or 0 for none, else an amount in [1, 3] (gaojing-2024 三(四))."""
+    kind = "bonus" if field == "加分" else "deduction"
+    low, high = s.bonus_range if kind == "bonus" else s.deduction_range
+    clause = s.cite(f"adjustments.{kind}_min")
+    read = read_number(raw, Where(AREA_SHEET, key, field), lo=0, hi=high, rule=field, clause=clause, required=False)
+    if read.value is not None and 0 < read.value < low:
+        return Checked(None, (error(field, clause, f"{key}：{field}{read.value:g}分，应为{low:g}–{high:g}分",
+                                    Where(AREA_SHEET, key, field), allowed=f"{low:g}–{high:g}", actual=read.value),))
+    return Checked(read.value or 0.0, read.findings) if not read.findings else read
+
+
+def daily_score(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
+    """平时成绩: the three department scores, each within its points (附件1 第4–6行)."""
+    reads = [read_number(row.get(s.items[i][0]), Where(AREA_SHEET, key, s.items[i][0]), lo=0, hi=s.items[i][1],
+                         rule="平时成绩", clause=s.cite(f"items.{i}")) for i in DAILY_ITEMS]
+    findings = tuple(f for r in reads for f in r.findings)
+    return Checked(None if any(r.value is None for r in reads) else sum(r.value for r in reads), findings)
+
+
+def progress(key: str, row: Mapping[str, object], sat: float | None) -> tuple[float | None, float | None]:
+    """进步指数 parts (gaojing-2024 四(三), [default] shown, not scored): 12345 year-on-year decline
+    and satisfaction year-on-year rise, where last year's figures are typed in."""
+    this, last = row.get("本年热线件数"), row.get("上年热线件数")
+    last_sat = row.get("上年群众满意度")
+    where = Where(AREA_SHEET, key, "")
+    this_n = read_number(this, where.at("本年热线件数"), lo=0, hi=None, required=False, suffixes=("件",)).value
+    last_n = read_number(last, where.at("上年热线件数"), lo=0, hi=None, required=False, suffixes=("件",)).value
+    last_s = read_number(last_sat, where.at("上年群众满意度"), lo=0, hi=None, required=False).value
+    decline = (last_n - this_n) / last_n if this_n is not None and last_n else None
+    rise = (sat - last_s) / last_s if sat is not None and last_s else None
+    return decline, rise
+
+
+def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
+    """Every area's parts, 总分, 排名, 档次, 建议等次 under the caps and 最终等次 (gaojing-2024 四、五)."""
+    keyed, problems = keyed_rows(rows, "居民区", AREA_SHEET)
+    table = Table(AREA_SHEET, "居民区", AREA_RESULTS, findings=problems)
+    keys = [k for k, _ in keyed]
+    partial = np.full(len(keys), np.nan)  # everything but the hotline points
+    composite = np.full(len(keys), np.nan)
+    for i, (key, row) in enumerate(keyed):
+        table.findings += list(turnout_findings(s, key, row))
+        sat = satisfaction(s, key, row)
+        table.put(key, "群众满意度", sat)
+        parts: list[Checked] = [daily_score(s, key, row), adjustment(s, key, row.get("加分"), "加分"),
+                                adjustment(s, key, row.get("减分"), "减分")]
+        if sat.value is not None:
+            visits = visits_item(s, key, sat.value, row.get("未真实走访户数"))
+            table.put(key, "走访联系得分", visits)
+            table.put(key, "办实事得分", practical_item(s, sat.value))
+            parts += [visits, Checked(table.value(key, "办实事得分"))]
+        else:
+            for column in ("走访联系得分", "办实事得分"):
+                table.put(key, column, None, table.reason(key, "群众满意度"))
+            parts.append(sat)
+        hot = hotline_composite(s, key, row)
+        table.put(key, "热线综合", hot)
+        composite[i] = np.nan if hot.value is None else hot.value
+        for p in parts:
+            table.findings += [f for f in p.findings if f not in table.findings]
+        if all(p.value is not None for p in parts):
+            partial[i] = parts[0].value + parts[1].value - parts[2].value + sum(p.value for p in parts[3:])
+        decline, rise = progress(key, row, sat.value)
+        table.put(key, "热线同比下降率", decline)
+        table.put(key, "满意度同比提升率", rise)
+        table.reasons[(key, "总分")] = next((f for p in parts for f in p.findings if f.is_error), None)
+    hotline_ranks = rank_eq(composite)
+    table.findings += tie_straddles(hotline_ranks, keys, s.rank_points, AREA_SHEET, "热线得分", "12345热线综合评分",
+                                    s.cite("hotline.rank_points"))
+    hotline = np.array([np.nan if r == 0 else band_of(int(r), s.rank_points) for r in hotline_ranks], dtype=float)
+    totals = partial + hotline
+    for i, key in enumerate(keys):
+        table.put(key, "热线得分", None if np.isnan(hotline[i]) else float(hotline[i]), table.reason(key, "热线综合"))
+        reason = table.reasons.pop((key, "总分"), None) or table.reason(key, "热线得分")
+        table.put(key, "总分", None if np.isnan(totals[i]) else float(totals[i]), reason)
+    ranks = rank_eq(totals)
+    table.findings += tie_straddles(ranks, keys, s.rank_tiers, AREA_SHEET, "档次", "总分排名", s.cite("rank_tiers"))
+    for key, rank in zip(keys, ranks.tolist()):
+        table.put(key, "排名", rank or None, table.reason(key, "总分"))
+        table.put(key, "档次", (band_of(rank, s.rank_tiers) or NO_TIER) if rank else None, table.reason(key, "总分"))
+    caps = caps_for(s.ladder, len(keys))
+    proposed, ties = propose(totals, keys, s.ladder, caps, AREA_SHEET)
+    finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.ladder, AREA_SHEET)
+    table.findings += ties + bad
+    for key, grade, final in zip(keys, proposed, finals):
+        table.put(key, "建议等次", grade, table.reason(key, "总分"))
+        table.put(key, "最终等次", final, table.reason(key, "总分"))
+    table.findings += check_caps(finals, keys, caps, s.ladder, AREA_SHEET, "本镇居民区")
+    return table
+
+
+# --- 人员奖励 (DOMAIN 5.8) ------------------------------------------------------------------
+
+def reward(s: Scheme, key: str, post: object, tier: object) -> Checked[float]:
+    """Yuan per person by post and the area's tier (gaojing-2024 五(二)1); other posts and no tier: 0."""
+    read = read_choice(post, Where(PEOPLE_SHEET, key, "岗位"), POSTS, rule="岗位", clause=s.cite("money"))
+    if read.value is None:
+        return Checked(None, read.findings)
+    if tier is None:
+        return Checked(None, (error("档次", s.cite("rank_tiers"), f"{key}：所在居民区档次未定",
+                                    Where(PEOPLE_SHEET, key, "档次")),))
+    return Checked(float(s.money.get((read.value, str(tier)), 0)))
+
+
+def score_people(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -> Table:
+    keyed, problems = keyed_rows(rows, "姓名", PEOPLE_SHEET)
+    table = Table(PEOPLE_SHEET, "姓名", PEOPLE_RESULTS, findings=problems)
+    for key, row in keyed:
+        area = "" if is_blank(row.get("居民区")) else str(row.get("居民区")).strip()
+        if area not in areas.rows:
+            unknown = error("所属居民区", "WORKBOOK 人员奖励", f"{key}：所属居民区“{area}”不在居民区表中",
+                            Where(PEOPLE_SHEET, key, "居民区"), actual=area)
+            table.findings.append(unknown)
+            table.put(key, "档次", None, unknown)
+        else:
+            table.put(key, "档次", areas.value(area, "档次"), areas.reason(area, "档次"))
+        money = reward(s, key, row.get("岗位"), table.value(key, "档次"))
+        table.put(key, "奖励金额", money, None if money.findings else table.reason(key, "档次"))
+    return table

@@ -1,0 +1,243 @@
+"""Grades under caps, ranks and rank tables (DOMAIN §6, jingan 六, gaojing-2024 五).
+
+A ladder lists the grades best first; capped grades ("不超过20%", "不多于9个") go top-down by
+score. Candidates tied on score across a cap all get the lower grade and a "并列超额" finding:
+the leading group decides through the override column. Ranks follow Excel's RANK.EQ.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..findings import Checked, Finding, Where, error, warning
+from ..params import exact
+from ..reading import is_blank, read_choice
+
+ROUNDINGS = ("floor", "round_half_up", "ceil")
+TIE_DECIMALS = 9  # scores equal to 9 decimals are tied: weighted sums differ in the 15th
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    name: str
+    min_score: float | None  # None: every one left (the bottom grade)
+    share: float | None = None
+    max_count: int | None = None
+
+    @property
+    def capped(self) -> bool:
+        return self.share is not None or self.max_count is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    steps: tuple[Step, ...]
+    rounding: str
+    clause: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.steps)
+
+    @property
+    def best(self) -> str:
+        return self.steps[0].name
+
+    @property
+    def worst(self) -> str:
+        return self.steps[-1].name
+
+
+def quota(share: float, n: int, rounding: str) -> int:
+    """How many of n a share allows, rounded as the scheme says (exact decimal arithmetic)."""
+    x = exact(share) * n
+    if rounding == "floor":
+        return math.floor(x)
+    if rounding == "ceil":
+        return math.ceil(x)
+    return math.floor(x + Fraction(1, 2))
+
+
+def caps_for(ladder: Ladder, n: int) -> dict[str, int]:
+    """The cap of each capped grade in a pool of n: the share and the absolute maximum together."""
+    caps = {}
+    for step in ladder.steps:
+        if step.capped:
+            limits = [quota(step.share, n, ladder.rounding)] if step.share is not None else []
+            limits += [step.max_count] if step.max_count is not None else []
+            caps[step.name] = min(limits)
+    return caps
+
+
+def _tie_keys(scores: np.ndarray, tiebreak: np.ndarray | None) -> list[tuple[float, float]]:
+    rounded = np.round(scores, TIE_DECIMALS)
+    second = np.round(tiebreak, TIE_DECIMALS) if tiebreak is not None else np.zeros_like(scores)
+    second = np.where(np.isnan(second), -np.inf, second)
+    return list(zip(rounded.tolist(), second.tolist()))
+
+
+def propose(
+    scores: np.ndarray,
+    keys: Sequence[str],
+    ladder: Ladder,
+    caps: Mapping[str, int],
+    table: str,
+    barred: Mapping[str, np.ndarray] | None = None,
+    tiebreak: np.ndarray | None = None,
+) -> tuple[list[str | None], list[Finding]]:
+    """Proposed grades for one pool; NaN scores get None (not graded).
+
+    ``barred[name]`` marks who may not have that grade (jingan 六(二): no 优秀 in a 较差 area).
+    ``tiebreak`` is a scheme's named second key, used before a tie is left to people.
+    """
+    grades: list[str | None] = [None] * len(keys)
+    tie_key = _tie_keys(scores, tiebreak)
+    order = sorted((i for i in range(len(keys)) if not math.isnan(scores[i])), key=lambda i: tie_key[i],
+                   reverse=True)
+    findings: list[Finding] = []
+    for step in ladder.steps:
+        bar = barred.get(step.name) if barred else None
+        eligible = [i for i in order if (step.min_score is None or scores[i] >= step.min_score)
+                    and not (bar is not None and bar[i])]
+        chosen = eligible
+        cap = caps.get(step.name)
+        if cap is not None and len(eligible) > cap:
+            chosen = eligible[:cap]
+            if cap > 0 and tie_key[eligible[cap - 1]] == tie_key[eligible[cap]]:
+                boundary = tie_key[eligible[cap]]
+                tied = [i for i in eligible if tie_key[i] == boundary]
+                chosen = [i for i in chosen if tie_key[i] != boundary]
+                names = "、".join(keys[i] for i in tied)
+                findings.append(warning(
+                    "并列超额", ladder.clause,
+                    f"「{step.name}」名额{cap}个，{names}并列{scores[tied[0]]:g}分跨越名额线，"
+                    f"均暂列下一等次，请领导小组在“领导小组调整”列中决定",
+                    Where(table, keys[tied[0]], "建议等次"), allowed=cap, actual=len(chosen) + len(tied)))
+        for i in chosen:
+            grades[i] = step.name
+        taken = set(chosen)
+        order = [i for i in order if i not in taken]
+    return grades, findings
+
+
+def final_grades(
+    proposed: Sequence[str | None], overrides: Sequence[object], keys: Sequence[str], ladder: Ladder,
+    table: str, override_field: str = "领导小组调整",
+) -> tuple[list[str | None], list[Finding]]:
+    """The override where one is typed (it must name a grade of the ladder), else the proposal."""
+    finals: list[str | None] = []
+    findings: list[Finding] = []
+    for grade, raw, key in zip(proposed, overrides, keys):
+        if is_blank(raw):
+            finals.append(grade)
+            continue
+        read = read_choice(raw, Where(table, key, override_field), ladder.names, rule="等次名称",
+                           clause=ladder.clause)
+        findings += read.findings
+        finals.append(read.value)
+    return finals, findings
+
+
+def check_caps(
+    finals: Sequence[str | None], keys: Sequence[str], caps: Mapping[str, int], ladder: Ladder, table: str,
+    pool: str,
+) -> list[Finding]:
+    """The final grades (after overrides) of one pool against its caps."""
+    findings = []
+    for name, cap in caps.items():
+        holders = [k for k, g in zip(keys, finals) if g == name]
+        if len(holders) > cap:
+            findings.append(error(
+                "等次名额", ladder.clause,
+                f"{pool}最终「{name}」{len(holders)}个，超过名额{cap}个：{'、'.join(holders)}",
+                Where(table, holders[0], "最终等次"), allowed=cap, actual=len(holders)))
+    return findings
+
+
+# --- ranks -------------------------------------------------------------------------------------
+
+def rank_eq(values: np.ndarray) -> np.ndarray:
+    """Excel's RANK.EQ, higher is better: 1 + how many are strictly greater; 0 where NaN."""
+    rounded = np.round(values, TIE_DECIMALS)
+    valid = ~np.isnan(rounded)
+    ascending = np.sort(rounded[valid])
+    greater = len(ascending) - np.searchsorted(ascending, np.where(valid, rounded, 0), side="right")
+    return np.where(valid, greater + 1, 0).astype(int)
+
+
+@dataclass(frozen=True, slots=True)
+class RankBand:
+    label: object  # points (12345 table) or a tier name (A档)
+    first: int
+    last: int | None  # None: every rank after first
+
+
+def band_of(rank: int, bands: Sequence[RankBand]) -> object | None:
+    if rank < 1:
+        return None
+    return next((b.label for b in bands if rank >= b.first and (b.last is None or rank <= b.last)), None)
+
+
+def tie_straddles(ranks: np.ndarray, keys: Sequence[str], bands: Sequence[RankBand], table: str,
+                  field: str, what: str, clause: str) -> list[Finding]:
+    """A tie whose places run across a band boundary (RANK.EQ gives them all the better band)."""
+    findings = []
+    for rank in sorted(set(ranks.tolist()) - {0}):
+        tied = [k for k, r in zip(keys, ranks.tolist()) if r == rank]
+        if len(tied) > 1 and band_of(rank, bands) != band_of(rank + len(tied) - 1, bands):
+            findings.append(warning(
+                "并列跨档", clause,
+                f"{what}：{'、'.join(tied)}并列第{rank}名，所占名次跨越档次界线，均按第{rank}名计",
+                Where(table, tied[0], field), allowed=f"第{rank}名所在档", actual=len(tied)))
+    return findings
+
+
+def rank_bands(rows: Sequence[Mapping], label_field: str, reader, path: str) -> tuple[RankBand, ...]:
+    """Rank bands from a scheme table, checked to run from 1 without gap or overlap."""
+    bands = tuple(RankBand(r.get(label_field), int(r.get("from", 0)),
+                           int(r["to"]) if "to" in r else None) for r in rows)
+    expected = 1
+    for n, band in enumerate(bands, start=1):
+        if band.first != expected:
+            reader.problem(f"{path}.{n}.from", f"为{band.first}，名次应从{expected}接续（不能有空缺或重叠）",
+                           allowed=expected, actual=band.first)
+        if band.last is None:
+            if n != len(bands):
+                reader.problem(f"{path}.{n}.to", "只有最后一行可以不设上限")
+            break
+        if band.last < band.first:
+            reader.problem(f"{path}.{n}.to", f"为{band.last}，小于起始名次{band.first}")
+        expected = band.last + 1
+    return bands
+
+
+def ladder_from(reader, path: str, rounding: str, capped_fields: bool = True) -> Ladder:
+    """A grade ladder from a scheme table: names unique, floors not rising, the last open."""
+    rows = reader.rows(path, {"name": "text", "share?": "num", "max_count?": "num", "min_score?": "num"})
+    steps = tuple(Step(str(r.get("name", "")), r.get("min_score"), r.get("share"), r.get("max_count"))
+                  for r in rows)
+    names = [s.name for s in steps]
+    if len(set(names)) != len(names):
+        reader.problem(path, "等次名称重复")
+    for n, step in enumerate(steps, start=1):
+        if step.share is not None and not 0 < step.share <= 1:
+            reader.problem(f"{path}.{n}.share", f"为{step.share:g}，应在(0, 1]内", actual=step.share)
+        if step.max_count is not None and (step.max_count < 0 or step.max_count != int(step.max_count)):
+            reader.problem(f"{path}.{n}.max_count", "应为不小于0的整数", actual=step.max_count)
+        last = n == len(steps)
+        if (step.min_score is None) != last:
+            reader.problem(f"{path}.{n}.min_score", "最后一个等次不设最低分，其他等次都要设" if not last
+                           else "最后一个等次不应设最低分")
+    floors = [s.min_score for s in steps if s.min_score is not None]
+    if any(a < b for a, b in zip(floors, floors[1:])):
+        reader.problem(path, "各等次最低分应从高到低（不递增）", actual=floors)
+    return Ladder(steps, rounding, reader.ref(path))
+
+
+def lookup_grade(raw_grade: object, ladder: Ladder, where: Where) -> Checked[str]:
+    return read_choice(raw_grade, where, ladder.names, rule="等次名称", clause=ladder.clause)

@@ -1,0 +1,444 @@
+"""静安 guideline (``kind = "jingan"``): areas, staff, money — DOMAIN §1–§4.
+
+Every number comes from the scheme data (``kaohe/schemes/jingan.toml`` or a street's copy);
+this module holds the rules that combine them, each citing its clause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..findings import Checked, Finding, Where, error, info, warning
+from ..params import ParamReader, Params
+from ..reading import Band, Bands, is_blank, read_choice, read_number
+from ..results import Table, keyed_rows
+from .forms import FormRules
+from .grading import ROUNDINGS, Ladder, caps_for, check_caps, final_grades, ladder_from, propose, quota
+from .turnout import strict_turnout
+
+AREA_SHEET, STAFF_SHEET = "居民区", "工作人员"
+AREA_RESULTS = ("总分", "建议等次", "最终等次")
+STAFF_RESULTS = ("居民区得分", "得分", "建议等次", "最终等次", "奖金")
+POSTS = ("书记", "主任", "书记兼主任", "其他")  # WORKBOOK 工作人员.岗位
+LEADER_POSTS = ("书记", "主任", "书记兼主任")  # jingan 五(二): one formula, one pool, a person once
+CATEGORIES = ("社区工作者", "居委会全日制成员", "退休返聘", "事业编制", "公务员")  # jingan 三
+SYSTEM_CATEGORIES = ("公务员", "事业编制")  # jingan 八(六)
+REASONS = ("新进未满半年", "病事假超半年", "当年退休书记")  # jingan 八(五)
+NOT_ASSESSED = "不参加考核"
+SYSTEM_TEXT = "纳入公务员/事业编制考核统筹"
+SCORE_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMoney:
+    base_share: float
+    with_area_factor: bool
+    with_reward: bool
+
+
+@dataclass(frozen=True)
+class Scheme:
+    params: Params
+    items: dict[str, tuple[str, float]]  # id → (label, points)
+    area_weights: dict[str, float]  # street, mutual, members
+    awards: dict[tuple[str, str], float]
+    deductions: dict[tuple[str, str], float]
+    apply_to: str
+    cap_total: float | None
+    area_ladder: Ladder
+    turnout_share: float
+    forms: FormRules
+    leader_weights: dict[str, float]  # area, internal, members
+    other_weights: dict[str, float]  # area, leaders, internal, members
+    staff_ladder: Ladder
+    leaders_share: float
+    others_share: float
+    extra_if_area_excellent: int
+    area_factor: dict[str, float]
+    staff_money: dict[str, StaffMoney]
+    excellent_reward: float
+    not_assessed_factor: float
+
+    @property
+    def id(self) -> str:
+        return self.params.meta["id"]
+
+    def cite(self, path: str) -> str:
+        return self.params.leaves[path].reference
+
+    def reward_is_default(self) -> bool:
+        return self.params.leaves["money.excellent_reward"].default
+
+
+def _weights(r: ParamReader, prefix: str, names: Sequence[str], what: str) -> dict[str, float]:
+    weights = {n: r.weight(f"{prefix}.{n}") for n in names}
+    r.sums_to([f"{prefix}.{n}" for n in names], 1, what)
+    return weights
+
+
+def _bands(r: ParamReader, top: float) -> Bands:
+    """Tier bands, checked to meet end to end: each min one above the next lower band's max."""
+    path = "forms.tiers"
+    rows = r.rows(path, {"tier": "text", "min": "num", "max": "num"})
+    for n, (upper, lower) in enumerate(zip(rows, rows[1:]), start=1):
+        if lower.get("max", 0) + 1 != upper.get("min", 0):
+            gap = "重叠" if lower.get("max", 0) + 1 > upper.get("min", 0) else "有空缺"
+            r.problem(f"{path}.{n + 1}.max", f"为{lower.get('max')}，与上一档下限{upper.get('min')}之间{gap}",
+                      allowed=upper.get("min", 0) - 1, actual=lower.get("max"))
+    if rows and rows[0].get("max") != top:
+        r.problem(f"{path}.1.max", f"最高档上限应为满分{top:g}", allowed=top, actual=rows[0].get("max"))
+    if rows and rows[-1].get("min") != 0:
+        r.problem(f"{path}.{len(rows)}.min", "最低档下限应为0", allowed=0, actual=rows[-1].get("min"))
+    if len({row.get("tier") for row in rows}) != len(rows):
+        r.problem(path, "档次名称重复")
+    return Bands(tuple(Band(str(row.get("tier", "")).upper(), row.get("min", 0)) for row in rows), top,
+                 r.ref(path))
+
+
+def _grade_table(r: ParamReader, path: str, fields: dict[str, str], ladder: Ladder) -> list[dict]:
+    rows = r.rows(path, {"grade": "text", **fields})
+    if [row.get("grade") for row in rows] != list(ladder.names):
+        r.problem(path, f"各行等次应依次为{'、'.join(ladder.names)}", allowed="、".join(ladder.names),
+                  actual="、".join(str(row.get("grade")) for row in rows))
+    return rows
+
+
+def from_params(params: Params) -> Scheme:
+    r = ParamReader(params)
+    item_ids = [p.rsplit(".", 1)[1] for p in params.leaves if p.startswith("area.items.")]
+    items = {i: (params.leaves[f"area.items.{i}"].label, r.number(f"area.items.{i}", lo=0)) for i in item_ids}
+    r.sums_to([f"area.items.{i}" for i in item_ids], SCORE_MAX, "居民区基本分值项")  # jingan 四(一)1
+    table_fields = {"type": "text", "level": "text", "points": "num"}
+    awards = {(a["type"], a["level"]): a["points"] for a in r.rows("area.awards", table_fields)}
+    deductions = {(a["type"], a["level"]): a["points"] for a in r.rows("area.deductions", table_fields)}
+    cap = r.leaf("area.adjustments.cap_total")
+    if cap is not None and cap.value != "none" and not isinstance(cap.value, (int, float)):
+        r.problem("area.adjustments.cap_total", "应为 none 或一个分数", actual=cap.value)
+    rounding = r.choice("rounding.quota", ROUNDINGS)
+    top = r.number("forms.score_max", lo=1)
+    area_ladder = ladder_from(r, "area.grades", rounding)
+    staff_ladder = ladder_from(r, "staff.grades", rounding)
+    scheme = Scheme(
+        params=params,
+        items=items,
+        area_weights=_weights(r, "area.weights", ("street", "mutual", "members"), "居民区综合评分权重"),
+        awards=awards,
+        deductions=deductions,
+        apply_to=r.choice("area.adjustments.apply_to", ("total", "street_score")),
+        cap_total=cap.value if cap is not None and isinstance(cap.value, (int, float)) else None,
+        area_ladder=area_ladder,
+        turnout_share=r.share("turnout.min_share"),
+        forms=FormRules(_bands(r, top), r.share("forms.a_quota_share"), rounding,
+                        r.choice("forms.over_quota", ("void", "keep_and_flag")),
+                        r.choice("forms.tier_mismatch", ("void", "keep_and_flag")), r.ref("forms.a_quota_share")),
+        leader_weights=_weights(r, "staff.weights.leader", ("area", "internal", "members"), "书记、主任评分权重"),
+        other_weights=_weights(r, "staff.weights.other", ("area", "leaders", "internal", "members"),
+                               "其他人员评分权重"),
+        staff_ladder=staff_ladder,
+        leaders_share=r.share("staff.excellent.leaders_share"),
+        others_share=r.share("staff.excellent.others_share"),
+        extra_if_area_excellent=int(r.number("staff.excellent.extra_if_area_excellent", lo=0, integer=True)),
+        area_factor={g["grade"]: g["factor"] for g in _grade_table(r, "money.area_factor", {"factor": "num"},
+                                                                   area_ladder)},
+        staff_money={g["grade"]: StaffMoney(g["base_share"], bool(g["with_area_factor"]), bool(g["with_reward"]))
+                     for g in _grade_table(r, "money.staff", {"base_share": "num", "with_area_factor": "num",
+                                                              "with_reward": "num"}, staff_ladder)},
+        excellent_reward=r.number("money.excellent_reward", lo=0),
+        not_assessed_factor=r.number("money.not_assessed_factor", lo=0),
+    )
+    r.finish()
+    return scheme
+
+
+# --- 居民区 (DOMAIN §1) ---------------------------------------------------------------------
+
+def street_evaluation(s: Scheme, key: str, item_scores: Mapping[str, object]) -> Checked[float]:
+    """街道考评 = the sum of the eight item scores, each within its points (jingan 四(一)1)."""
+    findings: list[Finding] = []
+    total = 0.0
+    for item, (label, points) in s.items.items():
+        read = read_number(item_scores.get(item), Where(AREA_SHEET, key, label), lo=0, hi=points,
+                           rule="基本分值项", clause=s.cite(f"area.items.{item}"))
+        findings += read.findings
+        total += read.value or 0.0
+    return Checked(None if any(f.is_error for f in findings) else total, tuple(findings))
+
+
+def _points(table: Mapping[tuple[str, str], float], entries: Sequence[tuple[str, str]], where: Where,
+            rule: str, clause: str) -> Checked[float]:
+    findings, total = [], 0.0
+    for kind, level in entries:
+        if (kind, level) not in table:
+            known = "、".join(f"{k}{lv}" for k, lv in table)
+            findings.append(error(rule, clause, f"{where.key}：“{kind}{level}”不在{rule}表中（{known}）", where,
+                                  allowed=known, actual=f"{kind}{level}"))
+        else:
+            total += table[(kind, level)]
+    return Checked(None if findings else total, tuple(findings))
+
+
+def award_points(s: Scheme, key: str, awards: Sequence[tuple[str, str]]) -> Checked[float]:
+    """加分: each award, one per row, by type and level (jingan 四(二)(1)); 区级单项类 has no points."""
+    return _points(s.awards, awards, Where(AREA_SHEET, key, "加分"), "加分", s.cite("area.awards"))
+
+
+def deduction_points(s: Scheme, key: str, events: Sequence[tuple[str, str]]) -> Checked[float]:
+    """减分: each occurrence by type and level (jingan 四(二)(2))."""
+    return _points(s.deductions, events, Where(AREA_SHEET, key, "减分"), "减分", s.cite("area.deductions"))
+
+
+def _rating(s: Scheme, row: Mapping[str, object], where: Where, field: str, path: str) -> Checked[float]:
+    return read_number(row.get(field), where.at(field), lo=0, hi=s.forms.bands.top, rule="测评得分",
+                       clause=s.cite(path))
+
+
+def area_total(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
+    """总分 = 50% 街道考评 + 10% 互评 + 40% 党员群众测评, ± 加减分 (jingan 五(一), 四(二))."""
+    where = Where(AREA_SHEET, key, "")
+    parts = {
+        "street": _rating(s, row, where, "街道考评", "area.weights.street"),
+        "mutual": _rating(s, row, where, "居民区互评", "area.weights.mutual"),
+        "members": _rating(s, row, where, "党员群众测评", "area.weights.members"),
+    }
+    valid, turnout = strict_turnout(row.get("应参加人数"), row.get("实际参加人数"), s.turnout_share, where,
+                                    s.cite("turnout.min_share"))
+    clause = s.cite("area.awards")
+    bonus = read_number(row.get("加分"), where.at("加分"), lo=0, hi=None, rule="加分", clause=clause, required=False)
+    minus = read_number(row.get("减分"), where.at("减分"), lo=0, hi=None, rule="减分",
+                        clause=s.cite("area.deductions"), required=False)
+    findings = tuple(f for p in (*parts.values(), bonus, minus) for f in p.findings) + turnout
+    if not valid or any(p.value is None for p in parts.values()) or any(f.is_error for f in findings):
+        return Checked(None, findings)
+    values = {name: p.value for name, p in parts.items()}
+    adjustment = (bonus.value or 0.0) - (minus.value or 0.0)
+    if s.apply_to == "street_score":  # [default] is "total": DOMAIN 1.2
+        values["street"] += adjustment
+    total = sum(s.area_weights[name] * value for name, value in values.items())
+    if s.apply_to == "total":
+        total += adjustment
+    if s.cap_total is not None and total > s.cap_total:
+        findings += (info("总分上限", s.cite("area.adjustments.cap_total"),
+                          f"{key}：总分{total:.2f}按上限计为{s.cap_total:g}", where.at("总分"),
+                          allowed=s.cap_total, actual=total),)
+        total = s.cap_total
+    return Checked(total, findings)
+
+
+def _grade_column(table: Table, keys: Sequence[str], grades: Sequence[str | None], column: str,
+                  source_column: str) -> None:
+    for key, grade in zip(keys, grades):
+        table.put(key, column, grade, table.reason(key, source_column))
+
+
+def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
+    """Every area's 总分, 建议等次 under the street-wide caps, 最终等次 after overrides (jingan 六(一))."""
+    keyed, problems = keyed_rows(rows, "居民区", AREA_SHEET)
+    table = Table(AREA_SHEET, "居民区", AREA_RESULTS, findings=problems)
+    keys = [k for k, _ in keyed]
+    totals = np.full(len(keys), np.nan)
+    for i, (key, row) in enumerate(keyed):
+        result = area_total(s, key, row)
+        table.put(key, "总分", result)
+        totals[i] = np.nan if result.value is None else result.value
+    caps = caps_for(s.area_ladder, len(keys))
+    proposed, ties = propose(totals, keys, s.area_ladder, caps, AREA_SHEET)
+    finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.area_ladder,
+                               AREA_SHEET)
+    table.findings += ties + bad
+    _grade_column(table, keys, proposed, "建议等次", "总分")
+    _grade_column(table, keys, finals, "最终等次", "总分")
+    table.findings += check_caps(finals, keys, caps, s.area_ladder, AREA_SHEET, "本街道（镇）居民区")
+    return table
+
+
+# --- 工作人员 (DOMAIN §2) -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    key: str
+    area: str
+    post: str | None
+    category: str | None
+    reason: str | None  # why not assessed (jingan 八(五)), None if assessed
+
+    @property
+    def is_leader(self) -> bool:
+        return self.post in LEADER_POSTS
+
+    @property
+    def graded_here(self) -> bool:
+        """In the street's grades and quotas: assessed, and not under the civil-service system (八(六))."""
+        return self.reason is None and self.category not in SYSTEM_CATEGORIES
+
+
+def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Person]:
+    where = Where(STAFF_SHEET, key, "")
+    post = read_choice(row.get("岗位"), where.at("岗位"), POSTS, rule="岗位", clause=s.cite("staff.weights.leader.area"))
+    category = read_choice(row.get("人员类别"), where.at("人员类别"), CATEGORIES, rule="人员类别",
+                           clause="jingan 三")
+    reason = read_choice(row.get("不参加考核原因"), where.at("不参加考核原因"), REASONS, rule="不参加考核",
+                         clause=s.cite("money.not_assessed_factor"), required=False)
+    area = row.get("居民区")
+    findings = post.findings + category.findings + reason.findings
+    if is_blank(area):
+        findings += (error("所属居民区", "WORKBOOK 工作人员", f"{key}：未填所属居民区", where.at("居民区")),)
+    person = Person(key, "" if is_blank(area) else str(area).strip(), post.value, category.value, reason.value)
+    return Checked(person, findings)
+
+
+def staff_score(s: Scheme, person: Person, row: Mapping[str, object], area_score: float) -> Checked[float]:
+    """得分 by post: 书记/主任 (jingan 五(二)) or other full-time staff (jingan 五(三))."""
+    where = Where(STAFF_SHEET, person.key, "")
+    prefix = "staff.weights.leader" if person.is_leader else "staff.weights.other"
+    weights = s.leader_weights if person.is_leader else s.other_weights
+    fields = {"internal": "内部互评", "members": "党员群众测评", "leaders": "书记主任考评"}
+    parts = {name: _rating(s, row, where, fields[name], f"{prefix}.{name}") for name in weights if name != "area"}
+    findings = tuple(f for p in parts.values() for f in p.findings)
+    if person.is_leader and not is_blank(row.get("书记主任考评")):
+        findings += (warning("书记主任考评", s.cite("staff.weights.leader.area"),
+                             f"{person.key}为{person.post}，其得分不含“书记主任考评”，所填值未计入",
+                             where.at("书记主任考评"), actual=row.get("书记主任考评")),)
+    valid, turnout = strict_turnout(row.get("应参加人数"), row.get("实际参加人数"), s.turnout_share, where,
+                                    s.cite("turnout.min_share"))
+    findings += turnout
+    if not valid or any(p.value is None for p in parts.values()):
+        return Checked(None, findings)
+    total = weights["area"] * area_score + sum(weights[n] * p.value for n, p in parts.items())
+    return Checked(total, findings)
+
+
+def staff_bonus(s: Scheme, key: str, *, grade: object, area_grade: object, base: object, category: object,
+                reason: object, months: object) -> Checked[float | str]:
+    """奖金 (jingan 七, 八(五), 八(六)): base × the area factor and the staff grade's share."""
+    where = Where(STAFF_SHEET, key, "奖金")
+    if category in SYSTEM_CATEGORIES:
+        return Checked(SYSTEM_TEXT)
+    base_read = read_number(base, where.at("奖金基数"), lo=0, hi=None, rule="奖金基数",
+                            clause=s.cite("money.staff"), suffixes=("元",))
+    if not is_blank(reason):
+        months_read = read_number(months, where.at("在岗月数"), lo=0, hi=12, rule="在岗月数",
+                                  clause=s.cite("money.not_assessed_factor"), suffixes=("个月", "月"))
+        findings = base_read.findings + months_read.findings
+        if base_read.value is None or months_read.value is None:
+            return Checked(None, findings)
+        amount = base_read.value * months_read.value / 12 * s.not_assessed_factor
+        return Checked(round(amount, 2), findings)
+    grade_read = read_choice(grade, where.at("最终等次"), s.staff_ladder.names, rule="等次名称",
+                             clause=s.staff_ladder.clause)
+    findings = base_read.findings + grade_read.findings
+    if grade_read.value is None or base_read.value is None:
+        return Checked(None, findings)
+    money = s.staff_money[grade_read.value]
+    factor = 1.0
+    if money.with_area_factor:
+        area_read = read_choice(area_grade, where.at("居民区等次"), s.area_ladder.names, rule="等次名称",
+                                clause=s.cite("money.area_factor"))
+        findings += area_read.findings
+        if area_read.value is None:
+            return Checked(None, findings)
+        factor = s.area_factor[area_read.value]
+    amount = base_read.value * money.base_share * factor
+    if money.with_reward:
+        amount += s.excellent_reward
+        if s.excellent_reward == 0:
+            findings += (warning("优秀奖励", s.cite("money.excellent_reward"),
+                                 f"{key}：优秀一次性奖励金额未设置（参数 money.excellent_reward 为0），奖金未含奖励",
+                                 where, allowed=">0", actual=0),)
+    return Checked(round(amount, 2), findings)
+
+
+def _others_caps(s: Scheme, n: int, area_grade: str) -> dict[str, int]:
+    """Others' 优秀 cap in one area: 15% (+1 for an 优秀 area); a 较差 area bars 优秀 (jingan 六(二))."""
+    if area_grade == s.area_ladder.worst:
+        return {s.staff_ladder.best: 0}
+    extra = s.extra_if_area_excellent if area_grade == s.area_ladder.best else 0
+    return {s.staff_ladder.best: quota(s.others_share, n, s.staff_ladder.rounding) + extra}
+
+
+def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -> Table:
+    """Every staff member's 居民区得分, 得分, grades under their pool's caps, and 奖金."""
+    keyed, problems = keyed_rows(rows, "姓名", STAFF_SHEET)
+    table = Table(STAFF_SHEET, "姓名", STAFF_RESULTS, findings=problems)
+    people: list[Person] = []
+    scores = np.full(len(keyed), np.nan)
+    for i, (key, row) in enumerate(keyed):
+        read = read_person(s, key, row)
+        person = read.value
+        people.append(person)
+        table.findings += list(read.findings)
+        if person.area and person.area not in areas.rows:
+            unknown = error("所属居民区", "WORKBOOK 工作人员", f"{key}：所属居民区“{person.area}”不在居民区表中",
+                            Where(STAFF_SHEET, key, "居民区"), actual=person.area)
+            table.findings.append(unknown)
+            table.put(key, "居民区得分", None, unknown)
+        else:
+            table.put(key, "居民区得分", areas.value(person.area, "总分"), areas.reason(person.area, "总分"))
+        area_score = table.value(key, "居民区得分")
+        if person.reason is not None:
+            table.put(key, "得分", None, info("不参加考核", s.cite("money.not_assessed_factor"),
+                                              f"{key}：{person.reason}，不参加本年度考核", Where(STAFF_SHEET, key, "得分")))
+        elif area_score is None or person.post is None:
+            table.put(key, "得分", None, table.reason(key, "居民区得分") or next(iter(read.errors), None))
+        else:
+            result = staff_score(s, person, row, area_score)
+            table.put(key, "得分", result)
+            scores[i] = np.nan if result.value is None else result.value
+    _grade_staff(s, table, people, scores, [row for _, row in keyed], areas)
+    for person, (key, row) in zip(people, keyed):
+        bonus = staff_bonus(s, key, grade=table.value(key, "最终等次"),
+                            area_grade=areas.value(person.area, "最终等次"), base=row.get("奖金基数"),
+                            category=person.category, reason=person.reason, months=row.get("在岗月数"))
+        table.put(key, "奖金", bonus, None if bonus.value is not None else
+                  (bonus.errors[0] if bonus.errors else table.reason(key, "最终等次")))
+    return table
+
+
+def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarray,
+                 rows: list[Mapping[str, object]], areas: Table) -> None:
+    """Grades per pool: all 书记/主任 of the street; the other staff of each area (jingan 六(二))."""
+    keys = [p.key for p in people]
+    proposed: list[str | None] = [None] * len(people)
+    pools: dict[str, tuple[list[int], dict[str, int]]] = {}
+    leaders = [i for i, p in enumerate(people) if p.is_leader and p.graded_here]
+    pools["本街道（镇）书记、主任"] = (leaders, {s.staff_ladder.best: quota(s.leaders_share, len(leaders),
+                                                                            s.staff_ladder.rounding)})
+    for area in dict.fromkeys(p.area for p in people):
+        members = [i for i, p in enumerate(people) if p.area == area and p.graded_here and not p.is_leader]
+        area_grade = areas.value(area, "最终等次")
+        if members and area_grade is None:
+            for i in members:
+                table.put(keys[i], "建议等次", None, areas.reason(area, "最终等次") or error(
+                    "居民区等次", s.staff_ladder.clause, f"居民区“{area}”的等次未定，无法确定其工作人员优秀名额",
+                    Where(STAFF_SHEET, keys[i], "建议等次")))
+            continue
+        pools[f"{area}其他全日制工作人员"] = (members, _others_caps(s, len(members), area_grade))
+    worst_area = np.array([areas.value(p.area, "最终等次") == s.area_ladder.worst for p in people])
+    for name, (members, caps) in pools.items():
+        barred = {s.staff_ladder.best: worst_area[members]}
+        grades, ties = propose(scores[members], [keys[i] for i in members], s.staff_ladder, caps, STAFF_SHEET,
+                               barred)
+        table.findings += ties
+        for i, grade in zip(members, grades):
+            proposed[i] = grade
+    finals, bad = final_grades(proposed, [r.get("领导小组调整") for r in rows], keys, s.staff_ladder, STAFF_SHEET)
+    table.findings += bad
+    for i, person in enumerate(people):
+        if person.reason is not None:
+            proposed[i] = finals[i] = NOT_ASSESSED
+        elif person.category in SYSTEM_CATEGORIES:
+            proposed[i] = finals[i] = SYSTEM_TEXT
+        if (keys[i], "建议等次") not in table.reasons:
+            table.put(keys[i], "建议等次", proposed[i], table.reason(keys[i], "得分"))
+        table.put(keys[i], "最终等次", finals[i], table.reason(keys[i], "建议等次"))
+    for name, (members, caps) in pools.items():
+        table.findings += check_caps([finals[i] for i in members], [keys[i] for i in members], caps,
+                                     s.staff_ladder, STAFF_SHEET, name)
+    for i, person in enumerate(people):
+        if worst_area[i] and finals[i] == s.staff_ladder.best:
+            table.findings.append(error(
+                "较差居民区不设优秀", s.staff_ladder.clause,
+                f"{keys[i]}所在居民区“{person.area}”为{s.area_ladder.worst}，其工作人员不设{s.staff_ladder.best}",
+                Where(STAFF_SHEET, keys[i], "最终等次"), allowed=0, actual=1))
