@@ -263,3 +263,38 @@ class ParamReader:
                 self.problem(path, "是未知参数（方案中没有这一项）")
         if self.problems:
             raise SchemeError(self.problems)
+
+
+# --- the workbook's 参数 sheet ----------------------------------------------------------------
+
+SHEET_HEADER = ("参数", "名称", "值", "单位", "依据", "说明")
+SCHEME_ROW = "meta.id"
+
+
+def sheet_rows(params: Params) -> list[list[object]]:
+    """The 参数 sheet: a header, the scheme's id, then one row per scalar with its clause and unit."""
+    rows: list[list[object]] = [list(SHEET_HEADER),
+                                [SCHEME_ROW, "方案", params.meta["id"], "", params.meta["title"], ""]]
+    for path, value, leaf in params.flat_rows():
+        notes = [DEFAULT_NOTE] if leaf.default else []
+        notes += [leaf.note] if leaf.note else []
+        rows.append([path, leaf.label, value, leaf.unit, leaf.reference, "；".join(notes)])
+    return rows
+
+
+def from_sheet_rows(grid: Iterable[Iterable[object]]) -> Params:
+    """A scheme from a 参数 sheet as read (rows of cells): its base scheme with the sheet's values."""
+    rows = [list(r) for r in grid]
+    header = next((i for i, r in enumerate(rows) if "参数" in r and "值" in r), None)
+    if header is None:
+        raise SchemeError([_problem(PARAM_SHEET, "(表头)", "找不到含“参数”和“值”的表头行")])
+    path_col, value_col = rows[header].index("参数"), rows[header].index("值")
+    values: dict[str, object] = {}
+    for r in rows[header + 1:]:
+        path = r[path_col] if path_col < len(r) else None
+        if isinstance(path, str) and path.strip():
+            values[path.strip()] = r[value_col] if value_col < len(r) else None
+    base = values.pop(SCHEME_ROW, None)
+    if not isinstance(base, str) or not base.strip():
+        raise SchemeError([_problem(PARAM_SHEET, SCHEME_ROW, "未填方案名称")])
+    return with_overrides(load(base.strip()), values)

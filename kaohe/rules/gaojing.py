@@ -20,8 +20,13 @@ from .grading import (ROUNDINGS, Ladder, RankBand, band_of, caps_for, check_caps
 from .turnout import share_met
 
 AREA_SHEET, PEOPLE_SHEET = "居民区", "人员奖励"
+AREA_INPUTS = ("居民区", "总户数", "党员数", "加强党建引领", "服务凝聚群众", "维护社会和谐稳定", "座谈会得分", "座谈会户数",
+               "座谈会党员数", "第三方得分", "第三方户数", "社区通上半年得分", "社区通上半年户数", "社区通下半年得分",
+               "社区通下半年户数", "未真实走访户数", "处置率", "解决率", "满意率", "加分", "减分", "领导小组调整")
+OPTIONAL_INPUTS = ("本年热线件数", "上年热线件数", "上年群众满意度")  # 进步指数, DOMAIN 5.9
 AREA_RESULTS = ("群众满意度", "走访联系得分", "办实事得分", "热线得分", "总分", "排名", "档次", "建议等次", "最终等次",
                 "热线综合", "热线同比下降率", "满意度同比提升率")
+PEOPLE_INPUTS = ("姓名", "居民区", "岗位")
 PEOPLE_RESULTS = ("档次", "奖励金额")
 POSTS = ("党组织负责人", "党组织副书记", "居委主任", "社区工作者", "其他")  # WORKBOOK 人员奖励.岗位
 DAILY_ITEMS = ("party_leadership", "serve_people", "stability")  # 平时成绩, typed by departments
@@ -30,7 +35,7 @@ RATES = ("处置率", "解决率", "满意率")
 NO_TIER = ""  # ranked below every tier: no 档次
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: schemes are cached
 class Scheme:
     params: Params
     items: dict[str, tuple[str, float]]  # id → (label, points)

@@ -20,7 +20,10 @@ from .grading import ROUNDINGS, Ladder, caps_for, check_caps, final_grades, ladd
 from .turnout import strict_turnout
 
 AREA_SHEET, STAFF_SHEET = "居民区", "工作人员"
+AREA_INPUTS = ("居民区", "街道考评", "居民区互评", "党员群众测评", "应参加人数", "实际参加人数", "加分", "减分", "领导小组调整")
 AREA_RESULTS = ("总分", "建议等次", "最终等次")
+STAFF_INPUTS = ("姓名", "居民区", "岗位", "人员类别", "书记主任考评", "内部互评", "党员群众测评", "应参加人数", "实际参加人数",
+                "不参加考核原因", "在岗月数", "奖金基数", "领导小组调整")
 STAFF_RESULTS = ("居民区得分", "得分", "建议等次", "最终等次", "奖金")
 POSTS = ("书记", "主任", "书记兼主任", "其他")  # WORKBOOK 工作人员.岗位
 LEADER_POSTS = ("书记", "主任", "书记兼主任")  # jingan 五(二): one formula, one pool, a person once
@@ -39,7 +42,7 @@ class StaffMoney:
     with_reward: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: schemes are cached
 class Scheme:
     params: Params
     items: dict[str, tuple[str, float]]  # id → (label, points)

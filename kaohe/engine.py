@@ -1,0 +1,140 @@
+"""One door to the rule sets: load a scheme, compute a workbook's tables, grade a pool, pay a person.
+
+Adapters (UDFs, macros, CLI) call these and nothing deeper, so they can only translate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .findings import Checked, Finding, Where, error  # noqa: F401 (error: re-exported for adapters)
+from .params import Params, SchemeError, from_sheet_rows, load
+from .reading import is_blank, read_number
+from .results import Table
+from .rules import gaojing, jingan
+from .rules.grading import Ladder, caps_for, propose, quota
+
+Scheme = jingan.Scheme | gaojing.Scheme
+RULESETS = {"jingan": jingan, "gaojing": gaojing}
+# Sheets each rule set computes, in order: the second may use the first's results.
+SHEETS = {"jingan": (jingan.AREA_SHEET, jingan.STAFF_SHEET), "gaojing": (gaojing.AREA_SHEET, gaojing.PEOPLE_SHEET)}
+INPUTS = {"jingan": {jingan.AREA_SHEET: jingan.AREA_INPUTS, jingan.STAFF_SHEET: jingan.STAFF_INPUTS},
+          "gaojing": {gaojing.AREA_SHEET: gaojing.AREA_INPUTS, gaojing.PEOPLE_SHEET: gaojing.PEOPLE_INPUTS}}
+POOLS = {"jingan": ("居民区", "书记主任", "其他人员"), "gaojing": ("居民区",)}
+
+
+def build(params: Params) -> Scheme:
+    ruleset = RULESETS.get(params.kind)
+    if ruleset is None:
+        raise SchemeError([error("方案参数", "DOMAIN 方案数据",
+                                 f"{params.source}：kind “{params.kind}”不是已知的规则（{'、'.join(RULESETS)}）",
+                                 Where("参数", "meta.kind"))])
+    return ruleset.from_params(params)
+
+
+@lru_cache(maxsize=64)
+def _scheme_by_name(name: str) -> Scheme:
+    return build(load(name))
+
+
+@lru_cache(maxsize=64)
+def _scheme_by_sheet(grid: tuple[tuple[object, ...], ...]) -> Scheme:
+    return build(from_sheet_rows(grid))
+
+
+def scheme(spec: str | Path | Iterable[Iterable[object]]) -> Scheme:
+    """A scheme by built-in id, by a street's file path, or from the workbook's 参数 sheet (rows of cells)."""
+    if isinstance(spec, (str, Path)):
+        return _scheme_by_name(str(spec).strip())
+    return _scheme_by_sheet(tuple(tuple(row) for row in spec))
+
+
+def kind_of(s: Scheme) -> str:
+    return s.params.kind
+
+
+def sheets(s: Scheme) -> tuple[str, str]:
+    return SHEETS[kind_of(s)]
+
+
+def inputs(s: Scheme, sheet: str) -> tuple[str, ...]:
+    """The input headers a sheet must have (WORKBOOK.md)."""
+    return INPUTS[kind_of(s)][sheet]
+
+
+def calculate(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, Table]:
+    """Every result of a workbook: the area sheet, then the people sheet that builds on it."""
+    area_sheet, people_sheet = sheets(s)
+    areas = RULESETS[kind_of(s)].score_areas(s, tables.get(area_sheet, ()))
+    if kind_of(s) == "jingan":
+        people = jingan.score_staff(s, tables.get(people_sheet, ()), areas)
+    else:
+        people = gaojing.score_people(s, tables.get(people_sheet, ()), areas)
+    return {area_sheet: areas, people_sheet: people}
+
+
+def pool_ladder(s: Scheme, pool: str, n: int, area_grade: object = None) -> Checked[tuple[Ladder, dict[str, int]]]:
+    """The ladder and caps of a grading pool of n: 居民区 (street-wide), 书记主任 (street-wide),
+    其他人员 (one area's other full-time staff, capped by that area's grade: jingan 六(二))."""
+    if pool not in POOLS[kind_of(s)]:
+        return Checked(None, (error("等次对象", "DOMAIN §6", f"对象“{pool}”应为{'、'.join(POOLS[kind_of(s)])}之一",
+                                    Where("", pool), allowed="、".join(POOLS[kind_of(s)]), actual=pool),))
+    if pool == "居民区":
+        ladder = s.area_ladder if kind_of(s) == "jingan" else s.ladder
+        return Checked((ladder, caps_for(ladder, n)))
+    if pool == "书记主任":
+        return Checked((s.staff_ladder, {s.staff_ladder.best: quota(s.leaders_share, n, s.staff_ladder.rounding)}))
+    grade = None if is_blank(area_grade) else str(area_grade).strip()
+    if grade not in s.area_ladder.names:
+        return Checked(None, (error("居民区等次", s.staff_ladder.clause,
+                                    f"其他人员的优秀名额取决于居民区等次，“{area_grade}”不是{'、'.join(s.area_ladder.names)}之一",
+                                    Where("工作人员", "", "居民区等次"), actual=area_grade),))
+    return Checked((s.staff_ladder, jingan._others_caps(s, n, grade)))
+
+
+@lru_cache(maxsize=256)
+def _pool_grades(s: Scheme, pool: str, scores: tuple[float, ...], area_grade: object) -> tuple[
+        dict[float, str | None], tuple[Finding, ...]]:
+    setup = pool_ladder(s, pool, len(scores), area_grade)
+    if setup.value is None:
+        return {}, setup.findings
+    ladder, caps = setup.value
+    values = np.array(scores, dtype=float)
+    barred = {ladder.best: np.ones(len(scores), dtype=bool)} if (
+        pool == "其他人员" and area_grade == s.area_ladder.worst) else None
+    grades, ties = propose(values, [f"第{i + 1}个" for i in range(len(scores))], ladder, caps, pool, barred)
+    return {v: g for v, g in zip(scores, grades) if v == v}, tuple(ties)
+
+
+def grade_in_pool(s: Scheme, pool: str, score: object, pool_scores: Sequence[object],
+                  area_grade: object = None) -> Checked[str]:
+    """The proposed grade of one score among its pool's scores, like RANK(x, range) (DOMAIN §6).
+
+    Blank cells in the pool are no one; a cell that is not a number (a result that could not be
+    computed) is a member without a score: it counts toward n but takes no place.
+    """
+    read = read_number(score, Where("", "本行", "得分"), lo=-1e9, hi=None, rule="得分")
+    if read.value is None:
+        return Checked(None, read.findings)
+    members = tuple(v if isinstance(v, (int, float)) and not isinstance(v, bool) else float("nan")
+                    for v in pool_scores if not is_blank(v))
+    grades, findings = _pool_grades(s, pool, members, None if is_blank(area_grade) else str(area_grade).strip())
+    if not grades and findings:
+        return Checked(None, findings)
+    if read.value not in grades:
+        return Checked(None, (error("等次对象", "DOMAIN §6", f"得分{read.value:g}不在所给的得分列中",
+                                    Where("", "本行", "得分"), actual=read.value),))
+    return Checked(grades[read.value], findings)
+
+
+def bonus(s: Scheme, post: object, grade: object, area_grade: object = None, base: object = None,
+          category: object = None, reason: object = None, months: object = None, key: str = "本行") -> Checked:
+    """One person's money: jingan 奖金 (七, 八(五), 八(六)) or gaojing 奖励金额 by post and tier (五(二)1)."""
+    if kind_of(s) == "gaojing":
+        return gaojing.reward(s, key, post, None if is_blank(grade) else str(grade).strip())
+    return jingan.staff_bonus(s, key, grade=grade, area_grade=area_grade, base=base, category=category,
+                              reason=None if is_blank(reason) else reason, months=months)

@@ -1,0 +1,149 @@
+"""kaohe 的 Excel 函数（xlwings UDF）：KAOHE_AREA、KAOHE_STAFF、GRADE_QUOTA、BONUS.
+
+Thin translations to ``kaohe.engine``: they turn the cells xlwings hands over (numbers, text,
+None, lists of lists) into engine calls and the engine's answer into one cell. They decide no
+rule. Nothing raises out of them: bad input shows as a short Chinese message with its clause.
+Not volatile and nothing written to neighbouring cells, so Excel recalculates a cell only when a
+range it points at changes; one formula copied down a column works in every Excel version.
+
+The whole-table computations are cached on the tables' contents: the 300 cells of a column
+that point at the same table share one computation per recalculation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import xlwings as xw
+
+from kaohe import engine
+from kaohe.findings import Finding
+from kaohe.grid import records
+from kaohe.params import SchemeError
+from kaohe.results import Table
+
+CATEGORY = "kaohe 考核"
+SCHEME_DOC = "方案：内置方案名（\"jingan\" 或 \"gaojing-2024\"），或本工作簿“参数”表的区域（含表头）"
+
+
+def _message(finding: Finding) -> str:
+    return finding.short()
+
+
+def _guard(compute: Callable[[], object]) -> object:
+    """Run a UDF body: a SchemeError or any other failure becomes a message in the cell."""
+    try:
+        return compute()
+    except SchemeError as exc:
+        return _message(exc.findings[0])
+    except Exception as exc:  # a UDF must never hand Excel a traceback
+        return f"#错误：kaohe 内部错误（{type(exc).__name__}: {exc}），请把此工作簿发给维护人员"
+
+
+def _scheme(spec: object) -> engine.Scheme:
+    if isinstance(spec, list):
+        grid = spec if spec and isinstance(spec[0], list) else [spec]
+        return engine.scheme(grid)
+    if not isinstance(spec, str) or not spec.strip():
+        raise SchemeError([engine.error("方案参数", "DOMAIN 方案数据",
+                                        "未给方案：请填方案名（如 \"jingan\"）或选中“参数”表区域")])
+    return engine.scheme(spec)
+
+
+def _freeze(grid: object) -> tuple[tuple[object, ...], ...]:
+    if not isinstance(grid, list):
+        return ((grid,),)
+    return tuple(tuple(row) if isinstance(row, list) else (row,) for row in grid)
+
+
+@lru_cache(maxsize=16)
+def _tables(s: engine.Scheme, areas: tuple, people: tuple) -> dict[str, Table] | str:
+    area_sheet, people_sheet = engine.sheets(s)
+    found = {}
+    for sheet, grid in ((area_sheet, areas), (people_sheet, people)):
+        if not grid:
+            found[sheet] = []
+            continue
+        rows = records(grid, engine.inputs(s, sheet)[:1])
+        header = set(str(c).strip() for c in grid[0] if isinstance(c, str)) if rows is not None else set()
+        absent = [h for h in engine.inputs(s, sheet) if h not in header]
+        if rows is None or absent:
+            return f"#错误：{sheet}区域应从表头行开始，缺少表头：{'、'.join(absent or engine.inputs(s, sheet)[:1])}（WORKBOOK）"
+        found[sheet] = rows
+    return engine.calculate(s, found)
+
+
+def _cell(tables: dict[str, Table] | str, sheet: str, key: object, result: object) -> object:
+    if isinstance(tables, str):
+        return tables
+    table = tables[sheet]
+    if result not in table.columns:
+        return f"#错误：结果“{result}”应为{'、'.join(table.columns)}之一"
+    key = str(key).strip() if key is not None else ""
+    if key not in table.rows:
+        problem = next((f for f in table.findings if f.where.key == key), None)
+        return _message(problem) if problem else f"#错误：{table.key_field}“{key}”不在{sheet}区域中"
+    value = table.value(key, result)
+    if value is None:
+        reason = table.reason(key, result)
+        return _message(reason) if reason else ""
+    return value
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("scheme", doc=SCHEME_DOC)
+@xw.arg("result", doc="结果列名：jingan 为 总分/建议等次/最终等次；gaojing-2024 为 群众满意度/走访联系得分/办实事得分/"
+                      "热线得分/总分/排名/档次/建议等次/最终等次/热线综合")
+@xw.arg("areas", ndim=2, err_to_str=True, doc="居民区表的输入区域，从表头行开始（只含输入列），如 居民区!$A$1:$I$301")
+@xw.arg("area", doc="本行的居民区名称，如 A2")
+def KAOHE_AREA(scheme, result, areas, area):
+    """居民区的一项考核结果（总分、等次、排名、档次等），按所选方案逐条计算；输入有误时显示原因和依据条款。"""
+    return _guard(lambda: _cell(_tables(_scheme(scheme), _freeze(areas), ()), engine.sheets(_scheme(scheme))[0],
+                                area, result))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("scheme", doc=SCHEME_DOC)
+@xw.arg("result", doc="结果列名：jingan 为 居民区得分/得分/建议等次/最终等次/奖金；gaojing-2024 为 档次/奖励金额")
+@xw.arg("people", ndim=2, err_to_str=True, doc="工作人员（或人员奖励）表的输入区域，从表头行开始")
+@xw.arg("name", doc="本行的姓名，如 A2")
+@xw.arg("areas", ndim=2, err_to_str=True, doc="居民区表的输入区域，从表头行开始")
+def KAOHE_STAFF(scheme, result, people, name, areas):
+    """工作人员的一项考核结果（得分、等次、奖金；高境镇为档次、奖励金额）；输入有误时显示原因和依据条款。"""
+    return _guard(lambda: _cell(_tables(_scheme(scheme), _freeze(areas), _freeze(people)),
+                                engine.sheets(_scheme(scheme))[1], name, result))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("scheme", doc=SCHEME_DOC)
+@xw.arg("pool", doc="对象：居民区 / 书记主任 / 其他人员（其他人员为同一居民区的其他全日制工作人员）")
+@xw.arg("score", doc="本行得分，如 J2")
+@xw.arg("scores", ndim=1, err_to_str=True, doc="同一名额范围内全部得分，如 $J$2:$J$301（空格不计）")
+@xw.arg("area_grade", doc="对象为“其他人员”时：所在居民区的最终等次（优秀+1人，较差不设优秀）")
+def GRADE_QUOTA(scheme, pool, score, scores, area_grade=None):
+    """在名额上限内建议的等次，像 RANK 一样向下复制；并列跨越名额线时均列下一等次，由领导小组调整。"""
+    def compute():
+        cells = scores if isinstance(scores, list) else [scores]
+        graded = engine.grade_in_pool(_scheme(scheme), str(pool or "").strip(), score, cells, area_grade)
+        return graded.value if graded.value is not None else _message(graded.errors[0])
+    return _guard(compute)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("scheme", doc=SCHEME_DOC)
+@xw.arg("post", doc="岗位")
+@xw.arg("grade", doc="jingan：本人最终等次；gaojing-2024：所在居民区档次（A档/B档/空）")
+@xw.arg("area_grade", doc="jingan：所在居民区最终等次")
+@xw.arg("base", doc="jingan：奖金基数（元）")
+@xw.arg("category", doc="jingan：人员类别")
+@xw.arg("reason", doc="jingan：不参加考核原因（空为参加）")
+@xw.arg("months", doc="jingan：在岗月数（不参加考核时按月折算）")
+def BONUS(scheme, post, grade, area_grade=None, base=None, category=None, reason=None, months=None):
+    """奖金（元）：静安按奖金基数、居民区等次系数和个人等次；高境镇按岗位和居民区档次。"""
+    def compute():
+        money = engine.bonus(_scheme(scheme), post, grade, area_grade, base, category, reason, months)
+        if money.value is None:
+            return _message(money.errors[0]) if money.errors else ""
+        return money.value
+    return _guard(compute)
