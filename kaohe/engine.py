@@ -96,39 +96,43 @@ def pool_ladder(s: Scheme, pool: str, n: int, area_grade: object = None) -> Chec
     return Checked((s.staff_ladder, jingan._others_caps(s, n, grade)))
 
 
-@lru_cache(maxsize=256)
-def _pool_grades(s: Scheme, pool: str, scores: tuple[float, ...], area_grade: object) -> tuple[
-        dict[float, str | None], tuple[Finding, ...]]:
-    setup = pool_ladder(s, pool, len(scores), area_grade)
-    if setup.value is None:
-        return {}, setup.findings
-    ladder, caps = setup.value
-    values = np.array(scores, dtype=float)
-    barred = {ladder.best: np.ones(len(scores), dtype=bool)} if (
-        pool == "其他人员" and area_grade == s.area_ladder.worst) else None
-    grades, ties = propose(values, [f"第{i + 1}个" for i in range(len(scores))], ladder, caps, pool, barred)
-    return {v: g for v, g in zip(scores, grades) if v == v}, tuple(ties)
-
-
-def grade_in_pool(s: Scheme, pool: str, score: object, pool_scores: Sequence[object],
-                  area_grade: object = None) -> Checked[str]:
-    """The proposed grade of one score among its pool's scores, like RANK(x, range) (DOMAIN §6).
+def pool_grades(s: Scheme, pool: str, pool_scores: Sequence[object], area_grade: object = None) -> Checked[
+        dict[float, str | None]]:
+    """The proposed grade of every score in one pool (DOMAIN §6); ties share their grade.
 
     Blank cells in the pool are no one; a cell that is not a number (a result that could not be
     computed) is a member without a score: it counts toward n but takes no place.
     """
+    members = [v if isinstance(v, (int, float)) and not isinstance(v, bool) else float("nan")
+               for v in pool_scores if not is_blank(v)]
+    grade = None if is_blank(area_grade) else str(area_grade).strip()
+    setup = pool_ladder(s, pool, len(members), grade)
+    if setup.value is None:
+        return Checked(None, setup.findings)
+    ladder, caps = setup.value
+    barred = {ladder.best: np.ones(len(members), dtype=bool)} if (
+        pool == "其他人员" and grade == s.area_ladder.worst) else None
+    grades, ties = propose(np.array(members, dtype=float), [f"第{i + 1}个" for i in range(len(members))], ladder,
+                           caps, pool, barred)
+    return Checked({v: g for v, g in zip(members, grades) if v == v}, tuple(ties))
+
+
+def grade_of(score: object, grades: Checked[dict[float, str | None]]) -> Checked[str]:
+    """One score's grade within its pool's grades, like RANK(x, range)."""
     read = read_number(score, Where("", "本行", "得分"), lo=-1e9, hi=None, rule="得分")
     if read.value is None:
         return Checked(None, read.findings)
-    members = tuple(v if isinstance(v, (int, float)) and not isinstance(v, bool) else float("nan")
-                    for v in pool_scores if not is_blank(v))
-    grades, findings = _pool_grades(s, pool, members, None if is_blank(area_grade) else str(area_grade).strip())
-    if not grades and findings:
-        return Checked(None, findings)
-    if read.value not in grades:
+    if grades.value is None:
+        return Checked(None, grades.findings)
+    if read.value not in grades.value:
         return Checked(None, (error("等次对象", "DOMAIN §6", f"得分{read.value:g}不在所给的得分列中",
                                     Where("", "本行", "得分"), actual=read.value),))
-    return Checked(grades[read.value], findings)
+    return Checked(grades.value[read.value], grades.findings)
+
+
+def grade_in_pool(s: Scheme, pool: str, score: object, pool_scores: Sequence[object],
+                  area_grade: object = None) -> Checked[str]:
+    return grade_of(score, pool_grades(s, pool, pool_scores, area_grade))
 
 
 def bonus(s: Scheme, post: object, grade: object, area_grade: object = None, base: object = None,

@@ -14,6 +14,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 
 from .findings import Finding, Where, error
@@ -155,6 +156,7 @@ def _same_kind(old: object, new: object) -> object:
     return new
 
 
+@lru_cache(maxsize=1024)
 def exact(x: float) -> Fraction:
     """The decimal a person typed (0.8, not 0.8000000000000000444): comparisons of shares use it."""
     return Fraction(repr(x)) if isinstance(x, float) else Fraction(x)

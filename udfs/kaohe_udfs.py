@@ -6,14 +6,13 @@ rule. Nothing raises out of them: bad input shows as a short Chinese message wit
 Not volatile and nothing written to neighbouring cells, so Excel recalculates a cell only when a
 range it points at changes; one formula copied down a column works in every Excel version.
 
-The whole-table computations are cached on the tables' contents: the 300 cells of a column
+The whole-table computations are remembered by the tables' contents: the 300 cells of a column
 that point at the same table share one computation per recalculation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 import xlwings as xw
 
@@ -41,24 +40,53 @@ def _guard(compute: Callable[[], object]) -> object:
         return f"#错误：kaohe 内部错误（{type(exc).__name__}: {exc}），请把此工作簿发给维护人员"
 
 
+class _Recent:
+    """The last few computations, found again by comparing arguments with ==.
+
+    xlwings hands every call fresh lists; comparing them with the few recent ones runs at C
+    speed and copies nothing, cheaper than turning a 300-row range into a hashable key.
+    """
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self.entries: list[tuple[tuple, object]] = []
+
+    def get(self, args: tuple, compute: Callable[[], object]) -> object:
+        for i, (seen, result) in enumerate(self.entries):
+            if len(seen) == len(args) and all(a is b or a == b for a, b in zip(seen, args)):
+                if i:
+                    self.entries.insert(0, self.entries.pop(i))
+                return result
+        result = compute()
+        self.entries.insert(0, (args, result))
+        del self.entries[self.size:]
+        return result
+
+
+_schemes, _computed, _pools = _Recent(), _Recent(), _Recent()
+
+
 def _scheme(spec: object) -> engine.Scheme:
     if isinstance(spec, list):
         grid = spec if spec and isinstance(spec[0], list) else [spec]
-        return engine.scheme(grid)
+        return _schemes.get((grid,), lambda: engine.scheme(grid))
     if not isinstance(spec, str) or not spec.strip():
         raise SchemeError([engine.error("方案参数", "DOMAIN 方案数据",
                                         "未给方案：请填方案名（如 \"jingan\"）或选中“参数”表区域")])
     return engine.scheme(spec)
 
 
-def _freeze(grid: object) -> tuple[tuple[object, ...], ...]:
+def _rows(grid: object) -> list[list[object]]:
     if not isinstance(grid, list):
-        return ((grid,),)
-    return tuple(tuple(row) if isinstance(row, list) else (row,) for row in grid)
+        return [[grid]]
+    return [row if isinstance(row, list) else [row] for row in grid]
 
 
-@lru_cache(maxsize=16)
-def _tables(s: engine.Scheme, areas: tuple, people: tuple) -> dict[str, Table] | str:
+def _tables(s: engine.Scheme, areas: object, people: object = None) -> dict[str, Table] | str:
+    return _computed.get((s, areas, people), lambda: _compute(s, _rows(areas), _rows(people) if people else []))
+
+
+def _compute(s: engine.Scheme, areas: list[list[object]], people: list[list[object]]) -> dict[str, Table] | str:
     area_sheet, people_sheet = engine.sheets(s)
     found = {}
     for sheet, grid in ((area_sheet, areas), (people_sheet, people)):
@@ -66,7 +94,7 @@ def _tables(s: engine.Scheme, areas: tuple, people: tuple) -> dict[str, Table] |
             found[sheet] = []
             continue
         rows = records(grid, engine.inputs(s, sheet)[:1])
-        header = set(str(c).strip() for c in grid[0] if isinstance(c, str)) if rows is not None else set()
+        header = {str(c).strip() for c in grid[0] if isinstance(c, str)} if rows is not None else set()
         absent = [h for h in engine.inputs(s, sheet) if h not in header]
         if rows is None or absent:
             return f"#错误：{sheet}区域应从表头行开始，缺少表头：{'、'.join(absent or engine.inputs(s, sheet)[:1])}（WORKBOOK）"
@@ -99,20 +127,19 @@ def _cell(tables: dict[str, Table] | str, sheet: str, key: object, result: objec
 @xw.arg("area", doc="本行的居民区名称，如 A2")
 def KAOHE_AREA(scheme, result, areas, area):
     """居民区的一项考核结果（总分、等次、排名、档次等），按所选方案逐条计算；输入有误时显示原因和依据条款。"""
-    return _guard(lambda: _cell(_tables(_scheme(scheme), _freeze(areas), ()), engine.sheets(_scheme(scheme))[0],
-                                area, result))
+    return _guard(lambda: _cell(_tables(_scheme(scheme), areas), engine.sheets(_scheme(scheme))[0], area, result))
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("scheme", doc=SCHEME_DOC)
 @xw.arg("result", doc="结果列名：jingan 为 居民区得分/得分/建议等次/最终等次/奖金；gaojing-2024 为 档次/奖励金额")
 @xw.arg("people", ndim=2, err_to_str=True, doc="工作人员（或人员奖励）表的输入区域，从表头行开始")
-@xw.arg("name", doc="本行的姓名，如 A2")
+@xw.arg("person", doc="本行的姓名，如 A2")
 @xw.arg("areas", ndim=2, err_to_str=True, doc="居民区表的输入区域，从表头行开始")
-def KAOHE_STAFF(scheme, result, people, name, areas):
+def KAOHE_STAFF(scheme, result, people, person, areas):
     """工作人员的一项考核结果（得分、等次、奖金；高境镇为档次、奖励金额）；输入有误时显示原因和依据条款。"""
-    return _guard(lambda: _cell(_tables(_scheme(scheme), _freeze(areas), _freeze(people)),
-                                engine.sheets(_scheme(scheme))[1], name, result))
+    return _guard(lambda: _cell(_tables(_scheme(scheme), areas, people),
+                                engine.sheets(_scheme(scheme))[1], person, result))
 
 
 @xw.func(category=CATEGORY)
@@ -124,8 +151,11 @@ def KAOHE_STAFF(scheme, result, people, name, areas):
 def GRADE_QUOTA(scheme, pool, score, scores, area_grade=None):
     """在名额上限内建议的等次，像 RANK 一样向下复制；并列跨越名额线时均列下一等次，由领导小组调整。"""
     def compute():
-        cells = scores if isinstance(scores, list) else [scores]
-        graded = engine.grade_in_pool(_scheme(scheme), str(pool or "").strip(), score, cells, area_grade)
+        s, cells = _scheme(scheme), scores if isinstance(scores, list) else [scores]
+        pool_name = str(pool or "").strip()
+        grades = _pools.get((s, pool_name, cells, area_grade),
+                            lambda: engine.pool_grades(s, pool_name, cells, area_grade))
+        graded = engine.grade_of(score, grades)
         return graded.value if graded.value is not None else _message(graded.errors[0])
     return _guard(compute)
 

@@ -341,6 +341,8 @@ def score_people(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) 
             table.put(key, "档次", None, unknown)
         else:
             table.put(key, "档次", areas.value(area, "档次"), areas.reason(area, "档次"))
-        money = reward(s, key, row.get("岗位"), table.value(key, "档次"))
-        table.put(key, "奖励金额", money, None if money.findings else table.reason(key, "档次"))
+        if table.value(key, "档次") is None:  # the tier's own reason says why; no second finding
+            table.put(key, "奖励金额", None, table.reason(key, "档次"))
+            continue
+        table.put(key, "奖励金额", reward(s, key, row.get("岗位"), table.value(key, "档次")))
     return table

@@ -187,9 +187,11 @@ def tie_straddles(ranks: np.ndarray, keys: Sequence[str], bands: Sequence[RankBa
                   field: str, what: str, clause: str) -> list[Finding]:
     """A tie whose places run across a band boundary (RANK.EQ gives them all the better band)."""
     findings = []
-    for rank in sorted(set(ranks.tolist()) - {0}):
-        tied = [k for k, r in zip(keys, ranks.tolist()) if r == rank]
-        if len(tied) > 1 and band_of(rank, bands) != band_of(rank + len(tied) - 1, bands):
+    by_rank: dict[int, list[str]] = {}
+    for key, rank in zip(keys, ranks.tolist()):
+        by_rank.setdefault(rank, []).append(key)
+    for rank, tied in sorted(by_rank.items()):
+        if rank and len(tied) > 1 and band_of(rank, bands) != band_of(rank + len(tied) - 1, bands):
             findings.append(warning(
                 "并列跨档", clause,
                 f"{what}：{'、'.join(tied)}并列第{rank}名，所占名次跨越档次界线，均按第{rank}名计",

@@ -33,6 +33,7 @@ REASONS = ("新进未满半年", "病事假超半年", "当年退休书记")  # 
 NOT_ASSESSED = "不参加考核"
 SYSTEM_TEXT = "纳入公务员/事业编制考核统筹"
 SCORE_MAX = 100
+REWARD_RULE = "优秀奖励"
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +348,7 @@ def staff_bonus(s: Scheme, key: str, *, grade: object, area_grade: object, base:
     if money.with_reward:
         amount += s.excellent_reward
         if s.excellent_reward == 0:
-            findings += (warning("优秀奖励", s.cite("money.excellent_reward"),
+            findings += (warning(REWARD_RULE, s.cite("money.excellent_reward"),
                                  f"{key}：优秀一次性奖励金额未设置（参数 money.excellent_reward 为0），奖金未含奖励",
                                  where, allowed=">0", actual=0),)
     return Checked(round(amount, 2), findings)
@@ -390,12 +391,22 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
             table.put(key, "得分", result)
             scores[i] = np.nan if result.value is None else result.value
     _grade_staff(s, table, people, scores, [row for _, row in keyed], areas)
+    unrewarded = []
     for person, (key, row) in zip(people, keyed):
-        bonus = staff_bonus(s, key, grade=table.value(key, "最终等次"),
-                            area_grade=areas.value(person.area, "最终等次"), base=row.get("奖金基数"),
-                            category=person.category, reason=person.reason, months=row.get("在岗月数"))
-        table.put(key, "奖金", bonus, None if bonus.value is not None else
-                  (bonus.errors[0] if bonus.errors else table.reason(key, "最终等次")))
+        grade = table.value(key, "最终等次")
+        if grade is None:  # the grade's own reason says why; no second finding for the money
+            table.put(key, "奖金", None, table.reason(key, "最终等次"))
+            continue
+        bonus = staff_bonus(s, key, grade=grade, area_grade=areas.value(person.area, "最终等次"),
+                            base=row.get("奖金基数"), category=person.category, reason=person.reason,
+                            months=row.get("在岗月数"))
+        unrewarded += [key for f in bonus.findings if f.rule == REWARD_RULE]
+        table.put(key, "奖金", Checked(bonus.value, tuple(f for f in bonus.findings if f.rule != REWARD_RULE)))
+    if unrewarded:  # one finding for the parameter, not one per person
+        table.findings.append(warning(
+            REWARD_RULE, s.cite("money.excellent_reward"),
+            f"优秀一次性奖励金额未设置（参数 money.excellent_reward 为0），{len(unrewarded)}人的奖金未含奖励："
+            f"{'、'.join(unrewarded)}", Where("参数", "money.excellent_reward", "值"), allowed=">0", actual=0))
     return table
 
 

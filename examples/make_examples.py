@@ -1,0 +1,144 @@
+"""Build the bundled example workbooks (fictional names), with deliberate problems for the check.
+
+    python examples/make_examples.py      # writes examples/jingan-example.xlsx, examples/gaojing-2024-example.xlsx
+
+Deterministic (fixed seed). The problems planted, so that `kaohe check` has something to find:
+jingan — one area's rating session at exactly 80% turnout (invalid), a staff session below
+turnout, a rating typed as text ("九十"), an override that breaks the 优秀 cap;
+gaojing-2024 — a 社区通 round below 40% of households, a 座谈会 above 100 households, a tie
+for 9th place across the 优秀 cap (at most 9), a rate typed above 1.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from kaohe import engine
+from kaohe.params import load, sheet_rows
+
+HERE = Path(__file__).parent
+PLACES = ["春晖", "和平", "长青", "新华", "锦绣", "明珠", "桂花", "阳光", "彩虹", "东方", "丰收", "宝华", "翠竹", "金桥",
+          "玉兰", "海棠", "康乐", "祥和", "星光", "月湖", "梅园", "松柏", "紫藤", "枫林", "清泉", "绿洲", "晨曦", "朝阳",
+          "华城", "景苑", "南苑", "北苑"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = "建国华明丽芳静敏强伟磊洋勇军杰娟霞平刚桂英秀兰玉梅红燕晓春雪峰涛斌宇浩然"
+
+
+def _names(rng: random.Random, n: int) -> list[str]:
+    seen: set[str] = set()
+    while len(seen) < n:
+        seen.add(rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))))
+    return sorted(seen, key=lambda _: rng.random())
+
+
+def _sheet(wb: Workbook, title: str, header: tuple[str, ...], rows: list[list[object]]) -> None:
+    ws = wb.create_sheet(title)
+    ws.append(list(header))
+    for row in rows:
+        ws.append(row)
+
+
+def _workbook(scheme_id: str, sheets: dict[str, tuple[tuple[str, ...], list[list[object]]]]) -> Workbook:
+    wb = Workbook()
+    wb.active.title = "说明"
+    wb["说明"].append([f"kaohe 示例工作簿（虚构数据）：{load(scheme_id).meta['title']}"])
+    params = wb.create_sheet("参数")
+    for row in sheet_rows(load(scheme_id)):
+        params.append(row)
+    for title, (header, rows) in sheets.items():
+        _sheet(wb, title, header, rows)
+    return wb
+
+
+def jingan(rng: random.Random) -> Workbook:
+    s = engine.scheme("jingan")
+    areas = [f"{p}居民区" for p in PLACES[:12]]
+    area_rows = []
+    for i, area in enumerate(areas):
+        eligible = rng.randint(40, 60)
+        actual = eligible * 4 // 5 if i == 3 else rng.randint(eligible * 85 // 100 + 1, eligible)
+        area_rows.append([area, round(rng.uniform(72, 96), 1), round(rng.uniform(75, 95), 1),
+                          round(rng.uniform(75, 97), 1), eligible, actual,
+                          rng.choice([None, None, 1, 3]), rng.choice([None, None, None, 1]), None])
+    area_rows[3][4], area_rows[3][5] = 50, 40  # exactly 80%: "须超过" not met
+    area_rows[7][8] = "优秀"  # an override: three 优秀 where 12 areas allow floor(2.4) = 2
+    staff_rows = []
+    names = _names(rng, 110)
+    for area in areas:
+        size = rng.randint(7, 10)
+        for j in range(size):
+            post = "书记" if j == 0 else "主任" if j == 1 else "其他"
+            category = "事业编制" if j == 2 and rng.random() < 0.3 else "社区工作者"
+            eligible = rng.randint(40, 60)
+            reason = "新进未满半年" if rng.random() < 0.04 else None
+            staff_rows.append([names.pop(), area, post, category,
+                               None if post != "其他" else round(rng.uniform(70, 96), 1),
+                               round(rng.uniform(72, 96), 1), round(rng.uniform(72, 97), 1),
+                               eligible, rng.randint(eligible * 85 // 100 + 1, eligible), reason,
+                               rng.randint(3, 5) if reason else 12, 60000 if post != "其他" else 48000, None])
+    staff_rows[5][8] = staff_rows[5][7] // 2  # a staff session below turnout
+    staff_rows[9][5] = "九十"  # a rating typed as Chinese numerals
+    return _workbook("jingan", {"居民区": (engine.inputs(s, "居民区"), area_rows),
+                                "工作人员": (engine.inputs(s, "工作人员"), staff_rows)})
+
+
+def gaojing(rng: random.Random) -> Workbook:
+    s = engine.scheme("gaojing-2024")
+    rows = []
+    for i, place in enumerate(PLACES):
+        households = rng.randint(800, 1900)  # 5% stays under the usual 100
+        members = rng.randint(80, 300)
+        online = [rng.randint(households * 42 // 100, households * 55 // 100) for _ in range(2)]
+        rows.append([f"{place}居民区", households, members, rng.randint(9, 13), rng.randint(12, 18), rng.randint(6, 9),
+                     round(rng.uniform(80, 98), 1), rng.randint(households // 20 + 1, 100), rng.randint(members // 10 + 1, 40),
+                     round(rng.uniform(78, 96), 1), rng.randint(households // 20 + 1, households // 12),
+                     round(rng.uniform(80, 97), 1), online[0], round(rng.uniform(80, 97), 1), online[1],
+                     rng.choice([0, 0, 0, 1, 2]), round(rng.uniform(0.85, 1), 3), round(rng.uniform(0.7, 0.98), 3),
+                     round(rng.uniform(0.75, 0.99), 3), rng.choice([None] * 6 + [1, 2]), rng.choice([None] * 9 + [1]),
+                     None])
+    rows[4][12] = rows[4][1] * 3 // 10  # 社区通上半年 below 40% of households
+    rows[6][7] = 120  # 座谈会 above the usual 100 households
+    rows[10][18] = 1.2  # a rate typed above 1
+    wb = _workbook("gaojing-2024", {"居民区": (engine.inputs(s, "居民区"), rows)})
+    # a tie for 9th place across the 优秀 cap: copy the inputs of the area that ranks 9th
+    ranked = _rank(rows)
+    src = rows[PLACES.index(ranked[8][:-3])]
+    for candidate in ranked[9:]:  # copying inputs moves hotline ranks: keep the first copy that ties at the cap
+        trial = [list(r) for r in rows]
+        trial[PLACES.index(candidate[:-3])][1:-1] = src[1:-1]
+        if any(f.rule == "并列超额" for f in _table(trial).findings):
+            rows = trial
+            break
+    wb.remove(wb["居民区"])
+    _sheet(wb, "居民区", engine.inputs(s, "居民区"), rows)
+    people = []
+    names = _names(rng, 4 * len(PLACES))
+    for place in PLACES:
+        for post in ("党组织负责人", "居委主任", "社区工作者", rng.choice(("社区工作者", "党组织副书记", "其他"))):
+            people.append([names.pop(), f"{place}居民区", post])
+    _sheet(wb, "人员奖励", engine.inputs(s, "人员奖励"), people)
+    return wb
+
+
+def _table(rows: list[list[object]]):
+    s = engine.scheme("gaojing-2024")
+    return engine.calculate(s, {"居民区": [dict(zip(engine.inputs(s, "居民区"), r)) for r in rows]})["居民区"]
+
+
+def _rank(rows: list[list[object]]) -> list[str]:
+    table = _table(rows)
+    scored = [(table.value(k, "总分"), k) for k in table.rows if table.value(k, "总分") is not None]
+    return [k for _, k in sorted(scored, reverse=True)]
+
+
+def main() -> None:
+    for name, build in (("jingan-example.xlsx", jingan), ("gaojing-2024-example.xlsx", gaojing)):
+        build(random.Random(2024)).save(HERE / name)
+        print(f"写入 {HERE / name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""``kaohe``: the engine on the command line, for the office that receives a workbook.
+
+    kaohe calc FILE [--json] [--scheme NAME]   results of every row (WORKBOOK.md contract)
+    kaohe check FILE [--json] [--scheme NAME]  findings; exit 0 none, 1 errors, 2 unusable file
+    kaohe scheme show NAME|FILE                every parameter with its unit and clause
+    kaohe scheme check FILE                    validate a street's own scheme file
+
+It translates files and arguments for the engine and prints; it decides no rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from . import __version__, engine
+from .findings import Finding
+from .params import DEFAULT_NOTE, SchemeError, builtin_ids, load
+from .workbook import Inputs, WorkbookError, calculate, read_inputs
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _issue(inputs: Inputs, finding: Finding) -> dict[str, object]:
+    issue = finding.as_dict()
+    issue["cell"] = inputs.cell(finding)
+    return issue
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+
+
+def _results(inputs: Inputs):
+    tables = calculate(inputs)
+    findings = [f for t in tables.values() for f in t.findings]
+    return tables, findings
+
+
+def _format(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return "—" if value is None else str(value)
+
+
+def cmd_calc(args: argparse.Namespace) -> int:
+    inputs = read_inputs(args.file, args.scheme)
+    tables, findings = _results(inputs)
+    if args.json:
+        _print_json({"scheme": inputs.scheme.id, "sheets": {n: t.records() for n, t in tables.items()},
+                     "issues": [_issue(inputs, f) for f in findings]})
+        return EXIT_OK
+    print(f"{inputs.path.name}：方案 {inputs.scheme.id}（{inputs.scheme.params.meta['title']}）")
+    for name, table in tables.items():
+        print(f"\n【{name}】")
+        header = (table.key_field, *table.columns)
+        print("\t".join(header))
+        for record in table.records():
+            print("\t".join(_format(record[h]) for h in header))
+    _print_findings(inputs, findings)
+    return EXIT_OK
+
+
+def _print_findings(inputs: Inputs, findings: Sequence[Finding]) -> None:
+    counts = {s: sum(1 for f in findings if f.severity.label == s) for s in ("错误", "警告", "提示")}
+    print(f"\n检查结果：错误 {counts['错误']} 条，警告 {counts['警告']} 条，提示 {counts['提示']} 条")
+    for f in findings:
+        print(f"[{f.severity.label}] {f.rule}（{f.clause}）{inputs.cell(f)}：{f.message}")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    inputs = read_inputs(args.file, args.scheme)
+    _, findings = _results(inputs)
+    if args.json:
+        _print_json({"scheme": inputs.scheme.id, "issues": [_issue(inputs, f) for f in findings]})
+    else:
+        _print_findings(inputs, findings)
+    return EXIT_ERRORS if any(f.is_error for f in findings) else EXIT_OK
+
+
+def cmd_scheme(args: argparse.Namespace) -> int:
+    params = load(args.scheme)
+    built = engine.build(params)  # validates: raises SchemeError with every problem
+    if args.action == "check":
+        print(f"{params.source}：方案 {built.id} 可用（{len(params.leaves)} 项参数）")
+        return EXIT_OK
+    print(f"方案 {params.meta['id']}：{params.meta['title']}")
+    for path, value, leaf in params.flat_rows():
+        note = f"  [{DEFAULT_NOTE}]" if leaf.default else ""
+        print(f"{path}\t{leaf.label}\t{value}\t{leaf.unit}\t{leaf.reference}{note}")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kaohe", description="居民区年度考核：计算与检查（静安指导意见、高境镇2024方案）")
+    p.add_argument("--version", action="version", version=f"kaohe {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, func, text in (("calc", cmd_calc, "计算工作簿的全部结果"), ("check", cmd_check, "检查工作簿，列出问题")):
+        c = sub.add_parser(name, help=text)
+        c.add_argument("file", help="工作簿 .xlsx / .xlsm")
+        c.add_argument("--json", action="store_true", help="按 WORKBOOK.md 的约定输出 JSON")
+        c.add_argument("--scheme", help="方案名或方案文件（默认读工作簿的“参数”表）")
+        c.set_defaults(func=func)
+    s = sub.add_parser("scheme", help="查看或校验方案参数")
+    s.add_argument("action", choices=("show", "check"))
+    s.add_argument("scheme", help=f"内置方案名（{'、'.join(builtin_ids())}）或方案文件路径")
+    s.set_defaults(func=cmd_scheme)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WorkbookError as exc:
+        print(f"kaohe：{exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except SchemeError as exc:
+        for f in exc.findings:
+            print(f"kaohe：{f.message}", file=sys.stderr)
+        return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The headless workbook reader: a clerk's .xlsx/.xlsm to the engine's records, and back to cells.
+
+It reads values only (openpyxl, read-only), finds each sheet's header row by its labels
+(WORKBOOK.md), and remembers where every key and header stood so that a finding's
+(sheet, key, field) can be named as sheet!cell. It decides no rule.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from . import engine
+from .findings import Finding
+from .grid import header_index
+from .params import PARAM_SHEET, SchemeError
+from .reading import is_blank
+
+
+class WorkbookError(Exception):
+    """A file that cannot be used at all: one Chinese line saying why (exit status 2)."""
+
+
+@dataclass
+class Sheet:
+    name: str
+    records: list[dict[str, object]]
+    key_rows: dict[str, int]  # key → 1-based row number
+    columns: dict[str, int]  # header → 1-based column number
+    header_row: int
+
+
+@dataclass
+class Inputs:
+    path: Path
+    scheme: engine.Scheme
+    sheets: dict[str, Sheet] = field(default_factory=dict)
+
+    def cell(self, finding: Finding) -> str:
+        """sheet!A1 for a finding, as near as its coordinates allow."""
+        sheet = self.sheets.get(finding.where.table)
+        if sheet is None:
+            return ""
+        row = sheet.key_rows.get(finding.where.key)
+        col = sheet.columns.get(finding.where.field) or (sheet.columns.get(sheet_key(sheet)) if row else None)
+        if row and col:
+            return f"{sheet.name}!{get_column_letter(col)}{row}"
+        if col:
+            return f"{sheet.name}!{get_column_letter(col)}{sheet.header_row}"
+        return f"{sheet.name}!A{row}" if row else ""
+
+
+def sheet_key(sheet: Sheet) -> str:
+    return "居民区" if sheet.name == "居民区" else "姓名"
+
+
+def _grid(ws) -> list[list[object]]:
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str]) -> Sheet:
+    at = header_index(grid, required[:1])
+    if at is None:
+        raise WorkbookError(f"工作表“{name}”中找不到表头行（应含“{required[0]}”）")
+    labels = [str(c).strip() if isinstance(c, str) else "" for c in grid[at]]
+    absent = [h for h in required if h not in labels]
+    if absent:
+        raise WorkbookError(f"工作表“{name}”缺少表头：{'、'.join(absent)}")
+    columns = {label: i + 1 for i, label in enumerate(labels) if label}
+    key_col = columns[required[0]] - 1
+    records, key_rows = [], {}
+    for offset, row in enumerate(grid[at + 1:], start=at + 2):
+        if all(is_blank(c) for c in row):
+            continue
+        records.append({label: row[i] for i, label in enumerate(labels) if label and i < len(row)})
+        key = row[key_col] if key_col < len(row) else None
+        if not is_blank(key):
+            key_rows.setdefault(str(key).strip(), offset)
+        else:
+            key_rows[f"第{len(records)}行"] = offset
+    return Sheet(name, records, key_rows, columns, at + 1)
+
+
+def read_inputs(path: str | Path, scheme: str | None = None) -> Inputs:
+    """The scheme (the workbook's 参数 sheet, or ``scheme``) and every input sheet it needs."""
+    path = Path(path)
+    if not path.exists():
+        raise WorkbookError(f"找不到文件：{path}")
+    if not zipfile.is_zipfile(path):
+        raise WorkbookError(f"{path.name} 不是 Excel 工作簿（.xlsx/.xlsm），或已加密")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise WorkbookError(f"{path.name} 无法作为工作簿打开：{exc}") from None
+    try:
+        names = wb.sheetnames
+        try:
+            if scheme:
+                chosen = engine.scheme(scheme)
+            elif PARAM_SHEET in names:
+                chosen = engine.scheme(_grid(wb[PARAM_SHEET]))
+            else:
+                raise WorkbookError(f"{path.name} 没有“{PARAM_SHEET}”工作表，请用 --scheme 指定方案")
+        except SchemeError as exc:
+            raise WorkbookError(f"方案不可用：{exc}") from None
+        inputs = Inputs(path, chosen)
+        for name in engine.sheets(chosen):
+            if name not in names:
+                raise WorkbookError(f"{path.name} 缺少工作表“{name}”")
+            inputs.sheets[name] = _sheet(name, _grid(wb[name]), engine.inputs(chosen, name))
+        return inputs
+    finally:
+        wb.close()
+
+
+def calculate(inputs: Inputs):
+    return engine.calculate(inputs.scheme, {name: sheet.records for name, sheet in inputs.sheets.items()})

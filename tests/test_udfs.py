@@ -1,0 +1,186 @@
+"""The four UDFs called as xlwings calls them: numbers, text, None and lists of lists.
+
+Also the registration xlwings makes of them on Windows: the real ``xlwings.udfs`` module is
+loaded with its COM modules stubbed, so that its decorators and VBA generator run on them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import sys
+import types
+
+import pytest
+
+import kaohe_udfs as udfs
+from kaohe import engine
+from kaohe.params import load, sheet_rows
+from tests.conftest import grid
+
+AREA_HEADER = engine.jingan.AREA_INPUTS
+
+
+def area(name, street=90, mutual=85, members=92, eligible=50, actual=41, **more):
+    return {"居民区": name, "街道考评": street, "居民区互评": mutual, "党员群众测评": members,
+            "应参加人数": eligible, "实际参加人数": actual, **more}
+
+
+@pytest.fixture
+def areas():
+    return grid(AREA_HEADER, [area("春晖", 加分=3), area("和平", actual=40), area("长青", street="九十")])
+
+
+def test_area_total_from_a_range(areas):
+    # jingan 五(一): 0.5×90 + 0.1×85 + 0.4×92 = 45 + 8.5 + 36.8 = 90.3; 四(二) +3 → 93.3
+    assert udfs.KAOHE_AREA("jingan", "总分", areas, "春晖") == pytest.approx(93.3)
+
+
+def test_turnout_at_exactly_80_percent_shows_why_and_the_clause(areas):
+    # jingan 五(一)3: 40 of 50 is exactly 80%, not "超过" 80%: no score, an error naming cause and clause
+    shown = udfs.KAOHE_AREA("jingan", "总分", areas, "和平")
+    assert shown.startswith("#错误") and "80%" in shown and "五(一)3" in shown
+
+
+def test_text_in_a_number_cell_is_named_not_guessed(areas):
+    shown = udfs.KAOHE_AREA("jingan", "总分", areas, "长青")
+    assert "九十" in shown and shown.startswith("#错误")
+
+
+def test_unknown_area_result_and_scheme_are_messages(areas):
+    assert "不在" in udfs.KAOHE_AREA("jingan", "总分", areas, "无此居民区")
+    assert "结果“得分”" in udfs.KAOHE_AREA("jingan", "得分", areas, "春晖")
+    assert "不是已知方案" in udfs.KAOHE_AREA("shanghai", "总分", areas, "春晖")
+    assert "未给方案" in udfs.KAOHE_AREA(None, "总分", areas, "春晖")
+
+
+def test_a_range_missing_a_header_is_a_message(areas):
+    cut = [row[:4] for row in areas]
+    assert "缺少表头" in udfs.KAOHE_AREA("jingan", "总分", cut, "春晖")
+
+
+@pytest.mark.parametrize("junk", [None, 3.0, "x", [[None]], [[1, 2], [3]], [["居民区"], [True]]])
+def test_nothing_raises_out_of_a_udf(junk):
+    for call in (lambda: udfs.KAOHE_AREA("jingan", "总分", junk, "春晖"),
+                 lambda: udfs.KAOHE_STAFF("jingan", "得分", junk, "张三", junk),
+                 lambda: udfs.GRADE_QUOTA("jingan", "居民区", junk, junk),
+                 lambda: udfs.BONUS("jingan", junk, junk, junk, junk, junk, junk, junk)):
+        assert isinstance(call(), (str, float, int))
+
+
+def test_scheme_from_the_parameter_sheet_changes_the_result(areas):
+    # A street moves 10 points of weight from 党员群众测评 to 街道考评 on its 参数 sheet:
+    # 0.6×90 + 0.1×85 + 0.3×92 = 54 + 8.5 + 27.6 = 90.1; +3 → 93.1
+    rows = sheet_rows(load("jingan"))
+    for row in rows:
+        row[2] = {"area.weights.street": 0.6, "area.weights.members": 0.3}.get(row[0], row[2])
+    assert udfs.KAOHE_AREA(rows, "总分", areas, "春晖") == pytest.approx(93.1)
+
+
+def test_a_parameter_sheet_that_no_longer_adds_up_is_named(areas):
+    rows = sheet_rows(load("jingan"))
+    for row in rows:
+        row[2] = 0.7 if row[0] == "area.weights.street" else row[2]
+    shown = udfs.KAOHE_AREA(rows, "总分", areas, "春晖")
+    assert shown.startswith("#错误") and "合计为1.2" in shown
+
+
+def test_grade_quota_copied_down_a_column_never_exceeds_the_cap():
+    # jingan 六(一): 10 areas, 优秀 and 良好 each at most floor(20% × 10) = 2
+    scores = [95, 91, 88, 85, 80, 77, 70, 66, 58, 40]
+    column = [udfs.GRADE_QUOTA("jingan", "居民区", s, scores) for s in scores]
+    assert column == ["优秀", "优秀", "良好", "良好", "一般", "一般", "一般", "一般", "较差", "较差"]
+
+
+def test_grade_quota_leaves_a_tie_across_the_cap_to_people():
+    # 10 areas, 2 优秀: 95 first, then 91 and 91 tie for the 2nd place → both 良好 (DOMAIN §6),
+    # and 良好 (2 places) is then full with the two tied areas.
+    scores = [95, 91, 91, 85, 80, 77, 70, 66, 58, 40]
+    column = [udfs.GRADE_QUOTA("jingan", "居民区", s, scores) for s in scores]
+    assert column[:4] == ["优秀", "良好", "良好", "一般"]
+
+
+def test_grade_quota_ignores_blank_cells_and_counts_uncomputed_ones():
+    # 5 areas (one could not be computed, its cell shows a message): floor(20% × 5) = 1 优秀
+    scores = [90, "#错误：…", 80, 70, 65, None, None]
+    assert [udfs.GRADE_QUOTA("jingan", "居民区", s, scores) for s in (90, 80)] == ["优秀", "良好"]
+
+
+def test_grade_quota_for_other_staff_follows_the_area_grade():
+    # jingan 六(二): 7 other staff → floor(15% × 7) = 1; +1 in an 优秀 area; none in a 较差 area
+    scores = [92, 90, 85, 80, 78, 75, 72]
+    assert udfs.GRADE_QUOTA("jingan", "其他人员", 90, scores, "一般") == "合格"
+    assert udfs.GRADE_QUOTA("jingan", "其他人员", 90, scores, "优秀") == "优秀"
+    assert udfs.GRADE_QUOTA("jingan", "其他人员", 92, scores, "较差") == "合格"
+    assert "居民区等次" in udfs.GRADE_QUOTA("jingan", "其他人员", 92, scores, None)
+
+
+def test_bonus_for_both_schemes():
+    # gaojing-2024 五(二)1: 居委主任 in a B档 area 1500 yuan
+    assert udfs.BONUS("gaojing-2024", "居委主任", "B档") == 1500
+    # jingan 七: 合格 in a 良好 area: 50000 × 1.1 = 55000; 基本合格: 50000 × 0.5 = 25000
+    assert udfs.BONUS("jingan", "其他", "合格", "良好", 50000, "社区工作者") == pytest.approx(55000)
+    assert udfs.BONUS("jingan", "其他", "基本合格", "良好", 50000, "社区工作者") == pytest.approx(25000)
+    # jingan 八(五): not assessed, 4 months worked: 48000 × 4 / 12 = 16000
+    assert udfs.BONUS("jingan", "其他", None, None, 48000, "社区工作者", "新进未满半年", 4) == pytest.approx(16000)
+    assert udfs.BONUS("jingan", "其他", "合格", "良好", 50000, "公务员") == "纳入公务员/事业编制考核统筹"
+
+
+def test_staff_results_look_up_their_area(areas):
+    staff = grid(engine.jingan.STAFF_INPUTS, [
+        {"姓名": "张三", "居民区": "春晖", "岗位": "书记", "人员类别": "社区工作者", "内部互评": 90, "党员群众测评": 80,
+         "应参加人数": 30, "实际参加人数": 25, "奖金基数": 60000}])
+    # 居民区得分 = 春晖's 总分 93.3; jingan 五(二): 0.5×93.3 + 0.1×90 + 0.4×80 = 46.65 + 9 + 32 = 87.65
+    assert udfs.KAOHE_STAFF("jingan", "居民区得分", staff, "张三", areas) == pytest.approx(93.3)
+    assert udfs.KAOHE_STAFF("jingan", "得分", staff, "张三", areas) == pytest.approx(87.65)
+
+
+# --- registration, through xlwings' own Windows code ------------------------------------------
+
+VBA_RESERVED = {"name", "date", "type", "error", "property", "string", "object", "end", "next", "step", "to",
+                "print", "open", "close", "get", "put", "input", "line", "let", "set", "call", "len", "mid"}
+
+
+@pytest.fixture
+def registered(monkeypatch):
+    """kaohe_udfs as xlwings registers it on Windows (COM modules stubbed: only pure Python runs)."""
+    stubs = {name: types.ModuleType(name) for name in ("pythoncom", "pywintypes", "win32com", "win32com.client")}
+    stubs["pythoncom"].CoInitialize = lambda: None
+    stubs["win32com.client"].Dispatch = lambda *a, **k: None
+    for name, module in stubs.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.delitem(sys.modules, "xlwings.udfs", raising=False)
+    windows_udfs = importlib.import_module("xlwings.udfs")
+    import xlwings
+    monkeypatch.setattr(xlwings, "func", windows_udfs.xlfunc)
+    monkeypatch.setattr(xlwings, "arg", windows_udfs.xlarg)
+    monkeypatch.setattr(xlwings, "ret", windows_udfs.xlret)
+    module = importlib.reload(udfs)
+    yield windows_udfs, module
+    monkeypatch.undo()
+    importlib.reload(udfs)
+
+
+def test_registration_metadata(registered):
+    _, module = registered
+    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS"):
+        meta = getattr(module, name).__xlfunc__
+        assert meta["volatile"] is False  # recalculated only when an input changes
+        assert "考核" in meta["category"]
+        assert meta["ret"]["doc"] and all(arg["doc"] for arg in meta["args"])
+        assert not {a["name"].lower() for a in meta["args"]} & VBA_RESERVED
+        assert "expand" not in meta["ret"]["options"]  # one cell per call: no dynamic arrays needed
+    area_args = module.KAOHE_AREA.__xlfunc__["argmap"]
+    assert area_args["areas"]["options"] == {"ndim": 2, "err_to_str": True}
+
+
+def test_generated_vba_wrappers(registered):
+    windows_udfs, module = registered
+    vba = io.StringIO()
+    windows_udfs.generate_vba_wrapper("kaohe_udfs", module, vba, types.SimpleNamespace(Name="kaohe.xlsm"))
+    text = vba.getvalue()
+    assert "Function KAOHE_AREA(scheme, result, areas, area)" in text
+    assert "Function KAOHE_STAFF(scheme, result, people, person, areas)" in text
+    assert "Function GRADE_QUOTA(scheme, pool, score, scores, Optional area_grade)" in text
+    assert "Function BONUS(scheme, post, grade, Optional area_grade, Optional base" in text
+    assert "Application.Volatile" not in text
