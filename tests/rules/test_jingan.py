@@ -1,0 +1,602 @@
+"""静安 guideline (seeds/000, DOMAIN §1–§4): areas, staff, grades and money.
+
+Every expected number is worked out by hand from the document; the comment beside it shows the
+arithmetic and the clause. Row builders keep the arithmetic simple: an area whose three ratings
+are all x scores 0.5x + 0.1x + 0.4x = x (五(一)); a 书记/主任 whose two ratings are x scores
+0.5·area + 0.1x + 0.4x = 0.5·area + 0.5x (五(二)); another staff member whose three ratings are x
+scores 0.3·area + 0.2x + 0.1x + 0.4x = 0.3·area + 0.7x (五(三)).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kaohe import engine
+from kaohe.params import SchemeError, load, with_overrides
+from kaohe.rules import jingan as rules
+
+SYSTEM = "纳入公务员/事业编制考核统筹"  # jingan 八(六), DOMAIN 2.4
+NOT_ASSESSED = "不参加考核"  # jingan 八(五)
+
+
+# --- row builders -------------------------------------------------------------------------------
+
+def area(name, score=80, *, street=None, mutual=None, members=None, eligible=50, actual=45,
+         plus=None, minus=None, override=None):
+    """One 居民区 row; 45 of 50 took part (90% > 80%, valid)."""
+    return {"居民区": name, "街道考评": score if street is None else street,
+            "居民区互评": score if mutual is None else mutual,
+            "党员群众测评": score if members is None else members,
+            "应参加人数": eligible, "实际参加人数": actual, "加分": plus, "减分": minus, "领导小组调整": override}
+
+
+def person(name, area_name, post="其他", rating=80, *, leaders=None, internal=None, members=None,
+           category="社区工作者", eligible=20, actual=18, reason=None, months=None, base=10000, override=None):
+    """One 工作人员 row; 18 of 20 took part (90% > 80%, valid). Only 其他 gets 书记主任考评."""
+    return {"姓名": name, "居民区": area_name, "岗位": post, "人员类别": category,
+            "书记主任考评": (rating if leaders is None else leaders) if post == "其他" else None,
+            "内部互评": rating if internal is None else internal,
+            "党员群众测评": rating if members is None else members,
+            "应参加人数": eligible, "实际参加人数": actual, "不参加考核原因": reason, "在岗月数": months,
+            "奖金基数": base, "领导小组调整": override}
+
+
+def others(area_name, ratings, **more):
+    """Other full-time staff of one area, named 甲1, 甲2, … in the order of their ratings."""
+    return [person(f"{area_name}{i}", area_name, "其他", r, **more) for i, r in enumerate(ratings, start=1)]
+
+
+def street(scores):
+    """Areas named by the given dict {name: score}."""
+    return [area(name, score) for name, score in scores.items()]
+
+
+def calc(scheme, areas, people=()):
+    tables = engine.calculate(scheme, {"居民区": areas, "工作人员": list(people)})
+    return tables["居民区"], tables["工作人员"]
+
+
+def column(table, name="最终等次"):
+    return {row[table.key_field]: row[name] for row in table.records()}
+
+
+def found(findings, rule, severity=None):
+    return [f for f in findings if f.rule == rule and (severity is None or f.severity == severity)]
+
+
+def item_scores(scheme, **by_label):
+    """Item scores keyed as street_evaluation wants them (ids), given by the document's labels."""
+    ids = {label: item for item, (label, _) in scheme.items.items()}
+    return {ids[label]: value for label, value in by_label.items()}
+
+
+FULL_MARKS = {"社区党建工作": 18, "社区自治工作": 18, "社区服务工作": 12, "社区管理工作": 12,
+              "社会平安工作": 12, "社区党群工作": 12, "社区发展工作": 12, "其他工作": 4}
+
+# 10 areas: floor(20% × 10) = 2 优秀 and 2 良好 (六(一)); <60 较差 [default].
+TEN = {"甲": 95, "乙": 92, "丙": 88, "丁": 85, "戊": 80, "己": 75, "庚": 70, "辛": 65, "壬": 58, "癸": 50}
+# 5 areas: floor(20% × 5) = 1 优秀 (甲), 1 良好 (乙), the rest 一般.
+FIVE = {"甲": 90, "乙": 85, "丙": 80, "丁": 75, "戊": 70}
+# The same street with 戊 below 60: 戊 is 较差.
+FIVE_BAD = {**FIVE, "戊": 50}
+
+
+# --- §1.1 basic items: jingan 四(一)1 -------------------------------------------------------------
+
+def test_item_points_are_the_documents(jingan):
+    # jingan 四(一)1(1)–(8): 18, 18, 12, 12, 12, 12, 12, 4
+    assert {label: points for label, points in jingan.items.values()} == FULL_MARKS
+
+
+def test_item_points_add_up_to_100(jingan):
+    # jingan 四(一)1 "总分100分": 18 + 18 + 12×5 + 4 = 100
+    assert sum(points for _, points in jingan.items.values()) == 100
+
+
+def test_street_evaluation_is_the_sum_of_item_scores(jingan):
+    scores = item_scores(jingan, 社区党建工作=16, 社区自治工作=17, 社区服务工作=10, 社区管理工作=11,
+                         社会平安工作=12, 社区党群工作=9, 社区发展工作=10.5, 其他工作=3)
+    result = jingan_street(jingan, scores)
+    # jingan 四(一)1, 五(一)1: 16 + 17 + 10 + 11 + 12 + 9 + 10.5 + 3 = 88.5
+    assert result.value == pytest.approx(88.5)
+    assert result.findings == ()
+
+
+def test_street_evaluation_full_marks_is_100(jingan):
+    result = jingan_street(jingan, item_scores(jingan, **FULL_MARKS))
+    assert result.value == pytest.approx(100)  # jingan 四(一)1: 总分100分
+
+
+def test_item_score_above_its_points_is_an_error(jingan):
+    # jingan 四(一)1(8): 其他工作 is worth 4 points; 5 is over
+    result = jingan_street(jingan, item_scores(jingan, **{**FULL_MARKS, "其他工作": 5}))
+    assert result.value is None
+    [bad] = found(result.findings, "基本分值项", "error")
+    assert bad.where.field == "其他工作"
+    assert bad.actual == 5
+
+
+def test_adjusted_item_points_must_still_add_up_to_100():
+    # jingan 四(一) last paragraph: 适当微调; 18+18+12×5+5 = 101 ≠ 100 → the scheme is refused
+    with pytest.raises(SchemeError) as refused:
+        engine.build(with_overrides(load("jingan"), {"area.items.other": 5}))
+    assert any("合计为101" in f.message for f in refused.value.findings)
+
+
+def test_adjusted_item_points_that_add_up_are_used():
+    # 党建 18→20, 其他 4→2: 20 + 18 + 12×5 + 2 = 100, allowed; 党建 20 is now within its points
+    s = engine.build(with_overrides(load("jingan"), {"area.items.party_building": 20, "area.items.other": 2}))
+    scores = item_scores(s, **{**FULL_MARKS, "社区党建工作": 20, "其他工作": 2})
+    assert jingan_street(s, scores).value == pytest.approx(100)
+    over = jingan_street(s, item_scores(s, **{**FULL_MARKS, "社区党建工作": 20, "其他工作": 3}))
+    assert over.value is None and found(over.findings, "基本分值项", "error")
+
+
+def jingan_street(s, scores):
+    return rules.street_evaluation(s, "甲", scores)
+
+
+# --- §1.2 bonus and deduction: jingan 四(二) ----------------------------------------------------
+
+@pytest.mark.parametrize(("kind", "level", "points"), [
+    ("综合类", "国家级", 6),  # jingan 四(二)(1) table: 综合类奖励 国家级 6
+    ("综合类", "市级", 3),  # 综合类奖励 市级 3
+    ("综合类", "区级", 1),  # 综合类奖励 区级 1
+    ("单项类", "国家级", 3),  # 单项类 国家级 3
+    ("单项类", "市级", 1),  # 单项类 市级 1
+])
+def test_award_points_per_row_of_the_table(jingan, kind, level, points):
+    result = rules.award_points(jingan, "甲", [(kind, level)])
+    assert result.value == pytest.approx(points)
+    assert result.findings == ()
+
+
+def test_single_item_district_award_is_not_in_the_table(jingan):
+    # jingan 四(二)(1): 单项类 has only 国家级 and 市级 columns; 区级 has no points → error, not 0
+    result = rules.award_points(jingan, "甲", [("单项类", "区级")])
+    assert result.value is None
+    [bad] = found(result.findings, "加分", "error")
+    assert bad.actual == "单项类区级"
+
+
+def test_each_award_is_counted(jingan):
+    # jingan 四(二)(1), one row per award: 综合类国家级 6 + 单项类市级 1 + 单项类市级 1 = 8
+    result = rules.award_points(jingan, "甲", [("综合类", "国家级"), ("单项类", "市级"), ("单项类", "市级")])
+    assert result.value == pytest.approx(8)
+
+
+@pytest.mark.parametrize(("kind", "level", "points"), [
+    ("考核评估影响排序", "国家级", 4),  # jingan 四(二)(2): 国家级考核评估的每次扣4分
+    ("考核评估影响排序", "市级", 2),  # 市级考核评估的每次扣2分
+    ("媒体曝光", "国家级", 3),  # 国家级媒体曝光的每次扣3分
+    ("媒体曝光", "市级", 1),  # 市级媒体曝光的每次扣1分
+])
+def test_deduction_points_per_occurrence(jingan, kind, level, points):
+    result = rules.deduction_points(jingan, "甲", [(kind, level)])
+    assert result.value == pytest.approx(points)
+    assert result.findings == ()
+
+
+def test_each_deduction_occurrence_is_counted(jingan):
+    # jingan 四(二)(2) "每次": 国家级考核 4 + 市级媒体 1 + 市级媒体 1 = 6
+    events = [("考核评估影响排序", "国家级"), ("媒体曝光", "市级"), ("媒体曝光", "市级")]
+    assert rules.deduction_points(jingan, "甲", events).value == pytest.approx(6)
+
+
+def test_district_media_exposure_is_not_a_deduction(jingan):
+    # jingan 四(二)(2) names only 国家级 and 市级 media: 区级 is not in the table → error
+    result = rules.deduction_points(jingan, "甲", [("媒体曝光", "区级")])
+    assert result.value is None
+    assert found(result.findings, "减分", "error")
+
+
+# --- §1.3 composite: jingan 五(一) ----------------------------------------------------------------
+
+def test_area_total_weights_street_mutual_members(jingan):
+    areas, _ = calc(jingan, [area("甲", street=88, mutual=85, members=92)])
+    # jingan 五(一): 0.5×88 + 0.1×85 + 0.4×92 = 44 + 8.5 + 36.8 = 89.3
+    assert areas.value("甲", "总分") == pytest.approx(89.3)
+
+
+def test_bonus_and_deduction_are_added_to_the_total(jingan):
+    areas, _ = calc(jingan, [area("甲", street=88, mutual=85, members=92, plus=3, minus=1)])
+    # jingan 五(一): 89.3 (as above); 四(二) [default: on the total]: +3 (综合类市级) −1 (市级媒体) = 91.3
+    assert areas.value("甲", "总分") == pytest.approx(91.3)
+
+
+def test_total_is_not_capped_at_100(jingan):
+    areas, _ = calc(jingan, [area("甲", 100, plus=6)])
+    # jingan 五(一): 0.5×100 + 0.1×100 + 0.4×100 = 100; +6 综合类国家级 (四(二)); [default] no cap = 106
+    assert areas.value("甲", "总分") == pytest.approx(106)
+
+
+def test_area_total_directly(jingan):
+    row = area("甲", street=76, mutual=90, members=81.5, minus=4)
+    # jingan 五(一): 0.5×76 + 0.1×90 + 0.4×81.5 = 38 + 9 + 32.6 = 79.6; −4 国家级考核 (四(二)(2)) = 75.6
+    assert rules.area_total(jingan, "甲", row).value == pytest.approx(75.6)
+
+
+def test_rating_as_text_leaves_the_total_empty_with_a_reason(jingan):
+    areas, _ = calc(jingan, [area("甲", street="九十")])
+    assert areas.value("甲", "总分") is None  # DOMAIN §6: bad input never becomes a number
+    assert areas.reason("甲", "总分").severity == "error"
+
+
+# --- §1.5 turnout on the area (details in test_turnout.py) ---------------------------------------
+
+def test_area_turnout_exactly_80_percent_gives_no_total(jingan):
+    areas, _ = calc(jingan, [area("甲", 90, eligible=50, actual=40)])
+    # jingan 五(一)3: 40/50 = 80%, not 超过80% → 测评结果无效
+    assert areas.value("甲", "总分") is None
+    assert areas.reason("甲", "总分").rule == "测评参加率"
+    assert found(areas.findings, "测评参加率", "error")
+
+
+def test_area_turnout_41_of_50_is_valid(jingan):
+    areas, _ = calc(jingan, [area("甲", 90, eligible=50, actual=41)])
+    # jingan 五(一)3: 41/50 = 82% > 80%; total 0.5×90 + 0.1×90 + 0.4×90 = 90
+    assert areas.value("甲", "总分") == pytest.approx(90)
+
+
+# --- §1.6 area grades: jingan 六(一) --------------------------------------------------------------
+
+def test_ten_areas_two_excellent_two_good(jingan):
+    areas, _ = calc(jingan, street(TEN))
+    # jingan 六(一): 优秀 ≤ 20% × 10 = 2 (甲95, 乙92), 良好 ≤ 2 (丙88, 丁85); [default] <60 较差 (壬58, 癸50)
+    assert column(areas, "建议等次") == {
+        "甲": "优秀", "乙": "优秀", "丙": "良好", "丁": "良好", "戊": "一般", "己": "一般", "庚": "一般",
+        "辛": "一般", "壬": "较差", "癸": "较差"}
+    assert column(areas) == column(areas, "建议等次")  # no override: final = proposal
+    assert not found(areas.findings, "等次名额")
+
+
+def test_nine_areas_round_the_cap_down(jingan):
+    nine = {k: v for k, v in TEN.items() if k != "癸"}
+    areas, _ = calc(jingan, street(nine))
+    # jingan 六(一) "不超过20%": 20% × 9 = 1.8 → floor 1 优秀 (甲), 1 良好 (乙); 丙88 and 丁85 一般
+    grades = column(areas, "建议等次")
+    assert [grades[k] for k in ("甲", "乙", "丙", "丁")] == ["优秀", "良好", "一般", "一般"]
+
+
+def test_score_below_60_is_poor_even_with_a_good_place_free(jingan):
+    areas, _ = calc(jingan, street({"甲": 95, "乙": 59, "丙": 58, "丁": 57, "戊": 56}))
+    # 5 areas: 1 优秀 (甲95); a 良好 place is free but 59 < 60 → 较差 [default DOMAIN 1.6]
+    assert column(areas, "建议等次") == {"甲": "优秀", "乙": "较差", "丙": "较差", "丁": "较差", "戊": "较差"}
+
+
+def tie_street():
+    """TEN with 乙 and 丙 tied on 90 across the 优秀 cap of 2: 丙 reaches 90 by other weights."""
+    rows = street({**TEN, "乙": 90, "丙": 90})
+    # 丙: 0.5×86 + 0.1×90 + 0.4×95 = 43 + 9 + 38 = 90 = 乙's 0.5×90 + 0.1×90 + 0.4×90
+    rows[2] = area("丙", street=86, mutual=90, members=95)
+    return rows
+
+
+def test_tie_across_the_excellent_cap_gives_both_good_and_a_warning(jingan):
+    areas, _ = calc(jingan, tie_street())
+    # DOMAIN §6 [default]: 甲95 优秀; 乙90 = 丙90 straddle the cap of 2 → both the lower grade 良好;
+    # 良好 cap 2 is then filled by 乙, 丙 → 丁85 一般
+    grades = column(areas, "建议等次")
+    assert [grades[k] for k in ("甲", "乙", "丙", "丁")] == ["优秀", "良好", "良好", "一般"]
+    [tie] = found(areas.findings, "并列超额", "warning")
+    assert "乙" in tie.message and "丙" in tie.message
+
+
+def test_override_decides_the_tie(jingan):
+    rows = tie_street()
+    rows[1]["领导小组调整"] = "优秀"
+    areas, _ = calc(jingan, rows)
+    # jingan 六(一): the leading group proposes, the party committee decides: 乙 → 优秀 (2 优秀 ≤ cap 2)
+    assert areas.value("乙", "建议等次") == "良好"
+    assert areas.value("乙", "最终等次") == "优秀"
+    assert areas.value("丙", "最终等次") == "良好"
+    assert not found(areas.findings, "等次名额")
+
+
+def test_override_that_breaks_the_cap_is_an_error(jingan):
+    rows = street(TEN)
+    rows[2]["领导小组调整"] = "优秀"  # 丙: a third 优秀 where 20% × 10 = 2
+    areas, _ = calc(jingan, rows)
+    assert areas.value("丙", "最终等次") == "优秀"  # the clerk's choice is kept, and flagged
+    [over] = found(areas.findings, "等次名额", "error")
+    assert over.allowed == 2 and over.actual == 3
+    assert all(name in over.message for name in ("甲", "乙", "丙"))
+
+
+def test_override_that_is_not_a_grade_is_an_error(jingan):
+    rows = street(TEN)
+    rows[2]["领导小组调整"] = "很好"
+    areas, _ = calc(jingan, rows)
+    assert areas.value("丙", "最终等次") is None
+    [bad] = found(areas.findings, "等次名称", "error")
+    assert bad.where.key == "丙"
+
+
+# --- §2.1 / §2.2 staff scores: jingan 五(二), 五(三) -----------------------------------------------
+
+@pytest.mark.parametrize("post", ["书记", "主任", "书记兼主任"])
+def test_leader_score_50_10_40(jingan, post):
+    _, staff = calc(jingan, [area("甲", 80)], [person("张", "甲", post, internal=90, members=85)])
+    assert staff.value("张", "居民区得分") == pytest.approx(80)
+    # jingan 五(二): 0.5×80 + 0.1×90 + 0.4×85 = 40 + 9 + 34 = 83
+    assert staff.value("张", "得分") == pytest.approx(83)
+
+
+def test_other_staff_score_30_20_10_40(jingan):
+    _, staff = calc(jingan, [area("甲", 80)], [person("李", "甲", leaders=88, internal=75, members=90)])
+    # jingan 五(三): 0.3×80 + 0.2×88 + 0.1×75 + 0.4×90 = 24 + 17.6 + 7.5 + 36 = 85.1
+    assert staff.value("李", "得分") == pytest.approx(85.1)
+
+
+def test_staff_turnout_exactly_80_percent_gives_no_score(jingan):
+    _, staff = calc(jingan, [area("甲", 80)], [person("李", "甲", "其他", 90, eligible=20, actual=16)])
+    # jingan 五(三)(3): 16/20 = 80%, not 超过 → 测评结果无效
+    assert staff.value("李", "得分") is None
+    assert staff.reason("李", "得分").rule == "测评参加率"
+
+
+# --- §2.3 staff grades: jingan 六(二) -------------------------------------------------------------
+
+def test_leaders_pool_is_street_wide(jingan):
+    people = [person(f"{a}书记", a, "书记", 90) for a in FIVE]
+    _, staff = calc(jingan, street(FIVE), people)
+    # jingan 五(二): 0.5×area + 0.5×90 → 甲 90, 乙 87.5, 丙 85, 丁 82.5, 戊 80
+    # jingan 六(二): one pool of 5 leaders, 优秀 ≤ floor(20% × 5) = 1 → 甲书记; the rest ≥ 70 合格
+    assert staff.value("甲书记", "得分") == pytest.approx(90)
+    assert column(staff, "建议等次") == {"甲书记": "优秀", "乙书记": "合格", "丙书记": "合格", "丁书记": "合格",
+                                      "戊书记": "合格"}
+
+
+def test_secretary_and_director_in_one_counted_once(jingan):
+    people = [person("甲书记", "甲", "书记", 90), person("甲主任", "甲", "主任", 88),
+              person("乙书记", "乙", "书记", 90), person("乙主任", "乙", "主任", 80),
+              person("丙书记", "丙", "书记", 80), person("丙主任", "丙", "主任", 80),
+              person("丁书记", "丁", "书记", 80), person("丁主任", "丁", "主任", 80),
+              person("戊书记兼主任", "戊", "书记兼主任", 80)]
+    _, staff = calc(jingan, street(FIVE), people)
+    # jingan 五(二): 甲书记 45+45 = 90, 甲主任 45+44 = 89, 戊书记兼主任 35+40 = 75
+    # jingan 六(二): 9 persons (书记兼主任 once) → floor(20% × 9) = floor(1.8) = 1 优秀 (甲书记);
+    # counted twice (10) would allow 2 and make 甲主任 优秀
+    assert staff.value("戊书记兼主任", "得分") == pytest.approx(75)
+    grades = column(staff, "建议等次")
+    assert grades["甲书记"] == "优秀"
+    assert grades["甲主任"] == "合格"
+    assert list(grades.values()).count("优秀") == 1
+
+
+def test_other_staff_quota_15_percent_per_area(jingan):
+    people = others("丙", [100, 98, 70, 70, 70, 70, 70]) + others("丁", [90, 70, 70, 70, 70, 70, 70])
+    _, staff = calc(jingan, street(FIVE), people)
+    # jingan 五(三): 丙 (80): 24 + 0.7x → 94, 92.6, 73…; 丁 (75): 22.5 + 0.7x → 85.5, 71.5…
+    # jingan 六(二): per area floor(15% × 7) = floor(1.05) = 1 → 丙1 and 丁1 优秀; 丙2 (92.6) 合格
+    # (one street-wide pool of 14 would give floor(2.1) = 2 to 丙1, 丙2)
+    assert staff.value("丙2", "得分") == pytest.approx(92.6)
+    grades = column(staff, "建议等次")
+    assert grades["丙1"] == "优秀" and grades["丁1"] == "优秀"
+    assert grades["丙2"] == "合格"
+    assert list(grades.values()).count("优秀") == 2
+
+
+def test_other_staff_quota_rounds_down_to_none(jingan):
+    _, staff = calc(jingan, street(FIVE), others("丁", [100, 90, 80, 80, 80, 80]))
+    # jingan 六(二): 丁 is 一般; 15% × 6 = 0.9 → floor 0 优秀; 丁1: 22.5 + 70 = 92.5 → 合格
+    assert set(column(staff, "建议等次").values()) == {"合格"}
+
+
+def test_excellent_area_adds_one_excellent_staff(jingan):
+    _, staff = calc(jingan, street(FIVE), others("甲", [100, 95, 80, 80, 80, 80]))
+    # 甲 (90) is 优秀 (六(一)); 六(二): floor(15% × 6) = 0, +1 for an 优秀 area = 1
+    # 五(三): 甲1 = 0.3×90 + 0.7×100 = 27 + 70 = 97 → 优秀; 甲2 = 27 + 66.5 = 93.5 → 合格
+    grades = column(staff, "建议等次")
+    assert grades["甲1"] == "优秀"
+    assert grades["甲2"] == "合格"
+    assert list(grades.values()).count("优秀") == 1
+
+
+def test_excellent_area_with_seven_staff_allows_two(jingan):
+    _, staff = calc(jingan, street(FIVE), others("甲", [100, 95, 90, 80, 80, 80, 80]))
+    # jingan 六(二): floor(15% × 7) = 1, +1 (甲 优秀) = 2 → 甲1 (97), 甲2 (93.5) 优秀; 甲3 (27+63 = 90) 合格
+    grades = column(staff, "建议等次")
+    assert [grades[k] for k in ("甲1", "甲2", "甲3")] == ["优秀", "优秀", "合格"]
+
+
+def test_poor_area_has_no_excellent_leader(jingan):
+    people = [person(f"{a}书记", a, "书记", 40) for a in ("甲", "乙", "丙", "丁")]
+    people.append(person("戊书记", "戊", "书记", 100))
+    _, staff = calc(jingan, street(FIVE_BAD), people)
+    # 戊 (50 < 60) is 较差 (六(一)); 戊书记: 0.5×50 + 0.5×100 = 25 + 50 = 75, the pool's best
+    # (甲书记 45 + 20 = 65 …); jingan 六(二): a 较差 area's staff have no 优秀 → 合格
+    assert staff.value("戊书记", "得分") == pytest.approx(75)
+    assert staff.value("戊书记", "建议等次") == "合格"
+    assert "优秀" not in column(staff, "建议等次").values()
+
+
+def test_poor_area_has_no_excellent_other_staff(jingan):
+    _, staff = calc(jingan, street(FIVE_BAD), others("戊", [100, 90, 80, 80, 80, 80, 80]))
+    # jingan 五(三): 戊1 = 0.3×50 + 0.7×100 = 15 + 70 = 85; floor(15% × 7) = 1 would allow one, but
+    # 六(二): 较差 area → no 优秀
+    assert staff.value("戊1", "得分") == pytest.approx(85)
+    assert staff.value("戊1", "建议等次") == "合格"
+
+
+def test_override_to_excellent_in_a_poor_area_is_an_error(jingan):
+    rows = others("戊", [100, 90, 80, 80, 80, 80, 80])
+    rows[0]["领导小组调整"] = "优秀"
+    _, staff = calc(jingan, street(FIVE_BAD), rows)
+    # jingan 六(二): 考核评估结果为“较差”的居民区，其工作人员考评不设“优秀”等次
+    [bad] = found(staff.findings, "较差居民区不设优秀", "error")
+    assert bad.where.key == "戊1"
+
+
+@pytest.mark.parametrize(("rating", "score", "grade"), [
+    (70, 72.5, "合格"),  # 五(二): 0.5×75 + 0.5×70 = 37.5 + 35 = 72.5 ≥ 70 → 合格
+    (45, 60, "基本合格"),  # 37.5 + 22.5 = 60 → [default] 60–69.99 基本合格
+    (44, 59.5, "不合格"),  # 37.5 + 22 = 59.5 < 60 → 不合格
+])
+def test_staff_grade_thresholds(jingan, rating, score, grade):
+    _, staff = calc(jingan, street(FIVE), [person("丁书记", "丁", "书记", rating)])
+    assert staff.value("丁书记", "得分") == pytest.approx(score)
+    assert staff.value("丁书记", "建议等次") == grade
+
+
+def test_staff_override_that_breaks_the_leaders_cap_is_an_error(jingan):
+    people = [person(f"{a}书记", a, "书记", 90) for a in FIVE]
+    people[1]["领导小组调整"] = "优秀"  # 乙书记: a second 优秀 where floor(20% × 5) = 1
+    _, staff = calc(jingan, street(FIVE), people)
+    assert staff.value("乙书记", "最终等次") == "优秀"
+    [over] = found(staff.findings, "等次名额", "error")
+    assert over.allowed == 1 and over.actual == 2
+
+
+# --- §2.4 not assessed, 公务员/事业编制: jingan 八(五), 八(六) ---------------------------------------
+
+@pytest.mark.parametrize(("reason", "post", "months", "bonus"), [
+    ("新进未满半年", "其他", 4, 4000),  # 八(五): 12000 × 4/12 × 1.0 (“一般”) = 4000
+    ("病事假超半年", "其他", 5, 5000),  # 12000 × 5/12 = 5000
+    ("当年退休书记", "书记", 6, 6000),  # 12000 × 6/12 = 6000
+])
+def test_not_assessed_staff(jingan, reason, post, months, bonus):
+    row = person("王", "甲", post, 95, reason=reason, months=months, base=12000)
+    _, staff = calc(jingan, street(FIVE), [row])
+    # 甲 is 优秀 (factor 1.2), but 八(五) pays 按照“一般”等次: factor 1.0
+    assert staff.value("王", "得分") is None
+    assert staff.value("王", "建议等次") == NOT_ASSESSED
+    assert staff.value("王", "最终等次") == NOT_ASSESSED
+    assert staff.value("王", "奖金") == pytest.approx(bonus)
+
+
+def test_not_assessed_bonus_directly(jingan):
+    result = rules.staff_bonus(jingan, "王", grade=None, area_grade="优秀", base=9000, category="社区工作者",
+                                reason="新进未满半年", months=8)
+    # jingan 八(五): 9000 × 8/12 × 1.0 = 6000 (no 优秀 area factor)
+    assert result.value == pytest.approx(6000)
+
+
+def test_system_staff_get_a_score_but_no_grade_or_bonus(jingan):
+    row = person("赵", "丁", "其他", 100, category="事业编制")
+    _, staff = calc(jingan, street(FIVE), [row])
+    # jingan 八(六): they take part: 0.3×75 + 0.7×100 = 22.5 + 70 = 92.5
+    assert staff.value("赵", "得分") == pytest.approx(92.5)
+    assert staff.value("赵", "建议等次") == SYSTEM
+    assert staff.value("赵", "最终等次") == SYSTEM
+    assert staff.value("赵", "奖金") == SYSTEM
+
+
+def test_system_staff_do_not_count_in_the_others_quota(jingan):
+    rows = others("丁", [95, 90, 80, 80, 80, 80]) + [person("赵", "丁", "其他", 100, category="事业编制")]
+    _, staff = calc(jingan, street(FIVE), rows)
+    # jingan 八(六) [default]: 6 counted → floor(15% × 6) = 0 优秀 (counting 赵: 7 → 1, 丁1 would be 优秀)
+    grades = column(staff, "建议等次")
+    assert grades["丁1"] == "合格"
+    assert "优秀" not in grades.values()
+
+
+def test_civil_servant_leader_does_not_count_in_the_leaders_quota(jingan):
+    people = [person(f"{a}书记", a, "书记", 90) for a in ("甲", "乙", "丙", "丁")]
+    people.append(person("甲主任", "甲", "主任", 80, category="公务员"))
+    _, staff = calc(jingan, street(FIVE), people)
+    # jingan 八(六) [default]: 4 counted → floor(20% × 4) = 0 优秀; 甲书记 (45 + 45 = 90) 合格
+    assert staff.value("甲主任", "得分") == pytest.approx(85)  # 0.5×90 + 0.5×80 = 85
+    assert staff.value("甲书记", "建议等次") == "合格"
+    assert staff.value("甲主任", "奖金") == SYSTEM
+
+
+# --- §3 money: jingan 七 --------------------------------------------------------------------------
+
+def bonus_of(s, grade, area_grade, base=10000, category="社区工作者"):
+    return rules.staff_bonus(s, "王", grade=grade, area_grade=area_grade, base=base, category=category,
+                              reason=None, months=None)
+
+
+@pytest.mark.parametrize(("area_grade", "amount"), [
+    ("优秀", 12000),  # jingan 七(一)1: 按基数增发20%: 10000 × 1.2
+    ("良好", 11000),  # 增发10%: 10000 × 1.1
+    ("一般", 10000),  # 按基数发放: 10000 × 1.0
+    ("较差", 9000),  # 扣减10%: 10000 × 0.9
+])
+def test_area_grade_factor(jingan, area_grade, amount):
+    result = bonus_of(jingan, "合格", area_grade)
+    assert result.value == pytest.approx(amount)
+    assert result.findings == ()
+
+
+@pytest.mark.parametrize("area_grade", ["优秀", "较差"])
+def test_basic_pass_is_half_base_without_area_factor(jingan, area_grade):
+    # jingan 七(二)1: 基本合格 → 同岗位基数的一半: 0.5 × 10000 = 5000, [default] no area factor
+    assert bonus_of(jingan, "基本合格", area_grade).value == pytest.approx(5000)
+
+
+def test_fail_gets_no_bonus(jingan):
+    # jingan 七(二)1: 不合格 → 不享受年终绩效考核奖
+    assert bonus_of(jingan, "不合格", "优秀").value == pytest.approx(0)
+
+
+def test_excellent_reward_unset_is_zero_with_a_warning(jingan):
+    result = bonus_of(jingan, "优秀", "良好")
+    # jingan 七(一)1 + 七(二)1: 10000 × 1.1 = 11000, + reward [default 0, unset]
+    assert result.value == pytest.approx(11000)
+    [unset] = found(result.findings, "优秀奖励", "warning")
+    assert unset.actual == 0
+
+
+def test_excellent_reward_is_added_when_set():
+    s = engine.build(with_overrides(load("jingan"), {"money.excellent_reward": 2000}))
+    result = bonus_of(s, "优秀", "一般")
+    # jingan 七(二)1 一次性奖励: 10000 × 1.0 + 2000 = 12000
+    assert result.value == pytest.approx(12000)
+    assert not found(result.findings, "优秀奖励")
+
+
+@pytest.mark.parametrize("category", ["公务员", "事业编制"])
+def test_system_staff_bonus_is_left_to_their_system(jingan, category):
+    # jingan 七(一)1 (除公务员身份的人员外), 八(六)
+    assert bonus_of(jingan, "合格", "优秀", category=category).value == SYSTEM
+
+
+@pytest.mark.parametrize(("grade", "area_grade", "amount"), [
+    ("优秀", "优秀", 12000),  # 10000 × 1.2 + 0 reward
+    ("合格", "较差", 9000),  # 10000 × 0.9
+    ("基本合格", "良好", 5000),  # 0.5 × 10000
+    ("不合格", "一般", 0),
+])
+def test_engine_bonus(jingan, grade, area_grade, amount):
+    result = engine.bonus(jingan, "其他", grade, area_grade, 10000, "社区工作者")
+    assert result.value == pytest.approx(amount)
+
+
+def test_engine_bonus_not_assessed(jingan):
+    # jingan 八(五): 6000 × 3/12 = 1500
+    result = engine.bonus(jingan, "其他", None, "良好", 6000, "社区工作者", "新进未满半年", 3)
+    assert result.value == pytest.approx(1500)
+
+
+def test_bonus_column_in_the_staff_table(jingan):
+    people = [person("甲书记", "甲", "书记", 90), person("乙书记", "乙", "书记", 70),
+              person("丙书记", "丙", "书记", 40), person("丁书记", "丁", "书记", 30)]
+    _, staff = calc(jingan, street(FIVE), people)
+    # 六(二): 4 leaders → floor(20% × 4) = 0 优秀
+    # 甲书记 45 + 45 = 90 合格 in 优秀 area: 10000 × 1.2 = 12000 (七(一)1)
+    # 乙书记 42.5 + 35 = 77.5 合格 in 良好 area: 10000 × 1.1 = 11000
+    # 丙书记 40 + 20 = 60 基本合格: 0.5 × 10000 = 5000
+    # 丁书记 37.5 + 15 = 52.5 不合格: 0
+    assert column(staff, "建议等次") == {"甲书记": "合格", "乙书记": "合格", "丙书记": "基本合格",
+                                      "丁书记": "不合格"}
+    assert column(staff, "奖金") == {"甲书记": 12000, "乙书记": 11000, "丙书记": 5000, "丁书记": 0}
+
+
+def test_excellent_bonus_in_the_staff_table_warns_once_naming_them(jingan):
+    people = [person(f"{a}书记", a, "书记", 90) for a in FIVE]
+    _, staff = calc(jingan, street(FIVE), people)
+    # 甲书记 (90) is the 1 优秀 of 5 in 优秀 area 甲: 10000 × 1.2 + 0 (reward unset) = 12000
+    assert staff.value("甲书记", "奖金") == pytest.approx(12000)
+    [unset] = found(staff.findings, "优秀奖励", "warning")
+    assert "甲书记" in unset.message
+
+
+# --- §4 publicity and feedback: jingan 八(三), 八(四) ---------------------------------------------
+
+def test_records_give_the_publicity_candidates(jingan):
+    areas, staff = calc(jingan, street(FIVE), [person(f"{a}书记", a, "书记", 90) for a in FIVE])
+    # jingan 八(三): 拟定为“优秀”“良好”的居民区 and 拟定为“优秀”的工作人员 are publicised
+    assert [r["居民区"] for r in areas.records() if r["建议等次"] in ("优秀", "良好")] == ["甲", "乙"]
+    assert [r["姓名"] for r in staff.records() if r["建议等次"] == "优秀"] == ["甲书记"]

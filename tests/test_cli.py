@@ -1,0 +1,144 @@
+"""`kaohe calc / check / scheme` on real workbooks written by openpyxl and read back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openpyxl import Workbook
+
+from kaohe import cli, engine
+from kaohe.params import SCHEME_DIR, load, sheet_rows
+
+AREAS = engine.jingan.AREA_INPUTS
+
+
+def jingan_book(path, areas, staff=(), params=True, extra_column=False, blank_row=False):
+    """A jingan workbook: 参数, 居民区 (optionally with a clerk's own column and a blank row), 工作人员."""
+    wb = Workbook()
+    wb.active.title = "说明"
+    if params:
+        sheet = wb.create_sheet("参数")
+        for row in sheet_rows(load("jingan")):
+            sheet.append(row)
+    ws = wb.create_sheet("居民区")
+    ws.append(["2025年度居民区考核"])  # a title row above the header: the header is found by its labels
+    header = (["备注"] if extra_column else []) + list(AREAS)
+    ws.append(header)
+    for n, area in enumerate(areas):
+        if blank_row and n == 1:
+            ws.append([])
+        ws.append([area.get(h) for h in header])
+    st = wb.create_sheet("工作人员")
+    st.append(list(engine.jingan.STAFF_INPUTS))
+    for person in staff:
+        st.append([person.get(h) for h in engine.jingan.STAFF_INPUTS])
+    wb.save(path)
+    return path
+
+
+def area(name, street=90, mutual=85, members=92, eligible=50, actual=41, **more):
+    return {"居民区": name, "街道考评": street, "居民区互评": mutual, "党员群众测评": members,
+            "应参加人数": eligible, "实际参加人数": actual, **more}
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_calc_json_follows_the_contract(tmp_path, capsys):
+    book = jingan_book(tmp_path / "a.xlsx", [area("春晖", 加分=3), area("和平", actual=40)])
+    code, out, _ = run(capsys, "calc", str(book), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["scheme"] == "jingan"
+    rows = {r["居民区"]: r for r in data["sheets"]["居民区"]}
+    # jingan 五(一): 0.5×90 + 0.1×85 + 0.4×92 = 90.3, + 3 (四(二)) = 93.3
+    assert rows["春晖"]["总分"] == pytest.approx(93.3)
+    assert set(rows["春晖"]) == {"居民区", "总分", "建议等次", "最终等次"}
+    # 40 of 50 is not above 80%: null, and an issue says why
+    assert rows["和平"]["总分"] is None
+    issue = next(i for i in data["issues"] if i["rule"] == "测评参加率")
+    assert issue["severity"] == "error" and issue["key"] == "和平" and issue["clause"].startswith("jingan 五(一)3")
+    assert set(issue) >= {"severity", "rule", "clause", "sheet", "cell", "key", "message", "allowed", "actual"}
+
+
+def test_check_names_the_cell_even_after_a_clerk_moves_columns(tmp_path, capsys):
+    book = jingan_book(tmp_path / "a.xlsx", [area("春晖"), area("和平", actual=40)], extra_column=True,
+                       blank_row=True)
+    code, out, _ = run(capsys, "check", str(book), "--json")
+    issue = next(i for i in json.loads(out)["issues"] if i["rule"] == "测评参加率")
+    # title row 1, header row 2, 春晖 row 3, a blank row 4, 和平 row 5; 实际参加人数 is the 7th column (G)
+    assert code == 1 and issue["cell"] == "居民区!G5"
+
+
+def test_check_exit_zero_without_errors(tmp_path, capsys):
+    book = jingan_book(tmp_path / "a.xlsx", [area("春晖")])
+    code, out, _ = run(capsys, "check", str(book))
+    assert code == 0 and "错误 0 条" in out
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda p: p.write_text("not a workbook", encoding="utf-8"), "不是 Excel 工作簿"),
+    (lambda p: jingan_book(p, [area("春晖")], params=False), "没有“参数”工作表"),
+])
+def test_an_unusable_file_is_one_line_and_exit_2(tmp_path, capsys, make, says):
+    path = tmp_path / "bad.xlsx"
+    make(path)
+    code, out, err = run(capsys, "check", str(path))
+    assert code == 2 and out == "" and says in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_missing_header_is_exit_2(tmp_path, capsys):
+    wb = Workbook()
+    wb.active.title = "居民区"
+    wb.active.append(["居民区", "街道考评"])
+    wb.save(tmp_path / "a.xlsx")
+    code, _, err = run(capsys, "calc", str(tmp_path / "a.xlsx"), "--scheme", "jingan")
+    assert code == 2 and "缺少表头" in err and "居民区互评" in err
+
+
+def test_a_parameter_sheet_that_does_not_add_up_is_exit_2(tmp_path, capsys):
+    book = jingan_book(tmp_path / "a.xlsx", [area("春晖")])
+    from openpyxl import load_workbook
+    wb = load_workbook(book)
+    for row in wb["参数"].iter_rows():
+        if row[0].value == "area.weights.street":
+            row[2].value = 0.6
+    wb.save(book)
+    code, _, err = run(capsys, "check", str(book))
+    assert code == 2 and "area.weights" in err and "合计为1.1" in err
+
+
+def test_a_street_scheme_file_is_used_and_checked(tmp_path, capsys):
+    own = tmp_path / "南京西路街道.toml"
+    own.write_text((SCHEME_DIR / "jingan.toml").read_text(encoding="utf-8")
+                   .replace('street  = { label = "街道（镇）考评权重", value = 0.50',
+                            'street  = { label = "街道（镇）考评权重", value = 0.60')
+                   .replace('members = { label = "党员群众测评权重",   value = 0.40',
+                            'members = { label = "党员群众测评权重",   value = 0.30'), encoding="utf-8")
+    code, out, _ = run(capsys, "scheme", "check", str(own))
+    assert code == 0 and "可用" in out
+    book = jingan_book(tmp_path / "a.xlsx", [area("春晖")])
+    code, out, _ = run(capsys, "calc", str(book), "--json", "--scheme", str(own))
+    # 0.6×90 + 0.1×85 + 0.3×92 = 54 + 8.5 + 27.6 = 90.1
+    assert json.loads(out)["sheets"]["居民区"][0]["总分"] == pytest.approx(90.1)
+
+
+def test_scheme_show_lists_clauses_and_defaults(capsys):
+    code, out, _ = run(capsys, "scheme", "show", "gaojing-2024")
+    assert code == 0
+    assert "hotline.rank_points.1.points\t" in out and "附件1 第3行" in out
+    assert "rounding.quota" in out and "文件未规定，由街道（镇）确定" in out
+
+
+def test_the_bundled_examples_have_the_planted_problems(capsys):
+    from pathlib import Path
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    code, out, _ = run(capsys, "check", str(examples / "gaojing-2024-example.xlsx"), "--json")
+    rules = {i["rule"] for i in json.loads(out)["issues"]}
+    assert code == 1 and {"参与户数", "并列超额", "比率范围"} <= rules
+    code, out, _ = run(capsys, "check", str(examples / "jingan-example.xlsx"), "--json")
+    rules = {i["rule"] for i in json.loads(out)["issues"]}
+    assert code == 1 and {"测评参加率", "等次名额", "输入格式"} <= rules
