@@ -88,7 +88,7 @@ def jingan(rng: random.Random) -> Workbook:
 def gaojing(rng: random.Random) -> Workbook:
     s = engine.scheme("gaojing-2024")
     rows = []
-    for i, place in enumerate(PLACES):
+    for place in PLACES:
         households = rng.randint(800, 1900)  # 5% stays under the usual 100
         members = rng.randint(80, 300)
         online = [rng.randint(households * 42 // 100, households * 55 // 100) for _ in range(2)]

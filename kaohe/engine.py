@@ -5,6 +5,7 @@ Adapters (UDFs, macros, CLI) call these and nothing deeper, so they can only tra
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -114,7 +115,7 @@ def pool_grades(s: Scheme, pool: str, pool_scores: Sequence[object], area_grade:
         pool == "其他人员" and grade == s.area_ladder.worst) else None
     grades, ties = propose(np.array(members, dtype=float), [f"第{i + 1}个" for i in range(len(members))], ladder,
                            caps, pool, barred)
-    return Checked({v: g for v, g in zip(members, grades) if v == v}, tuple(ties))
+    return Checked({v: g for v, g in zip(members, grades) if not math.isnan(v)}, tuple(ties))
 
 
 def grade_of(score: object, grades: Checked[dict[float, str | None]]) -> Checked[str]:

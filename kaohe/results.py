@@ -23,11 +23,19 @@ class Table:
     rows: dict[str, dict[str, Cell]] = field(default_factory=dict)
     reasons: dict[tuple[str, str], Finding] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    _seen: set[int] = field(default_factory=set, repr=False)  # ids of findings recorded
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        """Record findings once each, however many result cells they explain."""
+        for finding in findings:
+            if id(finding) not in self._seen:
+                self._seen.add(id(finding))
+                self.findings.append(finding)
 
     def put(self, key: str, column: str, result: Checked | Cell, reason: Finding | None = None) -> None:
         """Set one result cell; a Checked brings its findings, and its first error as the reason."""
         if isinstance(result, Checked):
-            self.findings += [f for f in result.findings if f not in self.findings]
+            self.add(result.findings)
             reason = reason or first_error(result.findings)
             result = result.value
         self.rows.setdefault(key, {})[column] = result

@@ -95,7 +95,7 @@ def read_inputs(path: str | Path, scheme: str | None = None) -> Inputs:
         raise WorkbookError(f"{path.name} 不是 Excel 工作簿（.xlsx/.xlsm），或已加密")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+    except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a damaged file
         raise WorkbookError(f"{path.name} 无法作为工作簿打开：{exc}") from None
     try:
         names = wb.sheetnames

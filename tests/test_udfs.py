@@ -11,9 +11,9 @@ import io
 import sys
 import types
 
+import kaohe_udfs as udfs
 import pytest
 
-import kaohe_udfs as udfs
 from kaohe import engine
 from kaohe.params import load, sheet_rows
 from tests.conftest import grid

@@ -36,7 +36,7 @@ def _guard(compute: Callable[[], object]) -> object:
         return compute()
     except SchemeError as exc:
         return _message(exc.findings[0])
-    except Exception as exc:  # a UDF must never hand Excel a traceback
+    except Exception as exc:  # noqa: BLE001 — a UDF must never hand Excel a traceback
         return f"#错误：kaohe 内部错误（{type(exc).__name__}: {exc}），请把此工作簿发给维护人员"
 
 

@@ -15,8 +15,20 @@ from ..findings import Checked, Finding, Where, error, warning
 from ..params import ParamReader, Params
 from ..reading import is_blank, read_choice, read_count, read_number, read_rate
 from ..results import Table, keyed_rows
-from .grading import (ROUNDINGS, Ladder, RankBand, band_of, caps_for, check_caps, final_grades, ladder_from,
-                      propose, rank_bands, rank_eq, tie_straddles)
+from .grading import (
+    ROUNDINGS,
+    Ladder,
+    RankBand,
+    band_of,
+    caps_for,
+    check_caps,
+    final_grades,
+    ladder_from,
+    propose,
+    rank_bands,
+    rank_eq,
+    tie_straddles,
+)
 from .turnout import share_met
 
 AREA_SHEET, PEOPLE_SHEET = "居民区", "人员奖励"
@@ -65,7 +77,7 @@ def from_params(params: Params) -> Scheme:
     r = ParamReader(params)
     item_ids = [p.rsplit(".", 1)[1] for p in params.leaves if p.startswith("items.")]
     items = {i: (params.leaves[f"items.{i}"].label, r.number(f"items.{i}", lo=0)) for i in item_ids}
-    r.sums_to([f"items.{i}" for i in item_ids], 100, "居民区考核分值")  # 四(二): 40 + 60
+    r.sums_to([f"items.{i}" for i in item_ids], r.number("scoring.items_total", lo=1), "居民区考核分值")
     for needed in (*DAILY_ITEMS, "visits", "practical", "hotline"):
         if needed not in items:
             r.problem(f"items.{needed}", "缺失")
@@ -230,10 +242,12 @@ def adjustment(s: Scheme, key: str, raw: object, field: str) -> Checked[float]:
     low, high = s.bonus_range if kind == "bonus" else s.deduction_range
     clause = s.cite(f"adjustments.{kind}_min")
     read = read_number(raw, Where(AREA_SHEET, key, field), lo=0, hi=high, rule=field, clause=clause, required=False)
+    if read.findings:
+        return read
     if read.value is not None and 0 < read.value < low:
         return Checked(None, (error(field, clause, f"{key}：{field}{read.value:g}分，应为{low:g}–{high:g}分",
                                     Where(AREA_SHEET, key, field), allowed=f"{low:g}–{high:g}", actual=read.value),))
-    return Checked(read.value or 0.0, read.findings) if not read.findings else read
+    return Checked(read.value or 0.0)  # blank: no bonus or deduction
 
 
 def daily_score(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
@@ -284,7 +298,7 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         table.put(key, "热线综合", hot)
         composite[i] = np.nan if hot.value is None else hot.value
         for p in parts:
-            table.findings += [f for f in p.findings if f not in table.findings]
+            table.add(p.findings)
         if all(p.value is not None for p in parts):
             partial[i] = parts[0].value + parts[1].value - parts[2].value + sum(p.value for p in parts[3:])
         decline, rise = progress(key, row, sat.value)

@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import pairwise
 
 import numpy as np
 
@@ -236,7 +237,7 @@ def ladder_from(reader, path: str, rounding: str, capped_fields: bool = True) ->
             reader.problem(f"{path}.{n}.min_score", "最后一个等次不设最低分，其他等次都要设" if not last
                            else "最后一个等次不应设最低分")
     floors = [s.min_score for s in steps if s.min_score is not None]
-    if any(a < b for a, b in zip(floors, floors[1:])):
+    if any(a < b for a, b in pairwise(floors)):
         reader.problem(path, "各等次最低分应从高到低（不递增）", actual=floors)
     return Ladder(steps, rounding, reader.ref(path))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -32,7 +33,6 @@ SYSTEM_CATEGORIES = ("公务员", "事业编制")  # jingan 八(六)
 REASONS = ("新进未满半年", "病事假超半年", "当年退休书记")  # jingan 八(五)
 NOT_ASSESSED = "不参加考核"
 SYSTEM_TEXT = "纳入公务员/事业编制考核统筹"
-SCORE_MAX = 100
 REWARD_RULE = "优秀奖励"
 
 
@@ -87,7 +87,7 @@ def _bands(r: ParamReader, top: float) -> Bands:
     """Tier bands, checked to meet end to end: each min one above the next lower band's max."""
     path = "forms.tiers"
     rows = r.rows(path, {"tier": "text", "min": "num", "max": "num"})
-    for n, (upper, lower) in enumerate(zip(rows, rows[1:]), start=1):
+    for n, (upper, lower) in enumerate(pairwise(rows), start=1):
         if lower.get("max", 0) + 1 != upper.get("min", 0):
             gap = "重叠" if lower.get("max", 0) + 1 > upper.get("min", 0) else "有空缺"
             r.problem(f"{path}.{n + 1}.max", f"为{lower.get('max')}，与上一档下限{upper.get('min')}之间{gap}",
@@ -114,7 +114,7 @@ def from_params(params: Params) -> Scheme:
     r = ParamReader(params)
     item_ids = [p.rsplit(".", 1)[1] for p in params.leaves if p.startswith("area.items.")]
     items = {i: (params.leaves[f"area.items.{i}"].label, r.number(f"area.items.{i}", lo=0)) for i in item_ids}
-    r.sums_to([f"area.items.{i}" for i in item_ids], SCORE_MAX, "居民区基本分值项")  # jingan 四(一)1
+    r.sums_to([f"area.items.{i}" for i in item_ids], r.number("area.items_total", lo=1), "居民区基本分值项")
     table_fields = {"type": "text", "level": "text", "points": "num"}
     awards = {(a["type"], a["level"]): a["points"] for a in r.rows("area.awards", table_fields)}
     deductions = {(a["type"], a["level"]): a["points"] for a in r.rows("area.deductions", table_fields)}
@@ -430,7 +430,7 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
             continue
         pools[f"{area}其他全日制工作人员"] = (members, _others_caps(s, len(members), area_grade))
     worst_area = np.array([areas.value(p.area, "最终等次") == s.area_ladder.worst for p in people])
-    for name, (members, caps) in pools.items():
+    for members, caps in pools.values():
         barred = {s.staff_ladder.best: worst_area[members]}
         grades, ties = propose(scores[members], [keys[i] for i in members], s.staff_ladder, caps, STAFF_SHEET,
                                barred)
