@@ -28,6 +28,8 @@ from .grading import (
     rank_bands,
     rank_eq,
     tie_straddles,
+    tiebreak_array,
+    tiebreak_values,
 )
 from .turnout import share_met
 
@@ -62,6 +64,7 @@ class Scheme:
     bonus_range: tuple[float, float]
     deduction_range: tuple[float, float]
     ladder: Ladder
+    tiebreak: str | None
     rank_tiers: tuple[RankBand, ...]
     money: dict[tuple[str, str], float]  # (post, tier) → yuan
 
@@ -121,6 +124,7 @@ def from_params(params: Params) -> Scheme:
         bonus_range=(bounds["bonus_min"], bounds["bonus_max"]),
         deduction_range=(bounds["deduction_min"], bounds["deduction_max"]),
         ladder=ladder_from(r, "grades", r.choice("rounding.quota", ROUNDINGS)),
+        tiebreak=tiebreak_values(r, "tiebreak.column", AREA_INPUTS[1:20]),
         rank_tiers=rank_tiers,
         money={(m["post"], m["tier"]): m["amount"] for m in money_rows},
     )
@@ -320,7 +324,8 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         table.put(key, "排名", rank or None, table.reason(key, "总分"))
         table.put(key, "档次", (band_of(rank, s.rank_tiers) or NO_TIER) if rank else None, table.reason(key, "总分"))
     caps = caps_for(s.ladder, len(keys))
-    proposed, ties = propose(totals, keys, s.ladder, caps, AREA_SHEET)
+    proposed, ties = propose(totals, keys, s.ladder, caps, AREA_SHEET,
+                             tiebreak=tiebreak_array(s.tiebreak, [row for _, row in keyed]))
     finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.ladder, AREA_SHEET)
     table.findings += ties + bad
     for key, grade, final in zip(keys, proposed, finals):

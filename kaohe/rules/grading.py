@@ -244,3 +244,17 @@ def ladder_from(reader, path: str, rounding: str, capped_fields: bool = True) ->
 
 def lookup_grade(raw_grade: object, ladder: Ladder, where: Where) -> Checked[str]:
     return read_choice(raw_grade, where, ladder.names, rule="等次名称", clause=ladder.clause)
+
+
+def tiebreak_values(reader, path: str, columns: Sequence[str]) -> str | None:
+    """The scheme's tie-break column (DOMAIN §6), one of the sheet's input columns, or None."""
+    return None if (name := reader.choice(path, ("none", *columns))) == "none" else name
+
+
+def tiebreak_array(column: str | None, rows: Sequence[Mapping[str, object]]) -> np.ndarray | None:
+    """That column's numbers (NaN where blank or not a number: such a row loses the tie-break)."""
+    if column is None:
+        return None
+    values = [row.get(column) for row in rows]
+    return np.array([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
+                     for v in values])

@@ -17,7 +17,18 @@ from ..params import ParamReader, Params
 from ..reading import Band, Bands, is_blank, read_choice, read_number
 from ..results import Table, keyed_rows
 from .forms import FormRules
-from .grading import ROUNDINGS, Ladder, caps_for, check_caps, final_grades, ladder_from, propose, quota
+from .grading import (
+    ROUNDINGS,
+    Ladder,
+    caps_for,
+    check_caps,
+    final_grades,
+    ladder_from,
+    propose,
+    quota,
+    tiebreak_array,
+    tiebreak_values,
+)
 from .turnout import strict_turnout
 
 AREA_SHEET, STAFF_SHEET = "居民区", "工作人员"
@@ -53,6 +64,7 @@ class Scheme:
     apply_to: str
     cap_total: float | None
     area_ladder: Ladder
+    area_tiebreak: str | None
     turnout_share: float
     forms: FormRules
     leader_weights: dict[str, float]  # area, internal, members
@@ -134,6 +146,7 @@ def from_params(params: Params) -> Scheme:
         apply_to=r.choice("area.adjustments.apply_to", ("total", "street_score")),
         cap_total=cap.value if cap is not None and isinstance(cap.value, (int, float)) else None,
         area_ladder=area_ladder,
+        area_tiebreak=tiebreak_values(r, "area.tiebreak.column", AREA_INPUTS[1:6]),
         turnout_share=r.share("turnout.min_share"),
         forms=FormRules(_bands(r, top), r.share("forms.a_quota_share"), rounding,
                         r.choice("forms.over_quota", ("void", "keep_and_flag")),
@@ -248,7 +261,8 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         table.put(key, "总分", result)
         totals[i] = np.nan if result.value is None else result.value
     caps = caps_for(s.area_ladder, len(keys))
-    proposed, ties = propose(totals, keys, s.area_ladder, caps, AREA_SHEET)
+    proposed, ties = propose(totals, keys, s.area_ladder, caps, AREA_SHEET,
+                             tiebreak=tiebreak_array(s.area_tiebreak, [row for _, row in keyed]))
     finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.area_ladder,
                                AREA_SHEET)
     table.findings += ties + bad
@@ -278,19 +292,38 @@ class Person:
         return self.reason is None and self.category not in SYSTEM_CATEGORIES
 
 
-def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Person]:
+RETIRING_SECRETARY = "当年退休书记"  # jingan 八(五) names the 书记 only
+
+
+def read_status(s: Scheme, key: str, post: object, category: object, reason: object, post_required: bool = True) -> Checked[
+        tuple[str | None, str | None, str | None]]:
+    """(岗位, 人员类别, 不参加考核原因) as typed: each one of its list (jingan 三, 八(五); WORKBOOK)."""
     where = Where(STAFF_SHEET, key, "")
-    post = read_choice(row.get("岗位"), where.at("岗位"), POSTS, rule="岗位", clause=s.cite("staff.weights.leader.area"))
-    category = read_choice(row.get("人员类别"), where.at("人员类别"), CATEGORIES, rule="人员类别",
-                           clause="jingan 三")
-    reason = read_choice(row.get("不参加考核原因"), where.at("不参加考核原因"), REASONS, rule="不参加考核",
-                         clause=s.cite("money.not_assessed_factor"), required=False)
+    reads = (read_choice(post, where.at("岗位"), POSTS, rule="岗位", clause=s.cite("staff.weights.leader.area"),
+                         required=post_required),
+             read_choice(category, where.at("人员类别"), CATEGORIES, rule="人员类别", clause="jingan 三"),
+             read_choice(reason, where.at("不参加考核原因"), REASONS, rule="不参加考核",
+                         clause=s.cite("money.not_assessed_factor"), required=False))
+    findings = tuple(f for r in reads for f in r.findings)
+    post_v, category_v, reason_v = (r.value for r in reads)
+    if reason_v == RETIRING_SECRETARY and post_v is not None and post_v not in ("书记", "书记兼主任"):
+        findings += (error("不参加考核", s.cite("money.not_assessed_factor"),
+                           f"{key}：岗位为{post_v}，“{RETIRING_SECRETARY}”只适用于书记", where.at("不参加考核原因"),
+                           allowed="书记 / 书记兼主任", actual=post_v),)
+        reason_v = None
+    return Checked((post_v, category_v, reason_v), findings)
+
+
+def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Person]:
+    status = read_status(s, key, row.get("岗位"), row.get("人员类别"), row.get("不参加考核原因"))
+    post, category, reason = status.value
+    findings = status.findings
     area = row.get("居民区")
-    findings = post.findings + category.findings + reason.findings
     if is_blank(area):
-        findings += (error("所属居民区", "WORKBOOK 工作人员", f"{key}：未填所属居民区", where.at("居民区")),)
-    person = Person(key, "" if is_blank(area) else str(area).strip(), post.value, category.value, reason.value)
-    return Checked(person, findings)
+        findings += (error("所属居民区", "WORKBOOK 工作人员", f"{key}：未填所属居民区", Where(STAFF_SHEET, key, "居民区")),)
+    if any(f.where.field == "不参加考核原因" and f.is_error for f in findings):
+        reason = "?"  # a reason was typed but is not valid: neither assessed nor paid until it is fixed
+    return Checked(Person(key, "" if is_blank(area) else str(area).strip(), post, category, reason), findings)
 
 
 def staff_score(s: Scheme, person: Person, row: Mapping[str, object], area_score: float) -> Checked[float]:
@@ -314,10 +347,14 @@ def staff_score(s: Scheme, person: Person, row: Mapping[str, object], area_score
     return Checked(total, findings)
 
 
-def staff_bonus(s: Scheme, key: str, *, grade: object, area_grade: object, base: object, category: object,
-                reason: object, months: object) -> Checked[float | str]:
+def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area_grade: object, base: object,
+                category: object, reason: object, months: object) -> Checked[float | str]:
     """奖金 (jingan 七, 八(五), 八(六)): base × the area factor and the staff grade's share."""
     where = Where(STAFF_SHEET, key, "奖金")
+    status = read_status(s, key, post, category, reason, post_required=False)
+    if status.errors:
+        return Checked(None, status.findings)
+    _, category, reason = status.value
     if category in SYSTEM_CATEGORIES:
         return Checked(SYSTEM_TEXT)
     base_read = read_number(base, where.at("奖金基数"), lo=0, hi=None, rule="奖金基数",
@@ -381,7 +418,9 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
         else:
             table.put(key, "居民区得分", areas.value(person.area, "总分"), areas.reason(person.area, "总分"))
         area_score = table.value(key, "居民区得分")
-        if person.reason is not None:
+        if person.reason == "?":
+            table.put(key, "得分", None, next(f for f in read.findings if f.where.field == "不参加考核原因"))
+        elif person.reason is not None:
             table.put(key, "得分", None, info("不参加考核", s.cite("money.not_assessed_factor"),
                                               f"{key}：{person.reason}，不参加本年度考核", Where(STAFF_SHEET, key, "得分")))
         elif area_score is None or person.post is None:
@@ -397,7 +436,7 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
         if grade is None:  # the grade's own reason says why; no second finding for the money
             table.put(key, "奖金", None, table.reason(key, "最终等次"))
             continue
-        bonus = staff_bonus(s, key, grade=grade, area_grade=areas.value(person.area, "最终等次"),
+        bonus = staff_bonus(s, key, post=person.post, grade=grade, area_grade=areas.value(person.area, "最终等次"),
                             base=row.get("奖金基数"), category=person.category, reason=person.reason,
                             months=row.get("在岗月数"))
         unrewarded += [key for f in bonus.findings if f.rule == REWARD_RULE]
@@ -440,10 +479,16 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
     finals, bad = final_grades(proposed, [r.get("领导小组调整") for r in rows], keys, s.staff_ladder, STAFF_SHEET)
     table.findings += bad
     for i, person in enumerate(people):
-        if person.reason is not None:
-            proposed[i] = finals[i] = NOT_ASSESSED
-        elif person.category in SYSTEM_CATEGORIES:
-            proposed[i] = finals[i] = SYSTEM_TEXT
+        if person.reason == "?":
+            proposed[i] = finals[i] = None
+        elif not person.graded_here:
+            proposed[i] = finals[i] = NOT_ASSESSED if person.reason is not None else SYSTEM_TEXT
+            if not is_blank(rows[i].get("领导小组调整")):  # a typed override is never dropped silently
+                table.findings.append(error(
+                    "等次名称", s.staff_ladder.clause if person.reason is None else s.cite("money.not_assessed_factor"),
+                    f"{keys[i]}{'不参加本年度考核' if person.reason else '的等次纳入公务员/事业编制考核统筹'}，"
+                    f"“领导小组调整”所填“{rows[i].get('领导小组调整')}”不适用",
+                    Where(STAFF_SHEET, keys[i], "领导小组调整"), allowed="空", actual=rows[i].get("领导小组调整")))
         if (keys[i], "建议等次") not in table.reasons:
             table.put(keys[i], "建议等次", proposed[i], table.reason(keys[i], "得分"))
         table.put(keys[i], "最终等次", finals[i], table.reason(keys[i], "建议等次"))
@@ -456,3 +501,18 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
                 "较差居民区不设优秀", s.staff_ladder.clause,
                 f"{keys[i]}所在居民区“{person.area}”为{s.area_ladder.worst}，其工作人员不设{s.staff_ladder.best}",
                 Where(STAFF_SHEET, keys[i], "最终等次"), allowed=0, actual=1))
+
+
+# --- 公示 (jingan 八(三)) ---------------------------------------------------------------------
+
+def publicity_list(s: Scheme, areas: Table, staff: Table) -> list[dict[str, object]]:
+    """Who must be publicised before grades are final: areas to be 优秀/良好, staff to be 优秀."""
+    listed_areas = set(s.area_ladder.names[:2])  # the two capped area grades of jingan 六(一)
+    rows: list[dict[str, object]] = [
+        {"类别": "居民区", "名称": key, "居民区": key, "拟定等次": cells["最终等次"], "得分": cells["总分"],
+         "依据": s.cite("area.grades")}
+        for key, cells in areas.rows.items() if cells.get("最终等次") in listed_areas]
+    rows += [{"类别": "工作人员", "名称": key, "居民区": None, "拟定等次": cells["最终等次"], "得分": cells["得分"],
+              "依据": s.staff_ladder.clause}
+             for key, cells in staff.rows.items() if cells.get("最终等次") == s.staff_ladder.best]
+    return rows

@@ -70,6 +70,11 @@ def item_scores(scheme, **by_label):
     return {ids[label]: value for label, value in by_label.items()}
 
 
+def evaluate(s, scores):
+    """街道考评 of area 甲 from its item scores (jingan 四(一)1)."""
+    return rules.street_evaluation(s, "甲", scores)
+
+
 FULL_MARKS = {"社区党建工作": 18, "社区自治工作": 18, "社区服务工作": 12, "社区管理工作": 12,
               "社会平安工作": 12, "社区党群工作": 12, "社区发展工作": 12, "其他工作": 4}
 
@@ -96,20 +101,20 @@ def test_item_points_add_up_to_100(jingan):
 def test_street_evaluation_is_the_sum_of_item_scores(jingan):
     scores = item_scores(jingan, 社区党建工作=16, 社区自治工作=17, 社区服务工作=10, 社区管理工作=11,
                          社会平安工作=12, 社区党群工作=9, 社区发展工作=10.5, 其他工作=3)
-    result = jingan_street(jingan, scores)
+    result = evaluate(jingan, scores)
     # jingan 四(一)1, 五(一)1: 16 + 17 + 10 + 11 + 12 + 9 + 10.5 + 3 = 88.5
     assert result.value == pytest.approx(88.5)
     assert result.findings == ()
 
 
 def test_street_evaluation_full_marks_is_100(jingan):
-    result = jingan_street(jingan, item_scores(jingan, **FULL_MARKS))
+    result = evaluate(jingan, item_scores(jingan, **FULL_MARKS))
     assert result.value == pytest.approx(100)  # jingan 四(一)1: 总分100分
 
 
 def test_item_score_above_its_points_is_an_error(jingan):
     # jingan 四(一)1(8): 其他工作 is worth 4 points; 5 is over
-    result = jingan_street(jingan, item_scores(jingan, **{**FULL_MARKS, "其他工作": 5}))
+    result = evaluate(jingan, item_scores(jingan, **{**FULL_MARKS, "其他工作": 5}))
     assert result.value is None
     [bad] = found(result.findings, "基本分值项", "error")
     assert bad.where.field == "其他工作"
@@ -127,13 +132,10 @@ def test_adjusted_item_points_that_add_up_are_used():
     # 党建 18→20, 其他 4→2: 20 + 18 + 12×5 + 2 = 100, allowed; 党建 20 is now within its points
     s = engine.build(with_overrides(load("jingan"), {"area.items.party_building": 20, "area.items.other": 2}))
     scores = item_scores(s, **{**FULL_MARKS, "社区党建工作": 20, "其他工作": 2})
-    assert jingan_street(s, scores).value == pytest.approx(100)
-    over = jingan_street(s, item_scores(s, **{**FULL_MARKS, "社区党建工作": 20, "其他工作": 3}))
+    assert evaluate(s, scores).value == pytest.approx(100)
+    over = evaluate(s, item_scores(s, **{**FULL_MARKS, "社区党建工作": 20, "其他工作": 3}))
     assert over.value is None and found(over.findings, "基本分值项", "error")
 
-
-def jingan_street(s, scores):
-    return rules.street_evaluation(s, "甲", scores)
 
 
 # --- §1.2 bonus and deduction: jingan 四(二) ----------------------------------------------------
@@ -219,7 +221,8 @@ def test_area_total_directly(jingan):
 def test_rating_as_text_leaves_the_total_empty_with_a_reason(jingan):
     areas, _ = calc(jingan, [area("甲", street="九十")])
     assert areas.value("甲", "总分") is None  # DOMAIN §6: bad input never becomes a number
-    assert areas.reason("甲", "总分").severity == "error"
+    reason = areas.reason("甲", "总分")
+    assert (reason.rule, reason.severity, reason.where.field) == ("输入格式", "error", "街道考评")
 
 
 # --- §1.5 turnout on the area (details in test_turnout.py) ---------------------------------------
@@ -263,6 +266,11 @@ def test_score_below_60_is_poor_even_with_a_good_place_free(jingan):
     # 5 areas: 1 优秀 (甲95); a 良好 place is free but 59 < 60 → 较差 [default DOMAIN 1.6]
     assert column(areas, "建议等次") == {"甲": "优秀", "乙": "较差", "丙": "较差", "丁": "较差", "戊": "较差"}
 
+
+def test_score_of_exactly_60_is_average(jingan):
+    areas, _ = calc(jingan, street({"甲": 60, "乙": 59.9}))
+    # 2 areas: floor(20% × 2) = 0 优秀/良好; [default DOMAIN 1.6] 较差 = below 60: 60 一般, 59.9 较差
+    assert column(areas, "建议等次") == {"甲": "一般", "乙": "较差"}
 
 def tie_street():
     """TEN with 乙 and 丙 tied on 90 across the 优秀 cap of 2: 丙 reaches 90 by other weights."""
@@ -393,6 +401,13 @@ def test_excellent_area_adds_one_excellent_staff(jingan):
     assert list(grades.values()).count("优秀") == 1
 
 
+def test_good_area_gets_no_extra_excellent(jingan):
+    _, staff = calc(jingan, street(FIVE), others("乙", [100, 95, 80, 80, 80, 80]))
+    # 乙 (85) is 良好 (六(一)); 六(二): the +1 is for 优秀 areas only → floor(15% × 6) = 0 优秀
+    # 五(三): 乙1 = 0.3×85 + 0.7×100 = 25.5 + 70 = 95.5 → 合格
+    assert staff.value("乙1", "得分") == pytest.approx(95.5)
+    assert set(column(staff, "建议等次").values()) == {"合格"}
+
 def test_excellent_area_with_seven_staff_allows_two(jingan):
     _, staff = calc(jingan, street(FIVE), others("甲", [100, 95, 90, 80, 80, 80, 80]))
     # jingan 六(二): floor(15% × 7) = 1, +1 (甲 优秀) = 2 → 甲1 (97), 甲2 (93.5) 优秀; 甲3 (27+63 = 90) 合格
@@ -434,10 +449,33 @@ def test_override_to_excellent_in_a_poor_area_is_an_error(jingan):
     (44, 59.5, "不合格"),  # 37.5 + 22 = 59.5 < 60 → 不合格
 ])
 def test_staff_grade_thresholds(jingan, rating, score, grade):
+    # one leader in the pool: floor(20% × 1) = 0 优秀, so the thresholds alone decide
     _, staff = calc(jingan, street(FIVE), [person("丁书记", "丁", "书记", rating)])
     assert staff.value("丁书记", "得分") == pytest.approx(score)
     assert staff.value("丁书记", "建议等次") == grade
 
+
+def test_leaders_tied_across_the_cap_both_pass_with_a_warning(jingan):
+    people = [person("甲书记", "甲", "书记", 80), person("乙书记", "乙", "书记", 85)]
+    people += [person(f"{a}书记", a, "书记", 70) for a in ("丙", "丁", "戊")]
+    _, staff = calc(jingan, street(FIVE), people)
+    # 五(二): 甲书记 0.5×90 + 0.5×80 = 45 + 40 = 85 = 乙书记 0.5×85 + 0.5×85 = 42.5 + 42.5
+    # 六(二): floor(20% × 5) = 1 优秀; the tie straddles it → both 合格, "并列超额" (DOMAIN §6)
+    assert staff.value("甲书记", "得分") == pytest.approx(85)
+    assert staff.value("乙书记", "得分") == pytest.approx(85)
+    assert staff.value("甲书记", "建议等次") == "合格"
+    assert staff.value("乙书记", "建议等次") == "合格"
+    [tie] = found(staff.findings, "并列超额", "warning")
+    assert "甲书记" in tie.message and "乙书记" in tie.message
+
+
+def test_excellent_staff_must_reach_70(jingan):
+    people = [person(f"{a}书记", a, "书记", 40) for a in FIVE]
+    _, staff = calc(jingan, street(FIVE), people)
+    # 五(二): 甲书记 0.5×90 + 0.5×40 = 45 + 20 = 65, the pool's best; [default] 优秀 needs ≥ 70
+    # (合格线) → 基本合格; nobody 优秀 though floor(20% × 5) = 1 place is free
+    assert staff.value("甲书记", "建议等次") == "基本合格"
+    assert "优秀" not in column(staff, "建议等次").values()
 
 def test_staff_override_that_breaks_the_leaders_cap_is_an_error(jingan):
     people = [person(f"{a}书记", a, "书记", 90) for a in FIVE]
@@ -467,8 +505,8 @@ def test_not_assessed_staff(jingan, reason, post, months, bonus):
 
 def test_not_assessed_bonus_directly(jingan):
     result = rules.staff_bonus(jingan, "王", grade=None, area_grade="优秀", base=9000, category="社区工作者",
-                                reason="新进未满半年", months=8)
-    # jingan 八(五): 9000 × 8/12 × 1.0 = 6000 (no 优秀 area factor)
+                               reason="当年退休书记", months=8)
+    # jingan 八(五): 9000 × 8/12 × 1.0 (“一般”) = 6000 (no 优秀 area factor 1.2)
     assert result.value == pytest.approx(6000)
 
 
@@ -500,6 +538,22 @@ def test_civil_servant_leader_does_not_count_in_the_leaders_quota(jingan):
     assert staff.value("甲书记", "建议等次") == "合格"
     assert staff.value("甲主任", "奖金") == SYSTEM
 
+
+
+@pytest.mark.parametrize("more", [{"reason": "新进未满半年", "months": 4}, {"category": "公务员"}])
+def test_override_for_someone_not_graded_here_is_flagged(jingan, more):
+    row = person("王", "丙", "其他", 90, override="优秀", **more)
+    _, staff = calc(jingan, street(FIVE), [row])
+    # jingan 八(五)/八(六): 王 has no grade here, so the typed "优秀" cannot apply; it must be reported
+    assert staff.value("王", "最终等次") in (NOT_ASSESSED, SYSTEM)
+    assert [f for f in staff.findings if f.where.key == "王" and f.where.field == "领导小组调整"]
+
+
+def test_retiring_secretary_reason_on_a_non_secretary_is_an_error(jingan):
+    row = person("王", "丙", "其他", 90, reason="当年退休书记", months=6)
+    _, staff = calc(jingan, street(FIVE), [row])
+    # jingan 八(五): 当年度退休的居民区党总支书记 — a 岗位 其他 is not one
+    assert [f for f in staff.findings if f.is_error and f.where.key == "王"]
 
 # --- §3 money: jingan 七 --------------------------------------------------------------------------
 
@@ -569,6 +623,23 @@ def test_engine_bonus_not_assessed(jingan):
     result = engine.bonus(jingan, "其他", None, "良好", 6000, "社区工作者", "新进未满半年", 3)
     assert result.value == pytest.approx(1500)
 
+
+
+def test_engine_bonus_reads_category_as_typed(jingan):
+    # jingan 七(一)1, 八(六): a 公务员 gets no bonus here, however the cell is spaced
+    assert engine.bonus(jingan, "其他", "合格", "优秀", 10000, "公务员 ").value == SYSTEM
+
+
+def test_engine_bonus_unknown_category_is_an_error(jingan):
+    result = engine.bonus(jingan, "其他", "合格", "优秀", 10000, "社工")
+    assert result.value is None
+    assert result.errors
+
+
+def test_engine_bonus_unknown_not_assessed_reason_is_an_error(jingan):
+    result = engine.bonus(jingan, "其他", "合格", "一般", 10000, "社区工作者", "出差", 6)
+    assert result.value is None
+    assert result.errors
 
 def test_bonus_column_in_the_staff_table(jingan):
     people = [person("甲书记", "甲", "书记", 90), person("乙书记", "乙", "书记", 70),
