@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .findings import Checked, Finding, Where, error  # noqa: F401 (error: re-exported for adapters)
-from .params import Params, SchemeError, from_sheet_rows, load
+from .params import SCHEME_DIR, Params, SchemeError, from_sheet_rows, load
 from .reading import is_blank, read_number
 from .results import Table
 from .rules import gaojing, jingan
@@ -38,7 +38,8 @@ def build(params: Params) -> Scheme:
 
 
 @lru_cache(maxsize=64)
-def _scheme_by_name(name: str) -> Scheme:
+def _scheme_by_name(name: str, modified: float) -> Scheme:
+    """Cached per file version: a street that edits its scheme file gets the new values."""
     return build(load(name))
 
 
@@ -50,7 +51,9 @@ def _scheme_by_sheet(grid: tuple[tuple[object, ...], ...]) -> Scheme:
 def scheme(spec: str | Path | Iterable[Iterable[object]]) -> Scheme:
     """A scheme by built-in id, by a street's file path, or from the workbook's 参数 sheet (rows of cells)."""
     if isinstance(spec, (str, Path)):
-        return _scheme_by_name(str(spec).strip())
+        name = str(spec).strip()
+        path = Path(name) if Path(name).suffix else SCHEME_DIR / f"{name}.toml"
+        return _scheme_by_name(name, path.stat().st_mtime if path.exists() else 0.0)
     return _scheme_by_sheet(tuple(tuple(row) for row in spec))
 
 

@@ -10,6 +10,7 @@ turns every missing, unknown or ill-formed key into a Chinese finding naming fil
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -190,15 +191,19 @@ class ParamReader:
 
     def number(self, path: str, lo: float | None = None, hi: float | None = None,
                integer: bool = False, open_low: bool = False) -> float:
+        """A number leaf; a missing or bad one gives a finding and a placeholder (NaN, or 0 if integer)."""
         leaf = self.leaf(path)
-        return self._check_number(path, leaf.value if leaf else None, lo, hi, integer, open_low)
+        if leaf is None:
+            return 0 if integer else float("nan")
+        return self._check_number(path, leaf.value, lo, hi, integer, open_low)
 
     def _check_number(self, path, value, lo, hi, integer, open_low) -> float:
-        if value is None:
-            return float("nan")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.problem(path, "的值为空")
+            return 0 if integer else float("nan")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
             self.problem(path, f"应为数字，现为“{value}”", actual=value)
-            return float("nan")
+            return 0 if integer else float("nan")
         bad_low = lo is not None and (value <= lo if open_low else value < lo)
         if bad_low or (hi is not None and value > hi):
             bracket = "(" if open_low else "["
@@ -206,7 +211,7 @@ class ParamReader:
                          else f"为{value:g}，应不小于{lo:g}", actual=value)
         if integer and float(value) != int(value):
             self.problem(path, f"为{value:g}，应为整数", actual=value)
-        return value
+        return int(value) if integer else value
 
     def share(self, path: str) -> float:
         """A share or quota: in (0, 1]."""
@@ -230,13 +235,18 @@ class ParamReader:
         return str(leaf.value) if leaf else ""
 
     def rows(self, path: str, fields: Mapping[str, str]) -> list[dict]:
-        """A table leaf; ``fields`` maps each field to 'num' or 'text', a trailing '?' if optional."""
+        """A table leaf; ``fields`` maps each field to 'num' or 'text', a trailing '?' if optional.
+
+        A table with any problem comes back empty (its problems recorded), so that nothing
+        downstream computes with a blank or mistyped cell before :meth:`finish` reports it.
+        """
         leaf = self.leaf(path)
         if leaf is None:
             return []
         if not isinstance(leaf.value, list) or not leaf.value or not all(isinstance(r, dict) for r in leaf.value):
             self.problem(path, "应为非空的表（行的列表）")
             return []
+        before = len(self.problems)
         for n, row in enumerate(leaf.value, start=1):
             for name in set(row) - {f.rstrip("?") for f in fields}:
                 self.problem(f"{path}.{n}.{name}", "是未知字段")
@@ -247,13 +257,16 @@ class ParamReader:
                         self.problem(f"{path}.{n}.{key}", "缺失")
                 elif kind == "num":
                     self._check_number(f"{path}.{n}.{key}", row[key], None, None, False, False)
-        return leaf.value
+                elif not isinstance(row[key], str) or not row[key].strip():
+                    self.problem(f"{path}.{n}.{key}", f"应为文字，现为“{row[key]}”", actual=row[key])
+        return leaf.value if len(self.problems) == before else []
 
     def sums_to(self, paths: Iterable[str], total: float, what: str) -> None:
         """Weights or points that must add up (exactly, as typed decimals)."""
         paths = list(paths)
         values = [self.params.leaves[p].value for p in paths if p in self.params.leaves]
-        if len(values) == len(paths) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) and not math.isnan(v) for v in values)
+        if len(values) == len(paths) and numbers and not math.isnan(total):
             actual = sum(exact(v) for v in values)
             if actual != exact(total):
                 self.problem(paths[0].rsplit(".", 1)[0], f"{what}合计为{float(actual):g}，应为{total:g}",

@@ -19,6 +19,7 @@ from .findings import Checked, Finding, Where, error
 READING_CLAUSE = "DOMAIN §6 输入规则"
 
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\D*$")
 _RATING = re.compile(r"^([A-Z])\s*档?\s*[,;:/]?\s*(.*)$")
 
 
@@ -43,7 +44,11 @@ def _number_from(raw: object, suffixes: Sequence[str]) -> float | None:
         return float(raw) if math.isfinite(raw) else None
     if not isinstance(raw, str):
         return None
-    text = normalize(raw).replace(",", "")
+    text = normalize(raw)
+    if "," in text:  # only as thousands separators ("1,200户"); "8,5" is ambiguous
+        if not _THOUSANDS.match(text):
+            return None
+        text = text.replace(",", "")
     for suffix in suffixes:
         if text.endswith(suffix):
             text = text[: -len(suffix)].strip()
@@ -79,7 +84,7 @@ def read_number(
     if value < lo or (hi is not None and value > hi):
         allowed = f"{lo:g}–{hi:g}" if hi is not None else f"≥{lo:g}"
         return Checked(None, (error(rule, clause,
-                                    f"{where.key}的「{what}」为{value:g}，超出范围{allowed}", where,
+                                    f"{where.key}的「{what}」为{value:.12g}，超出范围{allowed}", where,
                                     allowed=allowed, actual=value),))
     return Checked(value)
 
@@ -182,6 +187,6 @@ def read_rating(raw: object, where: Where, bands: Bands) -> Checked[Rating]:
                                     allowed="如 92 或 A 92", actual=raw),))
     if not 0 <= score <= bands.top:
         return Checked(None, (error("测评分值", bands.clause,
-                                    f"{where.key}：测评分{score:g}超出0–{bands.top:g}", where,
+                                    f"{where.key}：测评分{score:.12g}超出0–{bands.top:g}", where,
                                     allowed=f"0–{bands.top:g}", actual=raw),))
     return Checked(Rating(score, bands.tier_of(score), typed_tier))

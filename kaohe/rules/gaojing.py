@@ -6,6 +6,7 @@ this module holds the rules that combine them, each citing its clause.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -91,7 +92,7 @@ def from_params(params: Params) -> Scheme:
     full = r.number("satisfaction.full_score", lo=1)
     question_max = r.number("satisfaction.question_max", lo=1)
     questions = int(r.number("satisfaction.questions", lo=1, integer=True))
-    if question_max * questions != full:
+    if not math.isnan(question_max * full) and question_max * questions != full:
         r.problem("satisfaction.questions", f"{questions}题×{question_max:g}分≠满分{full:g}")
     turnout = {k: r.share(f"turnout.{k}") for k in ("forum_households", "forum_members", "third_party_households",
                                                      "online_households", "total_households")}

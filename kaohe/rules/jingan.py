@@ -6,6 +6,7 @@ this module holds the rules that combine them, each citing its clause.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -104,7 +105,7 @@ def _bands(r: ParamReader, top: float) -> Bands:
             gap = "重叠" if lower.get("max", 0) + 1 > upper.get("min", 0) else "有空缺"
             r.problem(f"{path}.{n + 1}.max", f"为{lower.get('max')}，与上一档下限{upper.get('min')}之间{gap}",
                       allowed=upper.get("min", 0) - 1, actual=lower.get("max"))
-    if rows and rows[0].get("max") != top:
+    if rows and not math.isnan(top) and rows[0].get("max") != top:  # NaN: forms.score_max is itself wrong
         r.problem(f"{path}.1.max", f"最高档上限应为满分{top:g}", allowed=top, actual=rows[0].get("max"))
     if rows and rows[-1].get("min") != 0:
         r.problem(f"{path}.{len(rows)}.min", "最低档下限应为0", allowed=0, actual=rows[-1].get("min"))
@@ -116,7 +117,7 @@ def _bands(r: ParamReader, top: float) -> Bands:
 
 def _grade_table(r: ParamReader, path: str, fields: dict[str, str], ladder: Ladder) -> list[dict]:
     rows = r.rows(path, {"grade": "text", **fields})
-    if [row.get("grade") for row in rows] != list(ladder.names):
+    if rows and ladder.steps and [row.get("grade") for row in rows] != list(ladder.names):
         r.problem(path, f"各行等次应依次为{'、'.join(ladder.names)}", allowed="、".join(ladder.names),
                   actual="、".join(str(row.get("grade")) for row in rows))
     return rows
