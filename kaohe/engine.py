@@ -143,6 +143,6 @@ def bonus(s: Scheme, post: object, grade: object, area_grade: object = None, bas
           category: object = None, reason: object = None, months: object = None, key: str = "本行") -> Checked:
     """One person's money: jingan 奖金 (七, 八(五), 八(六)) or gaojing 奖励金额 by post and tier (五(二)1)."""
     if kind_of(s) == "gaojing":
-        return gaojing.reward(s, key, post, None if is_blank(grade) else str(grade).strip())
+        return gaojing.reward(s, key, post, "" if is_blank(grade) else grade)  # a blank cell: no tier
     return jingan.staff_bonus(s, key, post=post, grade=grade, area_grade=area_grade, base=base, category=category,
                               reason=reason, months=months)

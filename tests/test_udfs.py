@@ -184,3 +184,12 @@ def test_generated_vba_wrappers(registered):
     assert "Function GRADE_QUOTA(scheme, pool, score, scores, Optional area_grade)" in text
     assert "Function BONUS(scheme, post, grade, Optional area_grade, Optional base" in text
     assert "Application.Volatile" not in text
+
+
+def test_bonus_gaojing_no_tier_is_zero_but_an_error_text_is_not():
+    # gaojing-2024 五(二): money for A档 (1–5) and B档 (6–12) only: an area ranked 13th (blank 档次) pays 0
+    assert udfs.BONUS("gaojing-2024", "党组织负责人", None) == 0
+    assert udfs.BONUS("gaojing-2024", "党组织负责人", "") == 0
+    # a 档次 cell that shows a message (its area could not be ranked) never becomes a plausible 0
+    shown = udfs.BONUS("gaojing-2024", "党组织负责人", "#错误：丰收居民区的「满意率」为1.2，超出范围0–1")
+    assert shown.startswith("#错误") and "档次" in shown

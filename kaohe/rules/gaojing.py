@@ -339,14 +339,20 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
 # --- 人员奖励 (DOMAIN 5.8) ------------------------------------------------------------------
 
 def reward(s: Scheme, key: str, post: object, tier: object) -> Checked[float]:
-    """Yuan per person by post and the area's tier (gaojing-2024 五(二)1); other posts and no tier: 0."""
+    """Yuan per person by post and the area's tier (gaojing-2024 五(二)1); other posts and no tier: 0.
+
+    ``tier`` None: the area's tier is not determined (an error upstream); "" : ranked below every tier.
+    """
     read = read_choice(post, Where(PEOPLE_SHEET, key, "岗位"), POSTS, rule="岗位", clause=s.cite("money"))
     if read.value is None:
         return Checked(None, read.findings)
-    if tier is None:
-        return Checked(None, (error("档次", s.cite("rank_tiers"), f"{key}：所在居民区档次未定",
-                                    Where(PEOPLE_SHEET, key, "档次")),))
-    return Checked(float(s.money.get((read.value, str(tier)), 0)))
+    tiers = [b.label for b in s.rank_tiers]
+    label = "" if is_blank(tier) else str(tier).strip()
+    if tier is None or label not in (*tiers, NO_TIER):
+        shown = "未定" if tier is None else f"为“{tier}”"
+        return Checked(None, (error("档次", s.cite("rank_tiers"), f"{key}：所在居民区档次{shown}，应为{'、'.join(tiers)}或空",
+                                    Where(PEOPLE_SHEET, key, "档次"), allowed="、".join(tiers) + "或空", actual=tier),))
+    return Checked(float(s.money.get((read.value, label), 0)))
 
 
 def score_people(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -> Table:
