@@ -671,3 +671,28 @@ def test_records_give_the_publicity_candidates(jingan):
     # jingan 八(三): 拟定为“优秀”“良好”的居民区 and 拟定为“优秀”的工作人员 are publicised
     assert [r["居民区"] for r in areas.records() if r["建议等次"] in ("优秀", "良好")] == ["甲", "乙"]
     assert [r["姓名"] for r in staff.records() if r["建议等次"] == "优秀"] == ["甲书记"]
+
+
+# --- 公示 (jingan 八(三)) -------------------------------------------------------------------------
+
+def test_publicity_list_has_the_areas_to_be_excellent_or_good_and_the_excellent_staff(jingan):
+    # 10 areas, each score given to every part: 总分 = the score (0.5 + 0.1 + 0.4 = 1).
+    # 六(一): floor(20% × 10) = 2 优秀 (A 95, B 90) and 2 良好 (C 85, D 84); the rest 一般.
+    areas = street({"A": 95, "B": 90, "C": 85, "D": 84, "E": 80, "F": 78, "G": 75, "H": 72, "I": 70, "J": 65})
+    # Area A (优秀) has 7 other staff: floor(15% × 7) = 1, +1 for an 优秀 area = 2 优秀 (A1 92, A2 88).
+    staff = others("A", [92, 88, 85, 80, 78, 76, 74])
+    area_table, staff_table = calc(jingan, areas, staff)
+    listed = rules.publicity_list(jingan, area_table, staff_table)
+    assert [(r["类别"], r["名称"], r["拟定等次"]) for r in listed] == [
+        ("居民区", "A", "优秀"), ("居民区", "B", "优秀"), ("居民区", "C", "良好"), ("居民区", "D", "良好"),
+        ("工作人员", "A1", "优秀"), ("工作人员", "A2", "优秀")]
+    assert listed[0]["依据"] == "jingan 六(一)"
+
+
+def test_publicity_list_follows_the_leading_groups_override(jingan):
+    # E (80, 一般 by score) is raised to 良好 and D (84) lowered to 一般: the list shows the intended grades
+    areas = street({"A": 95, "B": 90, "C": 85, "D": 84, "E": 80, "F": 78, "G": 75, "H": 72, "I": 70, "J": 65})
+    areas[3]["领导小组调整"], areas[4]["领导小组调整"] = "一般", "良好"
+    area_table, staff_table = calc(jingan, areas)
+    names = [r["名称"] for r in rules.publicity_list(jingan, area_table, staff_table)]
+    assert names == ["A", "B", "C", "E"]
