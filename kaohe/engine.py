@@ -100,43 +100,69 @@ def pool_ladder(s: Scheme, pool: str, n: int, area_grade: object = None) -> Chec
     return Checked((s.staff_ladder, jingan._others_caps(s, n, grade)))
 
 
-def pool_grades(s: Scheme, pool: str, pool_scores: Sequence[object], area_grade: object = None) -> Checked[
-        dict[float, str | None]]:
-    """The proposed grade of every score in one pool (DOMAIN §6); ties share their grade.
+UNCOMPUTED_MARK = "#错误"  # how a UDF shows a result that could not be computed (findings.Finding.short)
 
-    Blank cells in the pool are no one; a cell that is not a number (a result that could not be
-    computed) is a member without a score: it counts toward n but takes no place.
+
+def _member(cell: object) -> float | None:
+    """A pool member's score: a number, NaN for a member whose score could not be computed, None for no one.
+
+    Blank cells are no one; so is other text (a person not assessed shows "#提示…", a 公务员's grade
+    text…): they are outside the quota (jingan 八(五), 八(六)).
     """
-    members = [v if isinstance(v, (int, float)) and not isinstance(v, bool) else float("nan")
-               for v in pool_scores if not is_blank(v)]
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        return float(cell)
+    if isinstance(cell, str) and cell.startswith(UNCOMPUTED_MARK):
+        return math.nan
+    return None
+
+
+def pool_grades(s: Scheme, pool: str, pool_scores: Sequence[object], area_grade: object = None,
+                area_grades: Sequence[object] | None = None) -> Checked[dict[tuple[float, bool], str | None]]:
+    """The proposed grade of every member of one pool (DOMAIN §6), by (score, barred): ties share it.
+
+    ``area_grade``: for 其他人员, their area's final grade (the cap). ``area_grades``: for 书记主任,
+    each member's area grade, aligned with ``pool_scores``: a member of a 较差 area cannot be 优秀.
+    """
+    aligned = list(area_grades) if area_grades is not None else [None] * len(pool_scores)
+    if len(aligned) != len(pool_scores):
+        message = f"居民区等次列有{len(aligned)}格，得分列有{len(pool_scores)}格，应一一对应"
+        return Checked(None, (error("等次对象", "DOMAIN §6", message, Where("", "本行", "居民区等次"),
+                                    allowed=len(pool_scores), actual=len(aligned)),))
+    members = [(m, g) for m, g in ((_member(c), g) for c, g in zip(pool_scores, aligned)) if m is not None]
     grade = None if is_blank(area_grade) else str(area_grade).strip()
     setup = pool_ladder(s, pool, len(members), grade)
     if setup.value is None:
         return Checked(None, setup.findings)
     ladder, caps = setup.value
-    barred = {ladder.best: np.ones(len(members), dtype=bool)} if (
-        pool == "其他人员" and grade == s.area_ladder.worst) else None
-    grades, ties = propose(np.array(members, dtype=float), [f"第{i + 1}个" for i in range(len(members))], ladder,
-                           caps, pool, barred)
-    return Checked({v: g for v, g in zip(members, grades) if not math.isnan(v)}, tuple(ties))
+    scores = np.array([m for m, _ in members], dtype=float)
+    barred = np.array([_barred(s, pool, grade, g) for _, g in members], dtype=bool)
+    grades, ties = propose(scores, [f"第{i + 1}个" for i in range(len(members))], ladder, caps, pool,
+                           {ladder.best: barred} if barred.any() else None)
+    by_key = {(float(v), bool(b)): g for v, b, g in zip(scores, barred, grades) if not math.isnan(v)}
+    return Checked(by_key, tuple(ties))
 
 
-def grade_of(score: object, grades: Checked[dict[float, str | None]]) -> Checked[str]:
+def _barred(s: Scheme, pool: str, area_grade: str | None, member_area_grade: object) -> bool:
+    """No 优秀 for the staff of an area graded 较差 (jingan 六(二))."""
+    if pool == "其他人员":
+        return area_grade == s.area_ladder.worst
+    return pool == "书记主任" and not is_blank(member_area_grade) and \
+        str(member_area_grade).strip() == s.area_ladder.worst
+
+
+def grade_of(s: Scheme, pool: str, score: object, grades: Checked[dict[tuple[float, bool], str | None]],
+             area_grade: object = None) -> Checked[str]:
     """One score's grade within its pool's grades, like RANK(x, range)."""
-    read = read_number(score, Where("", "本行", "得分"), lo=-1e9, hi=None, rule="得分")
+    read = read_number(score, Where("", "本行", "得分"), lo=-math.inf, hi=None, rule="得分")
     if read.value is None:
         return Checked(None, read.findings)
     if grades.value is None:
         return Checked(None, grades.findings)
-    if read.value not in grades.value:
+    key = (read.value, _barred(s, pool, None if is_blank(area_grade) else str(area_grade).strip(), area_grade))
+    if key not in grades.value:
         return Checked(None, (error("等次对象", "DOMAIN §6", f"得分{read.value:g}不在所给的得分列中",
                                     Where("", "本行", "得分"), actual=read.value),))
-    return Checked(grades.value[read.value], grades.findings)
-
-
-def grade_in_pool(s: Scheme, pool: str, score: object, pool_scores: Sequence[object],
-                  area_grade: object = None) -> Checked[str]:
-    return grade_of(score, pool_grades(s, pool, pool_scores, area_grade))
+    return Checked(grades.value[key], grades.findings)
 
 
 def bonus(s: Scheme, post: object, grade: object, area_grade: object = None, base: object = None,

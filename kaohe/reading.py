@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .findings import Checked, Finding, Where, error
 
@@ -112,15 +113,20 @@ def read_rate(raw: object, where: Where, *, clause: str, required: bool = True) 
                        required=required, suffixes=())
 
 
+@lru_cache(maxsize=64)
+def _folded(choices: tuple[str, ...]) -> dict[str, str]:
+    return {unicodedata.normalize("NFKC", c): c for c in choices}
+
+
 def read_choice(raw: object, where: Where, choices: Sequence[str], *, rule: str, clause: str,
                 required: bool = True) -> Checked[str]:
     """One of a fixed list of words (岗位, 人员类别, 等次…), as typed give or take spaces and width."""
     if is_blank(raw):
         return Checked(None, (missing(where, where.field, rule, clause),) if required else ())
     text = unicodedata.normalize("NFKC", str(raw)).strip().replace(" ", "")
-    for choice in choices:
-        if text == unicodedata.normalize("NFKC", choice):
-            return Checked(choice)
+    found = _folded(tuple(choices)).get(text)
+    if found is not None:
+        return Checked(found)
     return Checked(None, (error(rule, clause,
                                 f"{where.key}的「{where.field}」填的是{_describe(raw)}，应为：{'、'.join(choices)}",
                                 where, allowed="、".join(choices), actual=raw),))

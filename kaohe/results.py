@@ -52,27 +52,31 @@ class Table:
         return [{self.key_field: key, **{c: cells.get(c) for c in self.columns}} for key, cells in self.rows.items()]
 
 
-def keyed_rows(rows: Sequence[Mapping[str, object]], key_field: str, sheet: str,
-               clause: str = READING_CLAUSE) -> tuple[list[tuple[str, Mapping[str, object]]], list[Finding]]:
-    """Rows with their keys; a row without a key, or a key seen before, is an error and left out."""
-    seen: set[str] = set()
-    kept, findings = [], []
+def start_table(rows: Sequence[Mapping[str, object]], sheet: str, key_field: str, columns: tuple[str, ...],
+                clause: str = READING_CLAUSE) -> tuple[Table, list[tuple[str, Mapping[str, object]]]]:
+    """An empty result table and the rows to compute, each with its key.
+
+    A row with data but no key is an error. A key typed on more than one row is ambiguous (two
+    people called 张伟): none of those rows is computed, and every result cell of that key says so.
+    """
+    table = Table(sheet, key_field, columns)
+    counts: dict[str, int] = {}
+    keyed = []
     for n, row in enumerate(rows, start=1):
         raw = row.get(key_field)
         if is_blank(raw):
             if any(not is_blank(v) for v in row.values()):
-                findings.append(error("缺少名称", clause, f"{sheet}第{n}行有数据但未填{key_field}",
-                                      Where(sheet, f"第{n}行", key_field)))
+                table.findings.append(error("缺少名称", clause, f"{sheet}第{n}条记录有数据但未填{key_field}",
+                                            Where(sheet, f"第{n}行", key_field)))
             continue
         key = str(raw).strip()
-        if key in seen:
-            findings.append(error("名称重复", clause, f"{sheet}中{key_field}“{key}”出现不止一次，后一行未计算",
-                                  Where(sheet, key, key_field)))
-            continue
-        seen.add(key)
-        kept.append((key, row))
-    return kept, findings
-
-
-def all_findings(tables: Iterable[Table]) -> list[Finding]:
-    return [f for t in tables for f in t.findings]
+        counts[key] = counts.get(key, 0) + 1
+        keyed.append((key, row))
+    for key in [k for k, c in counts.items() if c > 1]:
+        duplicate = error("名称重复", clause, f"{sheet}中{key_field}“{key}”出现{counts[key]}次，无法区分，均未计算"
+                          f"（请改为可区分的名称，如加注居民区）", Where(sheet, key, key_field),
+                          allowed="唯一", actual=counts[key])
+        table.findings.append(duplicate)
+        for column in columns:
+            table.put(key, column, None, duplicate)
+    return table, [(k, row) for k, row in keyed if counts[k] == 1]

@@ -93,7 +93,7 @@ def _every_leaf():
             yield pytest.param(scheme_id, path, id=f"{scheme_id}:{path}")
 
 
-@pytest.mark.parametrize("scheme_id, path", _every_leaf())
+@pytest.mark.parametrize("scheme_id, path", list(_every_leaf()))
 def test_leaf_cites_a_clause_of_its_own_document_with_unit_and_label(scheme_id, path):
     leaf = params.load(scheme_id).leaves[path]
     assert leaf.reference.startswith(f"{scheme_id} ") and leaf.reference[len(scheme_id) + 1:].strip()
@@ -222,7 +222,7 @@ def _missing_leaf_cases():
             yield pytest.param(scheme_id, path, id=f"{scheme_id}:{path}")
 
 
-@pytest.mark.parametrize("scheme_id, path", _missing_leaf_cases())
+@pytest.mark.parametrize("scheme_id, path", list(_missing_leaf_cases()))
 def test_each_missing_leaf_is_a_scheme_error_naming_it(scheme_id, path):
     p = params.load(scheme_id)
     without = Params(p.meta, {k: v for k, v in p.leaves.items() if k != path}, "my-street.toml")

@@ -65,7 +65,8 @@ def test_nothing_raises_out_of_a_udf(junk):
                  lambda: udfs.KAOHE_STAFF("jingan", "得分", junk, "张三", junk),
                  lambda: udfs.GRADE_QUOTA("jingan", "居民区", junk, junk),
                  lambda: udfs.BONUS("jingan", junk, junk, junk, junk, junk, junk, junk)):
-        assert isinstance(call(), (str, float, int))
+        shown = call()
+        assert isinstance(shown, (str, float, int)) and "内部错误" not in str(shown)
 
 
 def test_scheme_from_the_parameter_sheet_changes_the_result(areas):
@@ -172,6 +173,8 @@ def test_registration_metadata(registered):
         assert "expand" not in meta["ret"]["options"]  # one cell per call: no dynamic arrays needed
     area_args = module.KAOHE_AREA.__xlfunc__["argmap"]
     assert area_args["areas"]["options"] == {"ndim": 2, "err_to_str": True}
+    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS"):  # a name, or the 参数 range
+        assert getattr(module, name).__xlfunc__["argmap"]["scheme"]["options"] == {"ndim": 2}
 
 
 def test_generated_vba_wrappers(registered):
@@ -181,7 +184,7 @@ def test_generated_vba_wrappers(registered):
     text = vba.getvalue()
     assert "Function KAOHE_AREA(scheme, result, areas, area)" in text
     assert "Function KAOHE_STAFF(scheme, result, people, person, areas)" in text
-    assert "Function GRADE_QUOTA(scheme, pool, score, scores, Optional area_grade)" in text
+    assert "Function GRADE_QUOTA(scheme, pool, score, scores, Optional area_grade, Optional area_grades)" in text
     assert "Function BONUS(scheme, post, grade, Optional area_grade, Optional base" in text
     assert "Application.Volatile" not in text
 
@@ -193,3 +196,26 @@ def test_bonus_gaojing_no_tier_is_zero_but_an_error_text_is_not():
     # a 档次 cell that shows a message (its area could not be ranked) never becomes a plausible 0
     shown = udfs.BONUS("gaojing-2024", "党组织负责人", "#错误：丰收居民区的「满意率」为1.2，超出范围0–1")
     assert shown.startswith("#错误") and "档次" in shown
+
+
+def test_a_scheme_name_in_a_one_cell_range_is_read_as_the_name(areas):
+    # with ndim=2, a cell holding "jingan" arrives as [["jingan"]]
+    assert udfs.KAOHE_AREA([["jingan"]], "总分", areas, "春晖") == pytest.approx(93.3)
+
+
+def test_grade_quota_counts_uncomputed_members_but_not_people_outside_the_quota():
+    # jingan 六(二): 7 entries; "#提示…" (not assessed, 八(五)) is no member; "#错误…" is a member without
+    # a score. Members: 95, 90, 85, 80, 78, #错误 = 6 → floor(15% × 6) = 0 优秀 in a 一般 area.
+    scores = [95, 90, 85, 80, 78, "#错误：…", "#提示：新进未满半年"]
+    assert udfs.GRADE_QUOTA("jingan", "其他人员", 95, scores, "一般") == "合格"
+    # one more member, 72: 7 members → floor(1.05) = 1 优秀
+    assert udfs.GRADE_QUOTA("jingan", "其他人员", 95, scores + [72], "一般") == "优秀"
+
+
+def test_grade_quota_bars_leaders_of_a_poor_area_as_kaohe_staff_does():
+    # jingan 六(二): 10 书记/主任 → floor(20% × 10) = 2 优秀; the best (98) is in a 较差 area: no 优秀,
+    # so the places go to 96 and 94.
+    scores = [98, 96, 94, 90, 88, 86, 84, 82, 80, 78]
+    area_grades = ["较差"] + ["一般"] * 9
+    shown = [udfs.GRADE_QUOTA("jingan", "书记主任", s, scores, g, area_grades) for s, g in zip(scores, area_grades)]
+    assert shown[:4] == ["合格", "优秀", "优秀", "合格"]

@@ -17,7 +17,6 @@ from collections.abc import Callable
 import xlwings as xw
 
 from kaohe import engine
-from kaohe.findings import Finding
 from kaohe.grid import records
 from kaohe.params import SchemeError
 from kaohe.results import Table
@@ -26,16 +25,12 @@ CATEGORY = "kaohe 考核"
 SCHEME_DOC = "方案：内置方案名（\"jingan\" 或 \"gaojing-2024\"），或本工作簿“参数”表的区域（含表头）"
 
 
-def _message(finding: Finding) -> str:
-    return finding.short()
-
-
 def _guard(compute: Callable[[], object]) -> object:
     """Run a UDF body: a SchemeError or any other failure becomes a message in the cell."""
     try:
         return compute()
     except SchemeError as exc:
-        return _message(exc.findings[0])
+        return exc.findings[0].short()
     except Exception as exc:  # noqa: BLE001 — a UDF must never hand Excel a traceback
         return f"#错误：kaohe 内部错误（{type(exc).__name__}: {exc}），请把此工作簿发给维护人员"
 
@@ -67,9 +62,13 @@ _schemes, _computed, _pools = _Recent(), _Recent(), _Recent()
 
 
 def _scheme(spec: object) -> engine.Scheme:
+    """A scheme from a name (as text, or a one-cell range holding it) or from the 参数 range."""
     if isinstance(spec, list):
         grid = spec if spec and isinstance(spec[0], list) else [spec]
-        return _schemes.get((grid,), lambda: engine.scheme(grid))
+        if len(grid) == 1 and len(grid[0]) == 1:
+            spec = grid[0][0]
+        else:
+            return _schemes.get((grid,), lambda: engine.scheme(grid))
     if not isinstance(spec, str) or not spec.strip():
         raise SchemeError([engine.error("方案参数", "DOMAIN 方案数据",
                                         "未给方案：请填方案名（如 \"jingan\"）或选中“参数”表区域")])
@@ -111,16 +110,16 @@ def _cell(tables: dict[str, Table] | str, sheet: str, key: object, result: objec
     key = str(key).strip() if key is not None else ""
     if key not in table.rows:
         problem = next((f for f in table.findings if f.where.key == key), None)
-        return _message(problem) if problem else f"#错误：{table.key_field}“{key}”不在{sheet}区域中"
+        return problem.short() if problem else f"#错误：{table.key_field}“{key}”不在{sheet}区域中"
     value = table.value(key, result)
     if value is None:
         reason = table.reason(key, result)
-        return _message(reason) if reason else ""
+        return reason.short() if reason else ""
     return value
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("scheme", doc=SCHEME_DOC)
+@xw.arg("scheme", ndim=2, doc=SCHEME_DOC)
 @xw.arg("result", doc="结果列名：jingan 为 总分/建议等次/最终等次；gaojing-2024 为 群众满意度/走访联系得分/办实事得分/"
                       "热线得分/总分/排名/档次/建议等次/最终等次/热线综合")
 @xw.arg("areas", ndim=2, err_to_str=True, doc="居民区表的输入区域，从表头行开始（只含输入列），如 居民区!$A$1:$I$301")
@@ -131,7 +130,7 @@ def KAOHE_AREA(scheme, result, areas, area):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("scheme", doc=SCHEME_DOC)
+@xw.arg("scheme", ndim=2, doc=SCHEME_DOC)
 @xw.arg("result", doc="结果列名：jingan 为 居民区得分/得分/建议等次/最终等次/奖金；gaojing-2024 为 档次/奖励金额")
 @xw.arg("people", ndim=2, err_to_str=True, doc="工作人员（或人员奖励）表的输入区域，从表头行开始")
 @xw.arg("person", doc="本行的姓名，如 A2")
@@ -143,25 +142,27 @@ def KAOHE_STAFF(scheme, result, people, person, areas):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("scheme", doc=SCHEME_DOC)
-@xw.arg("pool", doc="对象：居民区 / 书记主任 / 其他人员（其他人员为同一居民区的其他全日制工作人员）")
+@xw.arg("scheme", ndim=2, doc=SCHEME_DOC)
+@xw.arg("pool", doc="对象：居民区 / 书记主任 / 其他人员（得分列只列该名额范围内的人，如同一居民区的其他全日制人员）")
 @xw.arg("score", doc="本行得分，如 J2")
-@xw.arg("scores", ndim=1, err_to_str=True, doc="同一名额范围内全部得分，如 $J$2:$J$301（空格不计）")
-@xw.arg("area_grade", doc="对象为“其他人员”时：所在居民区的最终等次（优秀+1人，较差不设优秀）")
-def GRADE_QUOTA(scheme, pool, score, scores, area_grade=None):
+@xw.arg("scores", ndim=1, err_to_str=True, doc="同一名额范围内全部得分，如 $J$2:$J$301（空格和“#提示”不计，“#错误”计入人数）")
+@xw.arg("area_grade", doc="其他人员：所在居民区最终等次（优秀+1人，较差不设优秀）；书记主任：本人所在居民区最终等次")
+@xw.arg("area_grades", ndim=1, err_to_str=True, doc="书记主任：与得分列逐行对应的所在居民区最终等次（较差的不设优秀）")
+def GRADE_QUOTA(scheme, pool, score, scores, area_grade=None, area_grades=None):
     """在名额上限内建议的等次，像 RANK 一样向下复制；并列跨越名额线时均列下一等次，由领导小组调整。"""
     def compute():
         s, cells = _scheme(scheme), scores if isinstance(scores, list) else [scores]
         pool_name = str(pool or "").strip()
-        grades = _pools.get((s, pool_name, cells, area_grade),
-                            lambda: engine.pool_grades(s, pool_name, cells, area_grade))
-        graded = engine.grade_of(score, grades)
-        return graded.value if graded.value is not None else _message(graded.errors[0])
+        aligned = None if area_grades is None else area_grades if isinstance(area_grades, list) else [area_grades]
+        grades = _pools.get((s, pool_name, cells, area_grade, aligned),
+                            lambda: engine.pool_grades(s, pool_name, cells, area_grade, aligned))
+        graded = engine.grade_of(s, pool_name, score, grades, area_grade)
+        return graded.value if graded.value is not None else graded.errors[0].short()
     return _guard(compute)
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("scheme", doc=SCHEME_DOC)
+@xw.arg("scheme", ndim=2, doc=SCHEME_DOC)
 @xw.arg("post", doc="岗位")
 @xw.arg("grade", doc="jingan：本人最终等次；gaojing-2024：所在居民区档次（A档/B档/空）")
 @xw.arg("area_grade", doc="jingan：所在居民区最终等次")
@@ -174,6 +175,6 @@ def BONUS(scheme, post, grade, area_grade=None, base=None, category=None, reason
     def compute():
         money = engine.bonus(_scheme(scheme), post, grade, area_grade, base, category, reason, months)
         if money.value is None:
-            return _message(money.errors[0]) if money.errors else ""
+            return money.errors[0].short() if money.errors else ""
         return money.value
     return _guard(compute)

@@ -15,7 +15,7 @@ import numpy as np
 from ..findings import Checked, Finding, Where, error, warning
 from ..params import ParamReader, Params
 from ..reading import is_blank, read_choice, read_count, read_number, read_rate
-from ..results import Table, keyed_rows
+from ..results import Table, start_table
 from .grading import (
     ROUNDINGS,
     Ladder,
@@ -279,8 +279,7 @@ def progress(key: str, row: Mapping[str, object], sat: float | None) -> tuple[fl
 
 def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
     """Every area's parts, 总分, 排名, 档次, 建议等次 under the caps and 最终等次 (gaojing-2024 四、五)."""
-    keyed, problems = keyed_rows(rows, "居民区", AREA_SHEET)
-    table = Table(AREA_SHEET, "居民区", AREA_RESULTS, findings=problems)
+    table, keyed = start_table(rows, AREA_SHEET, "居民区", AREA_RESULTS)
     keys = [k for k, _ in keyed]
     partial = np.full(len(keys), np.nan)  # everything but the hotline points
     composite = np.full(len(keys), np.nan)
@@ -328,10 +327,11 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
     proposed, ties = propose(totals, keys, s.ladder, caps, AREA_SHEET,
                              tiebreak=tiebreak_array(s.tiebreak, [row for _, row in keyed]))
     finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.ladder, AREA_SHEET)
-    table.findings += ties + bad
+    table.findings += ties
+    table.add(bad.values())
     for key, grade, final in zip(keys, proposed, finals):
         table.put(key, "建议等次", grade, table.reason(key, "总分"))
-        table.put(key, "最终等次", final, table.reason(key, "总分"))
+        table.put(key, "最终等次", final, bad.get(key) or table.reason(key, "总分"))
     table.findings += check_caps(finals, keys, caps, s.ladder, AREA_SHEET, "本镇居民区")
     return table
 
@@ -356,8 +356,7 @@ def reward(s: Scheme, key: str, post: object, tier: object) -> Checked[float]:
 
 
 def score_people(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -> Table:
-    keyed, problems = keyed_rows(rows, "姓名", PEOPLE_SHEET)
-    table = Table(PEOPLE_SHEET, "姓名", PEOPLE_RESULTS, findings=problems)
+    table, keyed = start_table(rows, PEOPLE_SHEET, "姓名", PEOPLE_RESULTS)
     for key, row in keyed:
         area = "" if is_blank(row.get("居民区")) else str(row.get("居民区")).strip()
         if area not in areas.rows:

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from ..findings import Checked, Finding, Where, error, warning
+from ..findings import Finding, Where, error, warning
 from ..params import exact
 from ..reading import is_blank, read_choice
 
@@ -129,19 +129,23 @@ def propose(
 def final_grades(
     proposed: Sequence[str | None], overrides: Sequence[object], keys: Sequence[str], ladder: Ladder,
     table: str, override_field: str = "领导小组调整",
-) -> tuple[list[str | None], list[Finding]]:
-    """The override where one is typed (it must name a grade of the ladder), else the proposal."""
+) -> tuple[list[str | None], dict[str, Finding]]:
+    """The override where one is typed (it must name a grade of the ladder), else the proposal.
+
+    Returns the final grades and, by key, the finding for each override that is not a grade name.
+    """
     finals: list[str | None] = []
-    findings: list[Finding] = []
+    bad: dict[str, Finding] = {}
     for grade, raw, key in zip(proposed, overrides, keys):
         if is_blank(raw):
             finals.append(grade)
             continue
         read = read_choice(raw, Where(table, key, override_field), ladder.names, rule="等次名称",
                            clause=ladder.clause)
-        findings += read.findings
+        if read.findings:
+            bad[key] = read.findings[0]
         finals.append(read.value)
-    return finals, findings
+    return finals, bad
 
 
 def check_caps(
@@ -242,8 +246,6 @@ def ladder_from(reader, path: str, rounding: str, capped_fields: bool = True) ->
     return Ladder(steps, rounding, reader.ref(path))
 
 
-def lookup_grade(raw_grade: object, ladder: Ladder, where: Where) -> Checked[str]:
-    return read_choice(raw_grade, where, ladder.names, rule="等次名称", clause=ladder.clause)
 
 
 def tiebreak_values(reader, path: str, columns: Sequence[str]) -> str | None:

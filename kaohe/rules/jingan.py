@@ -16,7 +16,7 @@ import numpy as np
 from ..findings import Checked, Finding, Where, error, info, warning
 from ..params import ParamReader, Params
 from ..reading import Band, Bands, is_blank, read_choice, read_number
-from ..results import Table, keyed_rows
+from ..results import Table, start_table
 from .forms import FormRules
 from .grading import (
     ROUNDINGS,
@@ -85,9 +85,6 @@ class Scheme:
 
     def cite(self, path: str) -> str:
         return self.params.leaves[path].reference
-
-    def reward_is_default(self) -> bool:
-        return self.params.leaves["money.excellent_reward"].default
 
 
 def _weights(r: ParamReader, prefix: str, names: Sequence[str], what: str) -> dict[str, float]:
@@ -245,16 +242,9 @@ def area_total(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]
     return Checked(total, findings)
 
 
-def _grade_column(table: Table, keys: Sequence[str], grades: Sequence[str | None], column: str,
-                  source_column: str) -> None:
-    for key, grade in zip(keys, grades):
-        table.put(key, column, grade, table.reason(key, source_column))
-
-
 def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
     """Every area's 总分, 建议等次 under the street-wide caps, 最终等次 after overrides (jingan 六(一))."""
-    keyed, problems = keyed_rows(rows, "居民区", AREA_SHEET)
-    table = Table(AREA_SHEET, "居民区", AREA_RESULTS, findings=problems)
+    table, keyed = start_table(rows, AREA_SHEET, "居民区", AREA_RESULTS)
     keys = [k for k, _ in keyed]
     totals = np.full(len(keys), np.nan)
     for i, (key, row) in enumerate(keyed):
@@ -266,9 +256,11 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
                              tiebreak=tiebreak_array(s.area_tiebreak, [row for _, row in keyed]))
     finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.area_ladder,
                                AREA_SHEET)
-    table.findings += ties + bad
-    _grade_column(table, keys, proposed, "建议等次", "总分")
-    _grade_column(table, keys, finals, "最终等次", "总分")
+    table.findings += ties
+    table.add(bad.values())
+    for key, grade, final in zip(keys, proposed, finals):
+        table.put(key, "建议等次", grade, table.reason(key, "总分"))
+        table.put(key, "最终等次", final, bad.get(key) or table.reason(key, "总分"))
     table.findings += check_caps(finals, keys, caps, s.area_ladder, AREA_SHEET, "本街道（镇）居民区")
     return table
 
@@ -282,6 +274,7 @@ class Person:
     post: str | None
     category: str | None
     reason: str | None  # why not assessed (jingan 八(五)), None if assessed
+    problem: Finding | None = None  # a 岗位/人员类别/原因/居民区 that cannot be read: neither graded nor paid
 
     @property
     def is_leader(self) -> bool:
@@ -290,7 +283,7 @@ class Person:
     @property
     def graded_here(self) -> bool:
         """In the street's grades and quotas: assessed, and not under the civil-service system (八(六))."""
-        return self.reason is None and self.category not in SYSTEM_CATEGORIES
+        return self.problem is None and self.reason is None and self.category not in SYSTEM_CATEGORIES
 
 
 RETIRING_SECRETARY = "当年退休书记"  # jingan 八(五) names the 书记 only
@@ -322,9 +315,8 @@ def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Perso
     area = row.get("居民区")
     if is_blank(area):
         findings += (error("所属居民区", "WORKBOOK 工作人员", f"{key}：未填所属居民区", Where(STAFF_SHEET, key, "居民区")),)
-    if any(f.where.field == "不参加考核原因" and f.is_error for f in findings):
-        reason = "?"  # a reason was typed but is not valid: neither assessed nor paid until it is fixed
-    return Checked(Person(key, "" if is_blank(area) else str(area).strip(), post, category, reason), findings)
+    problem = next((f for f in findings if f.is_error), None)
+    return Checked(Person(key, "" if is_blank(area) else str(area).strip(), post, category, reason, problem), findings)
 
 
 def staff_score(s: Scheme, person: Person, row: Mapping[str, object], area_score: float) -> Checked[float]:
@@ -402,8 +394,7 @@ def _others_caps(s: Scheme, n: int, area_grade: str) -> dict[str, int]:
 
 def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -> Table:
     """Every staff member's 居民区得分, 得分, grades under their pool's caps, and 奖金."""
-    keyed, problems = keyed_rows(rows, "姓名", STAFF_SHEET)
-    table = Table(STAFF_SHEET, "姓名", STAFF_RESULTS, findings=problems)
+    table, keyed = start_table(rows, STAFF_SHEET, "姓名", STAFF_RESULTS)
     people: list[Person] = []
     scores = np.full(len(keyed), np.nan)
     for i, (key, row) in enumerate(keyed):
@@ -419,13 +410,13 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
         else:
             table.put(key, "居民区得分", areas.value(person.area, "总分"), areas.reason(person.area, "总分"))
         area_score = table.value(key, "居民区得分")
-        if person.reason == "?":
-            table.put(key, "得分", None, next(f for f in read.findings if f.where.field == "不参加考核原因"))
+        if person.problem is not None:
+            table.put(key, "得分", None, person.problem)
         elif person.reason is not None:
             table.put(key, "得分", None, info("不参加考核", s.cite("money.not_assessed_factor"),
                                               f"{key}：{person.reason}，不参加本年度考核", Where(STAFF_SHEET, key, "得分")))
-        elif area_score is None or person.post is None:
-            table.put(key, "得分", None, table.reason(key, "居民区得分") or next(iter(read.errors), None))
+        elif area_score is None:
+            table.put(key, "得分", None, table.reason(key, "居民区得分"))
         else:
             result = staff_score(s, person, row, area_score)
             table.put(key, "得分", result)
@@ -478,21 +469,23 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
         for i, grade in zip(members, grades):
             proposed[i] = grade
     finals, bad = final_grades(proposed, [r.get("领导小组调整") for r in rows], keys, s.staff_ladder, STAFF_SHEET)
-    table.findings += bad
+    table.add(bad.values())
     for i, person in enumerate(people):
-        if person.reason == "?":
+        key = keys[i]
+        if person.problem is not None:
             proposed[i] = finals[i] = None
         elif not person.graded_here:
             proposed[i] = finals[i] = NOT_ASSESSED if person.reason is not None else SYSTEM_TEXT
+            bad.pop(key, None)
             if not is_blank(rows[i].get("领导小组调整")):  # a typed override is never dropped silently
                 table.findings.append(error(
                     "等次名称", s.staff_ladder.clause if person.reason is None else s.cite("money.not_assessed_factor"),
-                    f"{keys[i]}{'不参加本年度考核' if person.reason else '的等次纳入公务员/事业编制考核统筹'}，"
+                    f"{key}{'不参加本年度考核' if person.reason else '的等次纳入公务员/事业编制考核统筹'}，"
                     f"“领导小组调整”所填“{rows[i].get('领导小组调整')}”不适用",
-                    Where(STAFF_SHEET, keys[i], "领导小组调整"), allowed="空", actual=rows[i].get("领导小组调整")))
-        if (keys[i], "建议等次") not in table.reasons:
-            table.put(keys[i], "建议等次", proposed[i], table.reason(keys[i], "得分"))
-        table.put(keys[i], "最终等次", finals[i], table.reason(keys[i], "建议等次"))
+                    Where(STAFF_SHEET, key, "领导小组调整"), allowed="空", actual=rows[i].get("领导小组调整")))
+        if (key, "建议等次") not in table.reasons:
+            table.put(key, "建议等次", proposed[i], person.problem or table.reason(key, "得分"))
+        table.put(key, "最终等次", finals[i], bad.get(key) or person.problem or table.reason(key, "建议等次"))
     for name, (members, caps) in pools.items():
         table.findings += check_caps([finals[i] for i in members], [keys[i] for i in members], caps,
                                      s.staff_ladder, STAFF_SHEET, name)
@@ -508,7 +501,7 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
 
 def publicity_list(s: Scheme, areas: Table, staff: Table) -> list[dict[str, object]]:
     """Who must be publicised before grades are final: areas to be 优秀/良好, staff to be 优秀."""
-    listed_areas = set(s.area_ladder.names[:2])  # the two capped area grades of jingan 六(一)
+    listed_areas = {step.name for step in s.area_ladder.steps if step.capped}  # 优秀、良好: jingan 六(一)
     rows: list[dict[str, object]] = [
         {"类别": "居民区", "名称": key, "居民区": key, "拟定等次": cells["最终等次"], "得分": cells["总分"],
          "依据": s.cite("area.grades")}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 from ..findings import Checked, Finding, Where, error
 from ..params import exact
 from ..reading import read_count
@@ -11,8 +9,9 @@ from ..reading import read_count
 
 def share_met(count: int, base: int, share: float, strictly: bool) -> bool:
     """count > share × base ("须超过") or count ≥ share × base ("不少于"), in exact decimals."""
-    need = exact(share) * base
-    return Fraction(count) > need if strictly else Fraction(count) >= need
+    share_ = exact(share)  # count/base vs p/q, in whole numbers: count·q vs p·base
+    left, right = count * share_.denominator, share_.numerator * base
+    return left > right if strictly else left >= right
 
 
 def read_turnout(eligible_raw: object, actual_raw: object, where: Where, clause: str,

@@ -295,20 +295,20 @@ def test_everyone_barred_leaves_the_grade_empty():
 def test_override_replaces_the_proposal_blank_keeps_it():
     finals, findings = final_grades(["合格", "合格", "优秀"], [None, "优秀", "  "], keys(3), GAOJING, "居民区")
     assert finals == ["合格", "优秀", "优秀"]
-    assert findings == []
+    assert findings == {}
 
 
 def test_override_is_read_leniently():
     # spaces inside are ignored: "优 秀" is 优秀
     finals, findings = final_grades(["合格"], ["优 秀"], keys(1), GAOJING, "居民区")
     assert finals == ["优秀"]
-    assert findings == []
+    assert findings == {}
 
 
 def test_override_outside_the_ladder_is_an_error():
     finals, findings = final_grades(["合格"], ["良好"], keys(1), GAOJING, "居民区")
     assert finals == [None]
-    [bad] = findings
+    [bad] = findings.values()  # by key: the reason the 最终等次 cell shows
     assert (bad.rule, bad.severity.value, bad.where.field) == ("等次名称", "error", "领导小组调整")
 
 

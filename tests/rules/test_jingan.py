@@ -696,3 +696,38 @@ def test_publicity_list_follows_the_leading_groups_override(jingan):
     area_table, staff_table = calc(jingan, areas)
     names = [r["名称"] for r in rules.publicity_list(jingan, area_table, staff_table)]
     assert names == ["A", "B", "C", "E"]
+
+
+# --- what a clerk types is never silently taken for something else (DOMAIN §6) -------------------
+
+def test_two_people_with_one_name_are_both_left_uncomputed_and_named(jingan):
+    # Two 张伟 in different areas: neither may show the other's numbers; every result cell says why.
+    areas = street({"A": 90, "B": 80})
+    staff = [person("张伟", "A", "其他", 90), person("张伟", "B", "其他", 70), person("李娜", "A", "其他", 80)]
+    _, table = calc(jingan, areas, staff)
+    assert all(table.value("张伟", c) is None for c in rules.STAFF_RESULTS)
+    assert table.reason("张伟", "得分").rule == "名称重复" and table.reason("张伟", "奖金").rule == "名称重复"
+    assert table.value("李娜", "得分") is not None  # the others are computed as usual
+
+
+def test_an_override_that_is_no_grade_gives_its_reason_in_the_cells(jingan):
+    areas = street({"A": 90, "B": 80})
+    areas[0]["领导小组调整"] = "优等"
+    area_table, _ = calc(jingan, areas, [])
+    assert area_table.value("A", "最终等次") is None
+    assert area_table.reason("A", "最终等次").rule == "等次名称"
+    staff = [person("甲", "A", "其他", 90, override="合 格x")]
+    _, staff_table = calc(jingan, street({"A": 90}), staff)
+    assert staff_table.reason("甲", "最终等次").where.field == "领导小组调整"
+    assert staff_table.reason("甲", "奖金").where.field == "领导小组调整"
+
+
+def test_a_mistyped_category_is_neither_graded_nor_counted_in_the_pool(jingan):
+    # "公务人员" is no category of jingan 三. With it counted, 7 others would give floor(15% × 7) = 1 优秀
+    # place; without it, 6 others give floor(0.9) = 0: nobody is 优秀, and the typo is the reason shown.
+    staff = others("A", [95, 90, 85, 80, 78, 76]) + [person("乙", "A", "其他", 99, category="公务人员")]
+    _, table = calc(jingan, street({"A": 80}), staff)
+    assert table.value("乙", "建议等次") is None and table.reason("乙", "建议等次").rule == "人员类别"
+    assert table.reason("乙", "奖金").rule == "人员类别"
+    assert "优秀" not in column(table, "建议等次").values()
+    assert not [f for f in table.findings if "未填人员类别" in f.message]
