@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from . import __version__, engine
 from .findings import Finding
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, load
-from .workbook import Inputs, WorkbookError, calculate, read_inputs
+from .workbook import Inputs, WorkbookError, calculate, read_inputs, stale_results
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -35,7 +35,7 @@ def _print_json(data: object) -> None:
 
 def _results(inputs: Inputs):
     tables = calculate(inputs)
-    findings = [f for t in tables.values() for f in t.findings]
+    findings = [f for t in tables.values() for f in t.findings] + stale_results(inputs, tables)
     return tables, findings
 
 
@@ -120,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemeError as exc:
         for f in exc.findings:
             print(f"kaohe：{f.message}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except Exception as exc:  # noqa: BLE001 — exit 1 means "errors found": anything unforeseen is 2
+        print(f"kaohe：内部错误（{type(exc).__name__}: {exc}），文件未能处理，请联系维护人员", file=sys.stderr)
         return EXIT_UNUSABLE
 
 

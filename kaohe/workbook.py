@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from . import engine
-from .findings import Finding
+from .findings import Finding, Where, error, info
 from .grid import header_index
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
@@ -64,13 +64,13 @@ def _grid(ws) -> list[list[object]]:
 
 
 def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str]) -> Sheet:
-    at = header_index(grid, required[:1])
+    at = header_index(grid, required)
     if at is None:
-        raise WorkbookError(f"工作表“{name}”中找不到表头行（应含“{required[0]}”）")
-    labels = [str(c).strip() if isinstance(c, str) else "" for c in grid[at]]
-    absent = [h for h in required if h not in labels]
-    if absent:
+        near = header_index(grid, required[:1])
+        labels = {str(c).strip() for c in grid[near] if isinstance(c, str)} if near is not None else set()
+        absent = [h for h in required if h not in labels] if near is not None else list(required)
         raise WorkbookError(f"工作表“{name}”缺少表头：{'、'.join(absent)}")
+    labels = [str(c).strip() if isinstance(c, str) else "" for c in grid[at]]
     columns = {label: i + 1 for i, label in enumerate(labels) if label}
     key_col = columns[required[0]] - 1
     records, key_rows = [], {}
@@ -120,3 +120,42 @@ def read_inputs(path: str | Path, scheme: str | None = None) -> Inputs:
 
 def calculate(inputs: Inputs):
     return engine.calculate(inputs.scheme, {name: sheet.records for name, sheet in inputs.sheets.items()})
+
+
+STALE_CLAUSE = "WORKBOOK 结果列"
+TOLERANCE = 1e-6  # a saved number within this of the computed one agrees (Excel keeps ~15 digits)
+
+
+def _agrees(saved: object, computed: object) -> bool:
+    if computed is None:  # a result that cannot be computed shows its message, or nothing
+        return saved is None or (isinstance(saved, str) and saved.startswith("#"))
+    if isinstance(computed, float) and isinstance(saved, (int, float)) and not isinstance(saved, bool):
+        return abs(saved - computed) <= TOLERANCE * max(1.0, abs(computed))
+    return str(saved).strip() == str(computed).strip() if saved is not None else computed == ""
+
+
+def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
+    """Saved result cells that differ from what the rules give: hand-edited, or stale (WORKBOOK.md)."""
+    findings: list[Finding] = []
+    for name, sheet in inputs.sheets.items():
+        table = tables[name]
+        present = [c for c in table.columns if c in sheet.columns]
+        never = 0
+        for record in sheet.records:
+            key = str(record.get(table.key_field, "")).strip()
+            if key not in table.rows:
+                continue
+            for column in present:
+                saved, computed = record.get(column), table.value(key, column)
+                if saved is None and computed not in (None, ""):
+                    never += 1
+                elif not _agrees(saved, computed):
+                    findings.append(error(
+                        "结果与规则不符", STALE_CLAUSE,
+                        f"{key}的「{column}」保存的是“{saved}”，按规则应为“{'无法计算' if computed is None else computed}”"
+                        "（被手工改动，或未重新计算）", Where(name, key, column), allowed=computed, actual=saved))
+        if never:
+            findings.append(info("结果未计算", STALE_CLAUSE,
+                                 f"{name}有{never}个结果格没有保存的值（文件未经 Excel 计算保存），未能核对",
+                                 Where(name, "", ""), actual=never))
+    return findings

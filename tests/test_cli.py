@@ -13,8 +13,9 @@ from kaohe.params import SCHEME_DIR, load, sheet_rows
 AREAS = engine.jingan.AREA_INPUTS
 
 
-def jingan_book(path, areas, staff=(), params=True, extra_column=False, blank_row=False):
-    """A jingan workbook: 参数, 居民区 (optionally with a clerk's own column and a blank row), 工作人员."""
+def jingan_book(path, areas, staff=(), params=True, extra_column=False, blank_row=False, results=()):
+    """A jingan workbook: 参数, 居民区 (optionally with a clerk's own column, a blank row, saved result
+    columns), 工作人员."""
     wb = Workbook()
     wb.active.title = "说明"
     if params:
@@ -23,7 +24,7 @@ def jingan_book(path, areas, staff=(), params=True, extra_column=False, blank_ro
             sheet.append(row)
     ws = wb.create_sheet("居民区")
     ws.append(["2025年度居民区考核"])  # a title row above the header: the header is found by its labels
-    header = (["备注"] if extra_column else []) + list(AREAS)
+    header = (["备注"] if extra_column else []) + list(AREAS) + list(results)
     ws.append(header)
     for n, area in enumerate(areas):
         if blank_row and n == 1:
@@ -142,3 +143,28 @@ def test_the_bundled_examples_have_the_planted_problems(capsys):
     code, out, _ = run(capsys, "check", str(examples / "jingan-example.xlsx"), "--json")
     rules = {i["rule"] for i in json.loads(out)["issues"]}
     assert code == 1 and {"测评参加率", "等次名额", "输入格式"} <= rules
+
+
+def test_check_reports_a_hand_edited_result_and_accepts_a_correct_one(tmp_path, capsys):
+    # 春晖's 总分 is 93.3 (0.5×90 + 0.1×85 + 0.4×92 + 3); a clerk overwrote it with 95. 和平's saved 90.3 is
+    # right (no bonus), and 长青's rating session is invalid: its saved message is what the rules give.
+    rows = [area("春晖", 加分=3, 总分=95), area("和平", 总分=90.3), area("长青", actual=40, 总分="#错误：…")]
+    book = jingan_book(tmp_path / "a.xlsx", rows, results=("总分",))
+    code, out, _ = run(capsys, "check", str(book), "--json")
+    stale = [i for i in json.loads(out)["issues"] if i["rule"] == "结果与规则不符"]
+    assert code == 1 and [(i["key"], i["cell"], i["actual"]) for i in stale] == [("春晖", "居民区!J3", 95)]
+    assert stale[0]["allowed"] == pytest.approx(93.3)
+
+
+def test_results_never_calculated_are_one_note_not_a_flood(tmp_path, capsys):
+    book = jingan_book(tmp_path / "a.xlsx", [area("春晖"), area("和平")], results=("总分", "建议等次"))
+    _, out, _ = run(capsys, "check", str(book), "--json")
+    notes = [i for i in json.loads(out)["issues"] if i["rule"] == "结果未计算"]
+    assert len(notes) == 1 and notes[0]["severity"] == "info" and notes[0]["actual"] == 4
+
+
+def test_an_unforeseen_failure_is_exit_2_not_1(tmp_path, capsys, monkeypatch):
+    book = jingan_book(tmp_path / "a.xlsx", [area("春晖")])
+    monkeypatch.setattr(cli, "calculate", lambda inputs: 1 / 0)
+    code, out, err = run(capsys, "check", str(book))
+    assert code == 2 and out == "" and "内部错误" in err

@@ -92,11 +92,11 @@ def _compute(s: engine.Scheme, areas: list[list[object]], people: list[list[obje
         if not grid:
             found[sheet] = []
             continue
-        rows = records(grid, engine.inputs(s, sheet)[:1])
-        header = {str(c).strip() for c in grid[0] if isinstance(c, str)} if rows is not None else set()
-        absent = [h for h in engine.inputs(s, sheet) if h not in header]
-        if rows is None or absent:
-            return f"#错误：{sheet}区域应从表头行开始，缺少表头：{'、'.join(absent or engine.inputs(s, sheet)[:1])}（WORKBOOK）"
+        rows = records(grid, engine.inputs(s, sheet))
+        if rows is None:
+            header = {str(c).strip() for c in grid[0] if isinstance(c, str)}
+            absent = "、".join(h for h in engine.inputs(s, sheet) if h not in header)
+            return f"#错误：{sheet}区域应从表头行开始，缺少表头：{absent}（WORKBOOK）"
         found[sheet] = rows
     return engine.calculate(s, found)
 
