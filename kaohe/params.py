@@ -201,7 +201,7 @@ class ParamReader:
         if value is None or (isinstance(value, str) and not value.strip()):
             self.problem(path, "的值为空")
             return 0 if integer else float("nan")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             self.problem(path, f"应为数字，现为“{value}”", actual=value)
             return 0 if integer else float("nan")
         bad_low = lo is not None and (value <= lo if open_low else value < lo)
@@ -222,13 +222,16 @@ class ParamReader:
         return self.number(path, lo=0, hi=1)
 
     def choice(self, path: str, options: Iterable[str]) -> str:
+        """One of ``options`` (none at all when the table they come from is itself wrong)."""
         leaf = self.leaf(path)
         options = tuple(options)
-        if leaf is not None and leaf.value not in options:
+        if leaf is None or not options:
+            return options[0] if options else ""
+        if leaf.value not in options:
             self.problem(path, f"为“{leaf.value}”，应为{' / '.join(options)}之一",
                          allowed=" / ".join(options), actual=leaf.value)
             return options[0]
-        return leaf.value if leaf else options[0]
+        return leaf.value
 
     def text(self, path: str) -> str:
         leaf = self.leaf(path)

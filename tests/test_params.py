@@ -299,22 +299,32 @@ def test_sheet_weights_adding_to_1_1_are_an_error_naming_the_key():
     assert found.message.startswith("参数：") and "area.weights" in found.message and "1.1" in found.message
 
 
+# A town moves one point from the 12345 item to the visits item: the rank table's best points must follow.
+HOTLINE_23 = {"hotline.rank_points.1.points": 23.0, "items.hotline": 23.0, "items.visits": 19.0}
+
+
 def test_a_table_cell_can_be_overridden_by_its_path():
     g = params.load("gaojing-2024")
-    changed = with_overrides(g, {"hotline.rank_points.1.points": 23.0})
+    changed = with_overrides(g, HOTLINE_23)
     assert changed.leaves["hotline.rank_points"].value[0] == {"from": 1, "to": 5, "points": 23}
     assert g.leaves["hotline.rank_points"].value[0]["points"] == 24  # the built-in is untouched
     s = engine.build(changed)
-    # one area ranks 1st → 23 instead of 24 points:
+    # one area ranks 1st → 23 instead of 24 points; visits now 19 points:
     # 平时 12+16+8 = 36; S = 0.2×80 + 0.4×90 + 0.4×(70+90)/2 = 16+36+32 = 84;
-    # 走访 18×0.84 − 2×1 = 13.12; 办实事 18×0.84 = 15.12; 36 + 13.12 + 15.12 + 23 = 87.24
+    # 走访 19×0.84 − 2×1 = 13.96; 办实事 18×0.84 = 15.12; 36 + 13.96 + 15.12 + 23 = 88.08
     assert area_result(s, gaojing_area(), "热线得分") == 23
-    assert area_result(s, gaojing_area()) == pytest.approx(87.24)
+    assert area_result(s, gaojing_area()) == pytest.approx(88.08)
 
 
 def test_a_table_cell_on_the_sheet_reaches_the_scheme():
-    rows = edited(sheet_rows(params.load("gaojing-2024")), {"hotline.rank_points.1.points": 23})
+    rows = edited(sheet_rows(params.load("gaojing-2024")), HOTLINE_23)
     assert engine.scheme(rows).rank_points[0].label == 23
+
+
+def test_the_rank_tables_best_points_must_equal_the_hotline_item():
+    # 附件1 第3行: 前5名得24分 = the item's 24 points; 23 alone leaves the item's maximum unreachable
+    rows = edited(sheet_rows(params.load("gaojing-2024")), {"hotline.rank_points.1.points": 23})
+    assert "最高得分应等于12345热线项分值24" in finding_for(scheme_error(rows), "hotline.rank_points").message
 
 
 @pytest.mark.parametrize("path", ["area.weights.extra", "area.awards.6.points", "area.awards.1.bonus", "area.grades"])

@@ -47,6 +47,8 @@ POSTS = ("党组织负责人", "党组织副书记", "居委主任", "社区工�
 DAILY_ITEMS = ("party_leadership", "serve_people", "stability")  # 平时成绩, typed by departments
 CHANNELS = {"forum": ("座谈会得分",), "third_party": ("第三方得分",), "online": ("社区通上半年得分", "社区通下半年得分")}
 RATES = ("处置率", "解决率", "满意率")
+TIEBREAK_COLUMNS = ("加强党建引领", "服务凝聚群众", "维护社会和谐稳定", "座谈会得分", "第三方得分", "社区通上半年得分",
+                    "社区通下半年得分", *RATES)  # inputs where higher is better
 NO_TIER = ""  # ranked below every tier: no 档次
 
 
@@ -102,12 +104,19 @@ def from_params(params: Params) -> Scheme:
     for kind in ("bonus", "deduction"):
         if bounds[f"{kind}_min"] > bounds[f"{kind}_max"]:
             r.problem(f"adjustments.{kind}_min", "下限大于上限")
+    rank_points = rank_bands(r.rows("hotline.rank_points", {"from": "num", "to?": "num", "points": "num"}),
+                             "points", r, "hotline.rank_points")
+    if rank_points and "hotline" in items and max(b.label for b in rank_points) != items["hotline"][1]:
+        r.problem("hotline.rank_points", f"最高得分应等于12345热线项分值{items['hotline'][1]:g}",
+                  allowed=items["hotline"][1], actual=max(b.label for b in rank_points))
     rank_tiers = rank_bands(r.rows("rank_tiers", {"tier": "text", "from": "num", "to?": "num"}), "tier", r,
                             "rank_tiers")
     money_rows = r.rows("money", {"post": "text", "tier": "text", "amount": "num"})
     for n, row in enumerate(money_rows, start=1):
         if row.get("post") not in POSTS:
             r.problem(f"money.{n}.post", f"“{row.get('post')}”不是岗位之一（{'、'.join(POSTS)}）")
+        if row.get("amount", 0) < 0:
+            r.problem(f"money.{n}.amount", f"为{row['amount']:g}，不能为负", actual=row["amount"])
         if row.get("tier") not in {b.label for b in rank_tiers}:
             r.problem(f"money.{n}.tier", f"“{row.get('tier')}”不是档次表中的档次")
     scheme = Scheme(
@@ -120,12 +129,11 @@ def from_params(params: Params) -> Scheme:
         turnout=turnout,
         visits_sample=int(r.number("visits.sample", lo=0, integer=True)),
         visit_deduction=r.number("visits.deduction_per_household", lo=0),
-        rank_points=rank_bands(r.rows("hotline.rank_points", {"from": "num", "to?": "num", "points": "num"}),
-                               "points", r, "hotline.rank_points"),
+        rank_points=rank_points,
         bonus_range=(bounds["bonus_min"], bounds["bonus_max"]),
         deduction_range=(bounds["deduction_min"], bounds["deduction_max"]),
         ladder=ladder_from(r, "grades", r.choice("rounding.quota", ROUNDINGS)),
-        tiebreak=tiebreak_values(r, "tiebreak.column", AREA_INPUTS[1:20]),
+        tiebreak=tiebreak_values(r, "tiebreak.column", TIEBREAK_COLUMNS),
         rank_tiers=rank_tiers,
         money={(m["post"], m["tier"]): m["amount"] for m in money_rows},
     )
@@ -177,6 +185,10 @@ def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Fi
     findings = [f for r in reads.values() for f in r.findings]
     n = {f: r.value for f, r in reads.items()}
     households, members = n["总户数"], n["党员数"]
+    for field in ("总户数", "党员数"):
+        if n[field] == 0:
+            findings.append(error("参与户数", clause, f"{key}：{field}为0，无法核对参与比例", where.at(field),
+                                  allowed=">0", actual=0))
 
     def minimum(field: str, base: int | None, path: str, what: str) -> None:
         count = n[field]
@@ -216,15 +228,19 @@ def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Fi
 
 def visits_item(s: Scheme, key: str, sat: float, unvisited: object) -> Checked[float]:
     """走访联系 = 18 × S/100, minus 1 per household found not truly visited, not below 0 (附件1 第1行)."""
-    read = read_number(unvisited, Where(AREA_SHEET, key, "未真实走访户数"), lo=0, hi=s.visits_sample,
-                       rule="走访抽查", clause=s.cite("visits.sample"), required=False, suffixes=("户",))
+    where = Where(AREA_SHEET, key, "未真实走访户数")
+    read = read_number(unvisited, where, lo=0, hi=s.visits_sample, rule="走访抽查", clause=s.cite("visits.sample"),
+                       required=False, suffixes=("户",))
     if read.value is None and read.findings:
         return Checked(None, read.findings)
+    blank = () if read.value is not None else (warning(
+        "走访抽查", s.cite("visits.sample"), f"{key}：未填未真实走访户数（抽查{s.visits_sample}户的结果），按0户计",
+        where, allowed=f"0–{s.visits_sample}", actual="空"),)
     if read.value is not None and read.value != int(read.value):
         return Checked(None, (error("走访抽查", s.cite("visits.sample"), f"{key}：未真实走访户数应为整数",
                                     Where(AREA_SHEET, key, "未真实走访户数"), actual=read.value),))
     points = s.items["visits"][1]
-    return Checked(max(0.0, points * sat / s.full_score - (read.value or 0) * s.visit_deduction))
+    return Checked(max(0.0, points * sat / s.full_score - (read.value or 0) * s.visit_deduction), blank)
 
 
 def practical_item(s: Scheme, sat: float) -> float:
@@ -263,18 +279,16 @@ def daily_score(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float
     return Checked(None if any(r.value is None for r in reads) else sum(r.value for r in reads), findings)
 
 
-def progress(key: str, row: Mapping[str, object], sat: float | None) -> tuple[float | None, float | None]:
+def progress(s: Scheme, key: str, row: Mapping[str, object], sat: float | None) -> tuple[Checked, Checked]:
     """进步指数 parts (gaojing-2024 四(三), [default] shown, not scored): 12345 year-on-year decline
-    and satisfaction year-on-year rise, where last year's figures are typed in."""
-    this, last = row.get("本年热线件数"), row.get("上年热线件数")
-    last_sat = row.get("上年群众满意度")
-    where = Where(AREA_SHEET, key, "")
-    this_n = read_number(this, where.at("本年热线件数"), lo=0, hi=None, required=False, suffixes=("件",)).value
-    last_n = read_number(last, where.at("上年热线件数"), lo=0, hi=None, required=False, suffixes=("件",)).value
-    last_s = read_number(last_sat, where.at("上年群众满意度"), lo=0, hi=None, required=False).value
-    decline = (last_n - this_n) / last_n if this_n is not None and last_n else None
-    rise = (sat - last_s) / last_s if sat is not None and last_s else None
-    return decline, rise
+    and satisfaction year-on-year rise, where last year's figures are typed in (blank: not shown)."""
+    where, clause = Where(AREA_SHEET, key, ""), "gaojing-2024 四(三)"
+    this, last, last_sat = (read_number(row.get(f), where.at(f), lo=0, hi=None if f != "上年群众满意度" else s.full_score,
+                                        rule="进步指数", clause=clause, required=False, suffixes=("件", "分"))
+                            for f in OPTIONAL_INPUTS)
+    decline = (last.value - this.value) / last.value if this.value is not None and last.value else None
+    rise = (sat - last_sat.value) / last_sat.value if sat is not None and last_sat.value else None
+    return Checked(decline, this.findings + last.findings), Checked(rise, last_sat.findings)
 
 
 def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
@@ -305,7 +319,7 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
             table.add(p.findings)
         if all(p.value is not None for p in parts):
             partial[i] = parts[0].value + parts[1].value - parts[2].value + sum(p.value for p in parts[3:])
-        decline, rise = progress(key, row, sat.value)
+        decline, rise = progress(s, key, row, sat.value)
         table.put(key, "热线同比下降率", decline)
         table.put(key, "满意度同比提升率", rise)
         table.reasons[(key, "总分")] = next((f for p in parts for f in p.findings if f.is_error), None)
@@ -324,8 +338,9 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         table.put(key, "排名", rank or None, table.reason(key, "总分"))
         table.put(key, "档次", (band_of(rank, s.rank_tiers) or NO_TIER) if rank else None, table.reason(key, "总分"))
     caps = caps_for(s.ladder, len(keys))
-    proposed, ties = propose(totals, keys, s.ladder, caps, AREA_SHEET,
-                             tiebreak=tiebreak_array(s.tiebreak, [row for _, row in keyed]))
+    second, unread = tiebreak_array(s.tiebreak, keyed, AREA_SHEET, s.cite("tiebreak.column"))
+    proposed, ties = propose(totals, keys, s.ladder, caps, AREA_SHEET, tiebreak=second)
+    table.findings += unread
     finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.ladder, AREA_SHEET)
     table.findings += ties
     table.add(bad.values())

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..findings import Finding, Where, error, warning
 from ..params import exact
-from ..reading import is_blank, read_choice
+from ..reading import is_blank, read_choice, read_number
 
 ROUNDINGS = ("floor", "round_half_up", "ceil")
 TIE_DECIMALS = 9  # scores equal to 9 decimals are tied: weighted sums differ in the 15th
@@ -206,6 +206,10 @@ def tie_straddles(ranks: np.ndarray, keys: Sequence[str], bands: Sequence[RankBa
 
 def rank_bands(rows: Sequence[Mapping], label_field: str, reader, path: str) -> tuple[RankBand, ...]:
     """Rank bands from a scheme table, checked to run from 1 without gap or overlap."""
+    for n, row in enumerate(rows, start=1):
+        for name in ("from", "to"):
+            if name in row and (row[name] != int(row[name]) or row[name] < 1):
+                reader.problem(f"{path}.{n}.{name}", f"为{row[name]:g}，名次应为正整数", actual=row[name])
     bands = tuple(RankBand(r.get(label_field), int(r.get("from", 0)),
                            int(r["to"]) if "to" in r else None) for r in rows)
     expected = 1
@@ -253,10 +257,13 @@ def tiebreak_values(reader, path: str, columns: Sequence[str]) -> str | None:
     return None if (name := reader.choice(path, ("none", *columns))) == "none" else name
 
 
-def tiebreak_array(column: str | None, rows: Sequence[Mapping[str, object]]) -> np.ndarray | None:
-    """That column's numbers (NaN where blank or not a number: such a row loses the tie-break)."""
+def tiebreak_array(column: str | None, rows: Sequence[tuple[str, Mapping[str, object]]], table: str,
+                   clause: str) -> tuple[np.ndarray | None, list[Finding]]:
+    """That column's numbers, read as clerks type them; a blank or unreadable cell loses the tie-break."""
     if column is None:
-        return None
-    values = [row.get(column) for row in rows]
-    return np.array([float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
-                     for v in values])
+        return None, []
+    reads = [read_number(row.get(column), Where(table, key, column), lo=-math.inf, hi=None, rule="并列比较",
+                         clause=clause, required=False) for key, row in rows]
+    findings = [warning(f.rule, clause, f"{f.message}，名额线上并列时按最低计", f.where, f.allowed, f.actual)
+                for r in reads for f in r.findings]
+    return np.array([np.nan if r.value is None else r.value for r in reads]), findings

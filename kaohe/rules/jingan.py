@@ -7,7 +7,7 @@ this module holds the rules that combine them, each citing its clause.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -77,7 +77,8 @@ class Scheme:
     area_factor: dict[str, float]
     staff_money: dict[str, StaffMoney]
     excellent_reward: float
-    not_assessed_factor: float
+    not_assessed_grade: str  # its area factor applies (jingan 八(五): 按照“一般”等次确定)
+    items_total: float
 
     @property
     def id(self) -> str:
@@ -112,11 +113,23 @@ def _bands(r: ParamReader, top: float) -> Bands:
                  r.ref(path))
 
 
-def _grade_table(r: ParamReader, path: str, fields: dict[str, str], ladder: Ladder) -> list[dict]:
+def _grade_table(r: ParamReader, path: str, fields: dict[str, str], ladder: Ladder, nonnegative: Sequence[str] = (),
+                 shares: Sequence[str] = (), flags: Sequence[str] = ()) -> list[dict]:
+    """A table with one row per grade of ``ladder``, in its order; amounts ≥ 0, shares in [0, 1], flags 0/1."""
     rows = r.rows(path, {"grade": "text", **fields})
     if rows and ladder.steps and [row.get("grade") for row in rows] != list(ladder.names):
         r.problem(path, f"各行等次应依次为{'、'.join(ladder.names)}", allowed="、".join(ladder.names),
                   actual="、".join(str(row.get("grade")) for row in rows))
+    for n, row in enumerate(rows, start=1):
+        for name in nonnegative:
+            if row[name] < 0:
+                r.problem(f"{path}.{n}.{name}", f"为{row[name]:g}，不能为负", actual=row[name])
+        for name in shares:
+            if not 0 <= row[name] <= 1:
+                r.problem(f"{path}.{n}.{name}", f"为{row[name]:g}，应在[0, 1]内", actual=row[name])
+        for name in flags:
+            if row[name] not in (0, 1):
+                r.problem(f"{path}.{n}.{name}", f"为{row[name]:g}，应为0（否）或1（是）", actual=row[name])
     return rows
 
 
@@ -124,10 +137,15 @@ def from_params(params: Params) -> Scheme:
     r = ParamReader(params)
     item_ids = [p.rsplit(".", 1)[1] for p in params.leaves if p.startswith("area.items.")]
     items = {i: (params.leaves[f"area.items.{i}"].label, r.number(f"area.items.{i}", lo=0)) for i in item_ids}
-    r.sums_to([f"area.items.{i}" for i in item_ids], r.number("area.items_total", lo=1), "居民区基本分值项")
+    items_total = r.number("area.items_total", lo=1)
+    r.sums_to([f"area.items.{i}" for i in item_ids], items_total, "居民区基本分值项")
     table_fields = {"type": "text", "level": "text", "points": "num"}
     awards = {(a["type"], a["level"]): a["points"] for a in r.rows("area.awards", table_fields)}
     deductions = {(a["type"], a["level"]): a["points"] for a in r.rows("area.deductions", table_fields)}
+    for path, table in (("area.awards", awards), ("area.deductions", deductions)):
+        for n, points in enumerate(table.values(), start=1):
+            if points < 0:
+                r.problem(f"{path}.{n}.points", f"为{points:g}，不能为负（减分表填扣除的分数）", actual=points)
     cap = r.leaf("area.adjustments.cap_total")
     if cap is not None and cap.value != "none" and not isinstance(cap.value, (int, float)):
         r.problem("area.adjustments.cap_total", "应为 none 或一个分数", actual=cap.value)
@@ -144,7 +162,7 @@ def from_params(params: Params) -> Scheme:
         apply_to=r.choice("area.adjustments.apply_to", ("total", "street_score")),
         cap_total=cap.value if cap is not None and isinstance(cap.value, (int, float)) else None,
         area_ladder=area_ladder,
-        area_tiebreak=tiebreak_values(r, "area.tiebreak.column", AREA_INPUTS[1:6]),
+        area_tiebreak=tiebreak_values(r, "area.tiebreak.column", ("街道考评", "居民区互评", "党员群众测评")),
         turnout_share=r.share("turnout.min_share"),
         forms=FormRules(_bands(r, top), r.share("forms.a_quota_share"), rounding,
                         r.choice("forms.over_quota", ("void", "keep_and_flag")),
@@ -157,12 +175,14 @@ def from_params(params: Params) -> Scheme:
         others_share=r.share("staff.excellent.others_share"),
         extra_if_area_excellent=int(r.number("staff.excellent.extra_if_area_excellent", lo=0, integer=True)),
         area_factor={g["grade"]: g["factor"] for g in _grade_table(r, "money.area_factor", {"factor": "num"},
-                                                                   area_ladder)},
+                                                                   area_ladder, nonnegative=("factor",))},
         staff_money={g["grade"]: StaffMoney(g["base_share"], bool(g["with_area_factor"]), bool(g["with_reward"]))
                      for g in _grade_table(r, "money.staff", {"base_share": "num", "with_area_factor": "num",
-                                                              "with_reward": "num"}, staff_ladder)},
+                                                              "with_reward": "num"}, staff_ladder,
+                                           shares=("base_share",), flags=("with_area_factor", "with_reward"))},
         excellent_reward=r.number("money.excellent_reward", lo=0),
-        not_assessed_factor=r.number("money.not_assessed_factor", lo=0),
+        not_assessed_grade=r.choice("money.not_assessed_grade", area_ladder.names),
+        items_total=items_total,
     )
     r.finish()
     return scheme
@@ -210,11 +230,29 @@ def _rating(s: Scheme, row: Mapping[str, object], where: Where, field: str, path
                        clause=s.cite(path))
 
 
+def _composable(key: str, total: float | None, points: Iterable[float], field: str, clause: str) -> tuple[Finding, ...]:
+    """A typed 加分/减分 total must be a sum of the table's points per award or occurrence (jingan 四(二))."""
+    points = sorted({p for p in points if p > 0})
+    if not total or not points or any(p != int(p) for p in points):
+        return ()
+    reachable = {0}
+    if total == int(total):
+        for value in range(1, int(total) + 1):
+            if any(value - p in reachable for p in points):
+                reachable.add(value)
+    if total in reachable:
+        return ()
+    shown = "/".join(f"{p:g}" for p in points)
+    return (error(field, clause, f"{key}：{field}{total:g}分不能由每项{shown}分相加得到", Where(AREA_SHEET, key, field),
+                  allowed=f"{shown}的和", actual=total),)
+
+
 def area_total(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
     """总分 = 50% 街道考评 + 10% 互评 + 40% 党员群众测评, ± 加减分 (jingan 五(一), 四(二))."""
     where = Where(AREA_SHEET, key, "")
     parts = {
-        "street": _rating(s, row, where, "街道考评", "area.weights.street"),
+        "street": read_number(row.get("街道考评"), where.at("街道考评"), lo=0, hi=s.items_total, rule="街道考评",
+                              clause=s.cite("area.items_total")),
         "mutual": _rating(s, row, where, "居民区互评", "area.weights.mutual"),
         "members": _rating(s, row, where, "党员群众测评", "area.weights.members"),
     }
@@ -225,6 +263,8 @@ def area_total(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]
     minus = read_number(row.get("减分"), where.at("减分"), lo=0, hi=None, rule="减分",
                         clause=s.cite("area.deductions"), required=False)
     findings = tuple(f for p in (*parts.values(), bonus, minus) for f in p.findings) + turnout
+    findings += _composable(key, bonus.value, s.awards.values(), "加分", s.cite("area.awards"))
+    findings += _composable(key, minus.value, s.deductions.values(), "减分", s.cite("area.deductions"))
     if not valid or any(p.value is None for p in parts.values()) or any(f.is_error for f in findings):
         return Checked(None, findings)
     values = {name: p.value for name, p in parts.items()}
@@ -252,8 +292,9 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         table.put(key, "总分", result)
         totals[i] = np.nan if result.value is None else result.value
     caps = caps_for(s.area_ladder, len(keys))
-    proposed, ties = propose(totals, keys, s.area_ladder, caps, AREA_SHEET,
-                             tiebreak=tiebreak_array(s.area_tiebreak, [row for _, row in keyed]))
+    second, unread = tiebreak_array(s.area_tiebreak, keyed, AREA_SHEET, s.cite("area.tiebreak.column"))
+    proposed, ties = propose(totals, keys, s.area_ladder, caps, AREA_SHEET, tiebreak=second)
+    table.findings += unread
     finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.area_ladder,
                                AREA_SHEET)
     table.findings += ties
@@ -297,11 +338,11 @@ def read_status(s: Scheme, key: str, post: object, category: object, reason: obj
                          required=post_required),
              read_choice(category, where.at("人员类别"), CATEGORIES, rule="人员类别", clause="jingan 三"),
              read_choice(reason, where.at("不参加考核原因"), REASONS, rule="不参加考核",
-                         clause=s.cite("money.not_assessed_factor"), required=False))
+                         clause=s.cite("money.not_assessed_grade"), required=False))
     findings = tuple(f for r in reads for f in r.findings)
     post_v, category_v, reason_v = (r.value for r in reads)
     if reason_v == RETIRING_SECRETARY and post_v is not None and post_v not in ("书记", "书记兼主任"):
-        findings += (error("不参加考核", s.cite("money.not_assessed_factor"),
+        findings += (error("不参加考核", s.cite("money.not_assessed_grade"),
                            f"{key}：岗位为{post_v}，“{RETIRING_SECRETARY}”只适用于书记", where.at("不参加考核原因"),
                            allowed="书记 / 书记兼主任", actual=post_v),)
         reason_v = None
@@ -354,11 +395,11 @@ def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area
                             clause=s.cite("money.staff"), suffixes=("元",))
     if not is_blank(reason):
         months_read = read_number(months, where.at("在岗月数"), lo=0, hi=12, rule="在岗月数",
-                                  clause=s.cite("money.not_assessed_factor"), suffixes=("个月", "月"))
+                                  clause=s.cite("money.not_assessed_grade"), suffixes=("个月", "月"))
         findings = base_read.findings + months_read.findings
         if base_read.value is None or months_read.value is None:
             return Checked(None, findings)
-        amount = base_read.value * months_read.value / 12 * s.not_assessed_factor
+        amount = base_read.value * months_read.value / 12 * s.area_factor[s.not_assessed_grade]
         return Checked(round(amount, 2), findings)
     grade_read = read_choice(grade, where.at("最终等次"), s.staff_ladder.names, rule="等次名称",
                              clause=s.staff_ladder.clause)
@@ -413,7 +454,7 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
         if person.problem is not None:
             table.put(key, "得分", None, person.problem)
         elif person.reason is not None:
-            table.put(key, "得分", None, info("不参加考核", s.cite("money.not_assessed_factor"),
+            table.put(key, "得分", None, info("不参加考核", s.cite("money.not_assessed_grade"),
                                               f"{key}：{person.reason}，不参加本年度考核", Where(STAFF_SHEET, key, "得分")))
         elif area_score is None:
             table.put(key, "得分", None, table.reason(key, "居民区得分"))
@@ -479,7 +520,7 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
             bad.pop(key, None)
             if not is_blank(rows[i].get("领导小组调整")):  # a typed override is never dropped silently
                 table.findings.append(error(
-                    "等次名称", s.staff_ladder.clause if person.reason is None else s.cite("money.not_assessed_factor"),
+                    "等次名称", s.staff_ladder.clause if person.reason is None else s.cite("money.not_assessed_grade"),
                     f"{key}{'不参加本年度考核' if person.reason else '的等次纳入公务员/事业编制考核统筹'}，"
                     f"“领导小组调整”所填“{rows[i].get('领导小组调整')}”不适用",
                     Where(STAFF_SHEET, key, "领导小组调整"), allowed="空", actual=rows[i].get("领导小组调整")))

@@ -21,9 +21,9 @@ import pytest
 
 from kaohe import engine
 from kaohe.findings import Where
-from kaohe.params import load, with_overrides
+from kaohe.params import SchemeError, load, with_overrides
 from kaohe.rules import gaojing as rules
-from kaohe.rules.grading import caps_for
+from kaohe.rules.grading import caps_for, tiebreak_array
 
 # --- row builders ---------------------------------------------------------------------------------
 
@@ -621,3 +621,45 @@ def test_progress_index_blank_without_last_year(gaojing):
     areas, _ = calc(gaojing, [area()])
     assert areas.value("甲", "热线同比下降率") is None
     assert areas.value("甲", "满意度同比提升率") is None
+
+
+# --- inputs that must never pass silently (DOMAIN §6) ---------------------------------------------
+
+def test_zero_households_is_an_error_not_a_pass(gaojing):
+    areas, _ = calc(gaojing, [area(总户数=0)])
+    assert any(f.rule == "参与户数" and f.is_error and f.where.field == "总户数" for f in areas.findings)
+
+
+def test_a_blank_visit_check_counts_as_zero_but_is_flagged(gaojing):
+    # 附件1 第1行: 10 households sampled, the count (0–10) typed per area; blank: 0 deducted, with a warning
+    areas, _ = calc(gaojing, [area(未真实走访户数=None)])
+    assert areas.value("甲", "走访联系得分") == pytest.approx(18 * 86 / 100)  # S = 86, no deduction
+    assert any(f.rule == "走访抽查" and f.severity.value == "warning" for f in areas.findings)
+
+
+def test_an_unreadable_progress_figure_is_an_error_not_a_blank(gaojing):
+    areas, _ = calc(gaojing, [area(本年热线件数="十件", 上年热线件数=20)])
+    assert areas.value("甲", "热线同比下降率") is None
+    assert areas.reason("甲", "热线同比下降率").where.field == "本年热线件数"
+
+
+def test_progress_figures_when_typed(gaojing):
+    # 四(三): 12345 down from 20 to 15 cases = (20 − 15)/20 = 25%; satisfaction 86 against 80 last year = 7.5%
+    areas, _ = calc(gaojing, [area(本年热线件数=15, 上年热线件数=20, 上年群众满意度=80)])
+    assert areas.value("甲", "热线同比下降率") == pytest.approx(0.25)
+    assert areas.value("甲", "满意度同比提升率") == pytest.approx(0.075)
+
+
+def test_a_tiebreak_typed_as_text_is_read_like_the_score():
+    # DOMAIN §6 tie-break column 座谈会得分: "95分" reads as 95, as it does as a score; "高" cannot be read
+    s = engine.build(with_overrides(load("gaojing-2024"), {"tiebreak.column": "座谈会得分"}))
+    rows = [("甲", area("甲", 座谈会得分="95分")), ("乙", area("乙", 座谈会得分=85)), ("丙", area("丙", 座谈会得分="高"))]
+    values, unread = tiebreak_array(s.tiebreak, rows, "居民区", "gaojing-2024 五(一)")
+    assert values.tolist()[:2] == [95, 85] and [f.where.key for f in unread] == ["丙"]
+
+
+def test_negative_money_and_fractional_ranks_are_refused():
+    with pytest.raises(SchemeError) as caught:
+        engine.build(with_overrides(load("gaojing-2024"), {"money.1.amount": -5000.0, "rank_tiers.1.to": 5.5}))
+    keys = {f.where.key for f in caught.value.findings}
+    assert {"money.1.amount", "rank_tiers.1.to"} <= keys

@@ -731,3 +731,25 @@ def test_a_mistyped_category_is_neither_graded_nor_counted_in_the_pool(jingan):
     assert table.reason("乙", "奖金").rule == "人员类别"
     assert "优秀" not in column(table, "建议等次").values()
     assert not [f for f in table.findings if "未填人员类别" in f.message]
+
+
+def test_a_bonus_that_no_awards_add_up_to_is_an_error(jingan):
+    # 四(二): points per award are 6/3/1 (综合类) and 3/1 (单项类): 55.5 cannot be a sum of them; 10 = 6+3+1 can
+    areas, _ = calc(jingan, [area("A", 80, plus=55.5), area("B", 80, plus=10), area("C", 80, minus=0.3)])
+    assert areas.value("A", "总分") is None and areas.reason("A", "总分").rule == "加分"
+    assert areas.value("B", "总分") == pytest.approx(90)  # 80 + 10
+    assert areas.reason("C", "总分").rule == "减分"
+
+
+def test_street_evaluation_above_the_items_total_is_an_error(jingan):
+    # 四(一)1: the eight items add up to 100, so 街道考评 cannot exceed 100
+    areas, _ = calc(jingan, [area("A", 80, street=101)])
+    assert areas.reason("A", "总分").where.field == "街道考评"
+
+
+def test_not_assessed_pay_follows_the_average_grades_factor(jingan):
+    # 八(五): 按照“一般”等次确定. A street that sets 一般's factor to 1.05: 12000 × 6/12 × 1.05 = 6300
+    s = engine.build(with_overrides(load("jingan"), {"money.area_factor.3.factor": 1.05}))
+    paid = rules.staff_bonus(s, "王", grade=None, area_grade=None, base=12000, category="社区工作者",
+                             reason="新进未满半年", months=6)
+    assert paid.value == pytest.approx(6300)
