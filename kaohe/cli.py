@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from . import __version__, engine
 from .findings import Finding
-from .params import DEFAULT_NOTE, SchemeError, builtin_ids, load
+from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
 from .workbook import Inputs, WorkbookError, calculate, read_inputs, stale_results
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
@@ -88,7 +88,7 @@ def cmd_scheme(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"方案 {params.meta['id']}：{params.meta['title']}")
     for path, value, leaf in params.flat_rows():
-        note = f"  [{DEFAULT_NOTE}]" if leaf.default else ""
+        note = f"  [{DEFAULT_NOTE}]" if is_default(leaf, path) else ""
         print(f"{path}\t{leaf.label}\t{value}\t{leaf.unit}\t{leaf.reference}{note}")
     return EXIT_OK
 

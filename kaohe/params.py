@@ -11,6 +11,7 @@ turns every missing, unknown or ill-formed key into a Chinese finding naming fil
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -32,7 +33,7 @@ class Param:
     unit: str
     reference: str
     label: str
-    default: bool = False  # True: the document is silent, DOMAIN.md's default
+    default: bool | tuple[str, ...] = False  # the document is silent here: DOMAIN.md's default (or only these fields)
     note: str = ""
 
 
@@ -85,8 +86,9 @@ def _walk(node: Mapping, prefix: str, source: str, out: dict[str, Param], proble
                 problems.append(_problem(source, path, f"缺少{'、'.join(missing)}" if missing
                                          else f"有未知字段{'、'.join(sorted(extra))}"))
                 continue
+            default = child.get("default", False)
             out[path] = Param(path, child["value"], child["unit"], child["reference"], child["label"],
-                              bool(child.get("default", False)), child.get("note", ""))
+                              tuple(default) if isinstance(default, list) else bool(default), child.get("note", ""))
         else:
             _walk(child, path, source, out, problems)
 
@@ -286,6 +288,7 @@ class ParamReader:
 # --- the workbook's 参数 sheet ----------------------------------------------------------------
 
 SHEET_HEADER = ("参数", "名称", "值", "单位", "依据", "说明")
+_PATH = re.compile(r"^[a-z_]+(\.[a-z0-9_]+)+$")  # a parameter's dotted path, e.g. area.weights.street
 SCHEME_ROW = "meta.id"
 
 
@@ -294,10 +297,18 @@ def sheet_rows(params: Params) -> list[list[object]]:
     rows: list[list[object]] = [list(SHEET_HEADER),
                                 [SCHEME_ROW, "方案", params.meta["id"], "", params.meta["title"], ""]]
     for path, value, leaf in params.flat_rows():
-        notes = [DEFAULT_NOTE] if leaf.default else []
+        notes = [DEFAULT_NOTE] if is_default(leaf, path) else []
         notes += [leaf.note] if leaf.note else []
         rows.append([path, leaf.label, value, leaf.unit, leaf.reference, "；".join(notes)])
     return rows
+
+
+def is_default(leaf: Param, path: str) -> bool:
+    """Whether a scalar (a leaf, or a table cell ``leaf.N.field``) is a default rather than the document's."""
+    if isinstance(leaf.default, bool):
+        return leaf.default
+    cell = path[len(leaf.path) + 1:]  # "N.field"
+    return cell.split(".")[-1] in leaf.default or cell in leaf.default
 
 
 def from_sheet_rows(grid: Iterable[Iterable[object]]) -> Params:
@@ -308,10 +319,17 @@ def from_sheet_rows(grid: Iterable[Iterable[object]]) -> Params:
         raise SchemeError([_problem(PARAM_SHEET, "(表头)", "找不到含“参数”和“值”的表头行")])
     path_col, value_col = rows[header].index("参数"), rows[header].index("值")
     values: dict[str, object] = {}
+    problems: list[Finding] = []
     for r in rows[header + 1:]:
         path = r[path_col] if path_col < len(r) else None
-        if isinstance(path, str) and path.strip():
-            values[path.strip()] = r[value_col] if value_col < len(r) else None
+        if not isinstance(path, str) or not _PATH.match(path.strip()):
+            continue  # a note or a heading a clerk added: not a parameter
+        path = path.strip()
+        if path in values:
+            problems.append(_problem(PARAM_SHEET, path, "出现不止一次，无法确定用哪一个值"))
+        values[path] = r[value_col] if value_col < len(r) else None
+    if problems:
+        raise SchemeError(problems)
     base = values.pop(SCHEME_ROW, None)
     if not isinstance(base, str) or not base.strip():
         raise SchemeError([_problem(PARAM_SHEET, SCHEME_ROW, "未填方案名称")])

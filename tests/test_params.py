@@ -121,7 +121,8 @@ def test_default_leaf_is_flagged_and_says_so_on_the_sheet(scheme_id, path):
     p = params.load(scheme_id)
     assert p.leaves[path].default
     notes = [r[5] for r in sheet_rows(p) if r[0] == path or r[0].startswith(path + ".")]
-    assert notes and all(DEFAULT_NOTE in n for n in notes)
+    # a scalar carries the note; a table, on its default cells (which ones: the next test)
+    assert notes and any(DEFAULT_NOTE in n for n in notes)
 
 
 @pytest.mark.parametrize("scheme_id, path", [
@@ -360,3 +361,23 @@ def test_a_blank_or_text_value_on_the_sheet_is_an_error_naming_the_key(path, val
     scheme_id, _, path = path.rpartition(":")
     rows = edited(sheet_rows(params.load(scheme_id or "jingan")), {path: value})
     assert path in finding_for(scheme_error(rows), path).message
+
+
+def test_only_the_default_cells_of_a_table_carry_the_default_note():
+    # 六(一) gives the 20% shares; the 60-point floors are DOMAIN 1.6's default
+    notes = {row[0]: row[5] for row in sheet_rows(params.load("jingan"))}
+    assert params.DEFAULT_NOTE not in notes["area.grades.1.share"]
+    assert params.DEFAULT_NOTE in notes["area.grades.1.min_score"]
+    # 五: A/B/C bands are the document's; D = 0–59 is the default
+    assert params.DEFAULT_NOTE not in notes["forms.tiers.1.min"] and params.DEFAULT_NOTE in notes["forms.tiers.4.max"]
+    # 七(二)1: 基本合格 half the base is the document's; the combination with the area factor is the default
+    assert params.DEFAULT_NOTE not in notes["money.staff.3.base_share"]
+    assert params.DEFAULT_NOTE in notes["money.staff.3.with_area_factor"]
+
+
+def test_a_note_row_on_the_sheet_is_ignored_and_a_duplicated_row_is_an_error():
+    rows = sheet_rows(params.load("jingan"))
+    noted = rows + [["注：本表由街道填写，改动须经领导小组同意", None, None, None, None, None]]
+    assert engine.scheme(noted).area_weights["street"] == 0.5
+    doubled = rows + [["area.weights.street", "街道（镇）考评权重", 0.6, "比例", "", ""]]
+    assert "出现不止一次" in finding_for(scheme_error(doubled), "area.weights.street").message
