@@ -25,6 +25,7 @@ RULESETS = {"jingan": jingan, "gaojing": gaojing}
 SHEETS = {"jingan": (jingan.AREA_SHEET, jingan.STAFF_SHEET), "gaojing": (gaojing.AREA_SHEET, gaojing.PEOPLE_SHEET)}
 INPUTS = {"jingan": {jingan.AREA_SHEET: jingan.AREA_INPUTS, jingan.STAFF_SHEET: jingan.STAFF_INPUTS},
           "gaojing": {gaojing.AREA_SHEET: gaojing.AREA_INPUTS, gaojing.PEOPLE_SHEET: gaojing.PEOPLE_INPUTS}}
+BUILTIN = frozenset(p.stem for p in SCHEME_DIR.glob("*.toml"))
 POOLS = {"jingan": ("居民区", "书记主任", "其他人员"), "gaojing": ("居民区",)}
 
 
@@ -52,7 +53,9 @@ def scheme(spec: str | Path | Iterable[Iterable[object]]) -> Scheme:
     """A scheme by built-in id, by a street's file path, or from the workbook's 参数 sheet (rows of cells)."""
     if isinstance(spec, (str, Path)):
         name = str(spec).strip()
-        path = Path(name) if Path(name).suffix else SCHEME_DIR / f"{name}.toml"
+        if name in BUILTIN:  # shipped with kaohe: unchanged while it runs
+            return _scheme_by_name(name, 0.0)
+        path = Path(name)
         return _scheme_by_name(name, path.stat().st_mtime if path.exists() else 0.0)
     return _scheme_by_sheet(tuple(tuple(row) for row in spec))
 

@@ -126,7 +126,10 @@ def _cell(tables: dict[str, Table] | str, sheet: str, key: object, result: objec
 @xw.arg("area", doc="本行的居民区名称，如 A2")
 def KAOHE_AREA(scheme, result, areas, area):
     """居民区的一项考核结果（总分、等次、排名、档次等），按所选方案逐条计算；输入有误时显示原因和依据条款。"""
-    return _guard(lambda: _cell(_tables(_scheme(scheme), areas), engine.sheets(_scheme(scheme))[0], area, result))
+    def compute():
+        s = _scheme(scheme)
+        return _cell(_tables(s, areas), engine.sheets(s)[0], area, result)
+    return _guard(compute)
 
 
 @xw.func(category=CATEGORY)
@@ -137,8 +140,10 @@ def KAOHE_AREA(scheme, result, areas, area):
 @xw.arg("areas", ndim=2, err_to_str=True, doc="居民区表的输入区域，从表头行开始")
 def KAOHE_STAFF(scheme, result, people, person, areas):
     """工作人员的一项考核结果（得分、等次、奖金；高境镇为档次、奖励金额）；输入有误时显示原因和依据条款。"""
-    return _guard(lambda: _cell(_tables(_scheme(scheme), areas, people),
-                                engine.sheets(_scheme(scheme))[1], person, result))
+    def compute():
+        s = _scheme(scheme)
+        return _cell(_tables(s, areas, people), engine.sheets(s)[1], person, result)
+    return _guard(compute)
 
 
 @xw.func(category=CATEGORY)
