@@ -1,6 +1,6 @@
 """Build the bundled example workbooks (fictional names), with deliberate problems for the check.
 
-    python examples/make_examples.py      # writes examples/jingan-example.xlsx, examples/gaojing-2024-example.xlsx
+    python examples/make_examples.py      # writes examples/jingan-example.xlsm, examples/gaojing-2024-example.xlsm
 
 Deterministic (fixed seed). The problems planted, so that `kaohe check` has something to find:
 jingan — one area's rating session at exactly 80% turnout (invalid), a staff session below
@@ -16,8 +16,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from kaohe import engine
-from kaohe.params import load, sheet_rows
+from kaohe import engine, template
 
 HERE = Path(__file__).parent
 PLACES = ["春晖", "和平", "长青", "新华", "锦绣", "明珠", "桂花", "阳光", "彩虹", "东方", "丰收", "宝华", "翠竹", "金桥",
@@ -34,23 +33,8 @@ def _names(rng: random.Random, n: int) -> list[str]:
     return sorted(seen, key=lambda _: rng.random())
 
 
-def _sheet(wb: Workbook, title: str, header: tuple[str, ...], rows: list[list[object]]) -> None:
-    ws = wb.create_sheet(title)
-    ws.append(list(header))
-    for row in rows:
-        ws.append(row)
-
-
-def _workbook(scheme_id: str, sheets: dict[str, tuple[tuple[str, ...], list[list[object]]]]) -> Workbook:
-    wb = Workbook()
-    wb.active.title = "说明"
-    wb["说明"].append([f"kaohe 示例工作簿（虚构数据）：{load(scheme_id).meta['title']}"])
-    params = wb.create_sheet("参数")
-    for row in sheet_rows(load(scheme_id)):
-        params.append(row)
-    for title, (header, rows) in sheets.items():
-        _sheet(wb, title, header, rows)
-    return wb
+def _records(header: tuple[str, ...], rows: list[list[object]]) -> list[dict[str, object]]:
+    return [dict(zip(header, row)) for row in rows]
 
 
 def jingan(rng: random.Random) -> Workbook:
@@ -81,8 +65,8 @@ def jingan(rng: random.Random) -> Workbook:
                                rng.randint(3, 5) if reason else 12, 60000 if post != "其他" else 48000, None])
     staff_rows[5][8] = staff_rows[5][7] // 2  # a staff session below turnout
     staff_rows[9][5] = "九十"  # a rating typed as Chinese numerals
-    return _workbook("jingan", {"居民区": (engine.inputs(s, "居民区"), area_rows),
-                                "工作人员": (engine.inputs(s, "工作人员"), staff_rows)})
+    return template.build("jingan", data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
+                                          "工作人员": _records(engine.inputs(s, "工作人员"), staff_rows)})
 
 
 def gaojing(rng: random.Random) -> Workbook:
@@ -102,8 +86,6 @@ def gaojing(rng: random.Random) -> Workbook:
     rows[4][12] = rows[4][1] * 3 // 10  # 社区通上半年 below 40% of households
     rows[6][7] = 120  # 座谈会 above the usual 100 households
     rows[10][18] = 1.2  # a rate typed above 1
-    wb = _workbook("gaojing-2024", {"居民区": (engine.inputs(s, "居民区"), rows)})
-    # a tie for 9th place across the 优秀 cap: copy the inputs of the area that ranks 9th
     ranked = _rank(rows)
     src = rows[PLACES.index(ranked[8][:-3])]
     for candidate in ranked[9:]:  # copying inputs moves hotline ranks: keep the first copy that ties at the cap
@@ -112,15 +94,13 @@ def gaojing(rng: random.Random) -> Workbook:
         if any(f.rule == "并列超额" for f in _table(trial).findings):
             rows = trial
             break
-    wb.remove(wb["居民区"])
-    _sheet(wb, "居民区", engine.inputs(s, "居民区"), rows)
     people = []
     names = _names(rng, 4 * len(PLACES))
     for place in PLACES:
         for post in ("党组织负责人", "居委主任", "社区工作者", rng.choice(("社区工作者", "党组织副书记", "其他"))):
             people.append([names.pop(), f"{place}居民区", post])
-    _sheet(wb, "人员奖励", engine.inputs(s, "人员奖励"), people)
-    return wb
+    return template.build("gaojing-2024", data={"居民区": _records(engine.inputs(s, "居民区"), rows),
+                                                "人员奖励": _records(engine.inputs(s, "人员奖励"), people)})
 
 
 def _table(rows: list[list[object]]):
@@ -135,7 +115,7 @@ def _rank(rows: list[list[object]]) -> list[str]:
 
 
 def main() -> None:
-    for name, build in (("jingan-example.xlsx", jingan), ("gaojing-2024-example.xlsx", gaojing)):
+    for name, build in (("jingan-example.xlsm", jingan), ("gaojing-2024-example.xlsm", gaojing)):
         build(random.Random(2024)).save(HERE / name)
         print(f"写入 {HERE / name}")
 

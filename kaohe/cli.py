@@ -4,6 +4,7 @@
     kaohe check FILE [--json] [--scheme NAME]  findings; exit 0 none, 1 errors, 2 unusable file
     kaohe scheme show NAME|FILE                every parameter with its unit and clause
     kaohe scheme check FILE                    validate a street's own scheme file
+    kaohe new --scheme NAME -o FILE.xlsm       a ready workbook for a scheme
 
 It translates files and arguments for the engine and prints; it decides no rule.
 """
@@ -14,11 +15,12 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from . import __version__, engine
+from . import __version__, engine, template
 from .findings import Finding
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
-from .workbook import Inputs, WorkbookError, calculate, read_inputs, stale_results
+from .workbook import Inputs, WorkbookError, calculate, read_inputs, stale_results, write_atomically
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -93,6 +95,17 @@ def cmd_scheme(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    out = Path(args.output)
+    if out.suffix.lower() not in (".xlsm", ".xlsx"):
+        raise WorkbookError(f"输出文件应为 .xlsm（带宏，可用 Excel 函数）或 .xlsx：{out.name}")
+    wb = template.build(args.scheme, macro=out.suffix.lower() == ".xlsm", area_rows=args.areas,
+                        people_rows=args.people)
+    write_atomically(wb, out)
+    print(f"已生成 {out}（方案 {args.scheme}）")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kaohe", description="居民区年度考核：计算与检查（静安指导意见、高境镇2024方案）")
     p.add_argument("--version", action="version", version=f"kaohe {__version__}")
@@ -103,6 +116,12 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("--json", action="store_true", help="按 WORKBOOK.md 的约定输出 JSON")
         c.add_argument("--scheme", help="方案名或方案文件（默认读工作簿的“参数”表）")
         c.set_defaults(func=func)
+    n = sub.add_parser("new", help="按方案生成空白工作簿")
+    n.add_argument("--scheme", required=True, help="方案名或方案文件")
+    n.add_argument("-o", "--output", required=True, help="输出文件 .xlsm / .xlsx")
+    n.add_argument("--areas", type=int, default=60, help="居民区行数（默认60）")
+    n.add_argument("--people", type=int, default=600, help="人员行数（默认600）")
+    n.set_defaults(func=cmd_new)
     s = sub.add_parser("scheme", help="查看或校验方案参数")
     s.add_argument("action", choices=("show", "check"))
     s.add_argument("scheme", help=f"内置方案名（{'、'.join(builtin_ids())}）或方案文件路径")

@@ -7,6 +7,7 @@ It reads values only (openpyxl, read-only), finds each sheet's header row by its
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -159,3 +160,14 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
                                  f"{name}有{never}个结果格没有保存的值（文件未经 Excel 计算保存），未能核对",
                                  Where(name, "", ""), actual=never))
     return findings
+
+
+def write_atomically(wb, path: Path) -> None:
+    """Save beside the target, then rename: a failure never leaves half a workbook under the name."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial{path.suffix}")
+    try:
+        wb.save(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -137,10 +137,10 @@ def test_scheme_show_lists_clauses_and_defaults(capsys):
 def test_the_bundled_examples_have_the_planted_problems(capsys):
     from pathlib import Path
     examples = Path(__file__).resolve().parents[1] / "examples"
-    code, out, _ = run(capsys, "check", str(examples / "gaojing-2024-example.xlsx"), "--json")
+    code, out, _ = run(capsys, "check", str(examples / "gaojing-2024-example.xlsm"), "--json")
     rules = {i["rule"] for i in json.loads(out)["issues"]}
     assert code == 1 and {"参与户数", "并列超额", "比率范围"} <= rules
-    code, out, _ = run(capsys, "check", str(examples / "jingan-example.xlsx"), "--json")
+    code, out, _ = run(capsys, "check", str(examples / "jingan-example.xlsm"), "--json")
     rules = {i["rule"] for i in json.loads(out)["issues"]}
     assert code == 1 and {"测评参加率", "等次名额", "输入格式"} <= rules
 

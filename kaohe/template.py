@@ -1,0 +1,253 @@
+"""Building the workbook a clerk types into, from a scheme's data (WORKBOOK.md).
+
+An adapter: it lays out the sheets, headers, input cells and result formulas (which call the
+UDFs), and decides no rule. An .xlsm starts from the macro-enabled workbook xlwings ships for
+new projects, so its VBA project and configuration sheet come along.
+
+    kaohe new --scheme jingan -o 静安2025.xlsm
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlwings
+from openpyxl import Workbook, load_workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import engine
+from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
+from .rules import gaojing, jingan
+
+QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
+CHECK_SHEET = "检查结果"
+CHECK_HEADER = ("级别", "规则", "依据", "位置", "对象", "说明", "上限/要求", "实际")
+UDF_MODULE = "kaohe_udfs"
+
+INPUT_FILL = PatternFill("solid", fgColor="FFFFF2CC")  # pale yellow: typed by the clerk
+RESULT_FILL = PatternFill("solid", fgColor="FFE7E6E6")  # grey: computed, protected
+HEADER_FILL = PatternFill("solid", fgColor="FF1F4E78")
+FINDING_FILL = PatternFill("solid", fgColor="FFF8CBAD")  # a row whose results show a message
+HEADER_FONT = Font(bold=True, color="FFFFFFFF")
+THIN = Side(style="thin", color="FFBFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+POINTS, RATE, YUAN, COUNT, TEXT = "0.0", "0.0%", "#,##0.00", "0", "@"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One input sheet: its headers in order (inputs, then results) and how each column looks."""
+
+    sheet: str
+    key: str
+    inputs: tuple[str, ...]
+    results: tuple[str, ...]
+    formats: Mapping[str, str]
+    choices: Mapping[str, tuple[str, ...]]
+    rows: int
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return self.inputs + self.results
+
+    def letter(self, header: str) -> str:
+        return get_column_letter(self.headers.index(header) + 1)
+
+    def input_range(self) -> str:
+        """The inputs from the header row down, as the UDFs take them."""
+        return f"'{self.sheet}'!$A$1:${self.letter(self.inputs[-1])}${self.rows + 1}"
+
+
+def layouts(s: engine.Scheme, area_rows: int, people_rows: int) -> tuple[Layout, Layout]:
+    """The two input sheets of a scheme, with the document's vocabularies as dropdowns."""
+    if engine.kind_of(s) == "jingan":
+        area = Layout(jingan.AREA_SHEET, "居民区", jingan.AREA_INPUTS, jingan.AREA_RESULTS,
+                      {"应参加人数": COUNT, "实际参加人数": COUNT, "居民区": TEXT, "总分": POINTS},
+                      {"领导小组调整": s.area_ladder.names}, area_rows)
+        people = Layout(jingan.STAFF_SHEET, "姓名", jingan.STAFF_INPUTS, jingan.STAFF_RESULTS,
+                        {"应参加人数": COUNT, "实际参加人数": COUNT, "在岗月数": COUNT, "奖金基数": YUAN, "奖金": YUAN,
+                         "姓名": TEXT, "居民区": TEXT, "居民区得分": POINTS, "得分": POINTS},
+                        {"岗位": jingan.POSTS, "人员类别": jingan.CATEGORIES, "不参加考核原因": jingan.REASONS,
+                         "领导小组调整": s.staff_ladder.names}, people_rows)
+        return area, people
+    counts = ("总户数", "党员数", "座谈会户数", "座谈会党员数", "第三方户数", "社区通上半年户数", "社区通下半年户数",
+              "未真实走访户数", "本年热线件数", "上年热线件数")
+    rates = (*gaojing.RATES, "热线综合", "热线同比下降率", "满意度同比提升率")
+    area = Layout(gaojing.AREA_SHEET, "居民区", gaojing.AREA_INPUTS + gaojing.OPTIONAL_INPUTS, gaojing.AREA_RESULTS,
+                  {**{c: COUNT for c in counts}, **{r: RATE for r in rates}, "居民区": TEXT, "排名": COUNT},
+                  {"领导小组调整": s.ladder.names}, area_rows)
+    people = Layout(gaojing.PEOPLE_SHEET, "姓名", gaojing.PEOPLE_INPUTS, gaojing.PEOPLE_RESULTS,
+                    {"奖励金额": YUAN, "姓名": TEXT, "居民区": TEXT}, {"岗位": gaojing.POSTS}, people_rows)
+    return area, people
+
+
+def _width(text: str) -> float:
+    """Column width for Chinese text: a CJK character takes about two Latin widths."""
+    return max(8.0, sum(2.1 if ord(ch) > 0x2E80 else 1.1 for ch in str(text)) + 2)
+
+
+def _header(ws: Worksheet, headers: Sequence[str], widths: Mapping[str, float] | None = None) -> None:
+    ws.append(list(headers))
+    for col, label in enumerate(headers, start=1):
+        cell = ws.cell(1, col)
+        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(col)].width = (widths or {}).get(label, _width(label))
+    ws.freeze_panes = "B2"
+
+
+def _print_setup(ws: Worksheet, landscape: bool = True) -> None:
+    """A4, title row repeated, fit to page width: the sheet prints as the paper record."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+
+def _protect(ws: Worksheet) -> None:
+    """Locked cells (results, headers) cannot be typed over; no password, and formatting stays free."""
+    ws.protection.sheet = True
+    ws.protection.formatCells = ws.protection.formatColumns = ws.protection.formatRows = False
+    ws.protection.sort = ws.protection.autoFilter = False
+
+
+def result_formula(s_range: str, layout: Layout, result: str, row: int, areas: Layout | None) -> str:
+    """The formula of one result cell: blank while the row has no key, else the UDF's answer."""
+    key = f"$A{row}"
+    if areas is None:
+        call = f'KAOHE_AREA({s_range},"{result}",{layout.input_range()},{key})'
+    else:
+        call = f'KAOHE_STAFF({s_range},"{result}",{layout.input_range()},{key},{areas.input_range()})'
+    return f'=IF({key}="","",{call})'
+
+
+def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | None,
+                 data: Sequence[Mapping[str, object]]) -> None:
+    ws = wb.create_sheet(layout.sheet)
+    _header(ws, layout.headers)
+    for n in range(layout.rows):
+        row = n + 2
+        record = data[n] if n < len(data) else {}
+        for col, header in enumerate(layout.headers, start=1):
+            cell = ws.cell(row, col)
+            cell.border = BORDER
+            cell.number_format = layout.formats.get(header, POINTS if header not in layout.choices else TEXT)
+            if header in layout.inputs:
+                cell.value = record.get(header)
+                cell.fill, cell.protection = INPUT_FILL, Protection(locked=False)
+            else:
+                cell.value = result_formula(s_range, layout, header, row, areas)
+                cell.fill = RESULT_FILL
+    last = layout.rows + 1
+    for header, options in layout.choices.items():
+        rule = DataValidation(type="list", formula1=f'"{",".join(options)}"', allow_blank=True,
+                              showErrorMessage=True, errorTitle="请从下拉列表中选择",
+                              error=f"“{header}”应为：{'、'.join(options)}")
+        letter = layout.letter(header)
+        rule.add(f"{letter}2:{letter}{last}")
+        ws.add_data_validation(rule)
+    first, final = layout.letter(layout.results[0]), layout.letter(layout.results[-1])
+    ws.conditional_formatting.add(f"A2:{final}{last}", FormulaRule(
+        formula=[f'COUNTIF(${first}2:${final}2,"#*")>0'], fill=FINDING_FILL))
+    _print_setup(ws)
+    _protect(ws)
+
+
+def param_range(s: engine.Scheme) -> str:
+    """Where the 参数 sheet's table lies: the scheme argument of every formula."""
+    return f"'{PARAM_SHEET}'!$A$1:$F${len(sheet_rows(s.params))}"
+
+
+def _param_sheet(wb: Workbook, s: engine.Scheme) -> None:
+    """参数: every parameter with its clause and unit; only the 值 column is for typing."""
+    ws = wb.create_sheet(PARAM_SHEET)
+    rows = sheet_rows(s.params)
+    _header(ws, rows[0], {"参数": 34, "名称": 44, "值": 12, "单位": 8, "依据": 34, "说明": 50})
+    for values in rows[1:]:
+        ws.append(values)
+        row = ws.max_row
+        for col in range(1, len(values) + 1):
+            ws.cell(row, col).border = BORDER
+            ws.cell(row, col).alignment = Alignment(wrap_text=col in (2, 5, 6), vertical="top")
+        value = ws.cell(row, 3)
+        value.fill, value.protection = INPUT_FILL, Protection(locked=False)
+        if DEFAULT_NOTE in str(values[5]):
+            ws.cell(row, 6).font = Font(color="FFC00000")
+    _print_setup(ws, landscape=False)
+    _protect(ws)
+
+
+def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout) -> None:
+    """说明: what the workbook is, how to fill it in, which document and clauses it follows."""
+    ws.title = "说明"
+    lines = [
+        ("居民区年度考核工作簿（kaohe）", True),
+        (f"方案：{s.params.meta['title']}（{s.id}）", False),
+        ("", False),
+        ("怎样填写", True),
+        (f"1. 在“{area.sheet}”表逐行填写黄色的输入列，每个居民区一行；灰色列是计算结果，自动生成，不能手改。", False),
+        (f"2. 在“{people.sheet}”表逐行填写人员；“居民区”须与“{area.sheet}”表中的名称一致。", False),
+        ("3. 计算结果显示“#错误：……（条款）”时，说明哪一格、哪条规则有问题；改正输入后自动重算。", False),
+        ("4. 领导小组决定调整等次时，在“领导小组调整”列填写等次，“最终等次”随之改变；名额上限由检查核对。", False),
+        (f"5. “{PARAM_SHEET}”表列出全部权重、分档、比例和金额及其文件依据；红字“{DEFAULT_NOTE}”的参数可由"
+         "街道（镇）按本单位方案修改“值”列，修改后全表随之重算。", False),
+        (f"6. “{CHECK_SHEET}”表由检查（工作簿中的检查宏，或命令 kaohe check）写入，每条问题一行。", False),
+        ("", False),
+        ("使用前", True),
+        ("本工作簿的计算函数（KAOHE_AREA 等）由 Python 提供：电脑上须安装 kaohe 与 xlwings 加载项，"
+         "并在 xlwings 选项卡中点“Import Functions”一次（见 README）。未安装时结果列显示 #NAME?。", False),
+    ]
+    for text, bold in lines:
+        ws.append([text])
+        ws.cell(ws.max_row, 1).font = Font(bold=bold, size=14 if ws.max_row == 1 else 11)
+    ws.column_dimensions["A"].width = 120
+    _print_setup(ws, landscape=False)
+
+
+def _config_sheet(wb: Workbook) -> None:
+    """xlwings.conf: the UDF module by its installed name, so the functions are found wherever the file is."""
+    if "_xlwings.conf" in wb.sheetnames:
+        ws = wb["_xlwings.conf"]
+        ws.title = "xlwings.conf"
+    else:
+        ws = wb.create_sheet("xlwings.conf")
+        ws.append(["Interpreter_Win", "python"])
+        ws.append(["UDF Modules", None])
+    for row in ws.iter_rows(min_col=1, max_col=2):
+        if row[0].value == "UDF Modules":
+            row[1].value = UDF_MODULE
+    ws.sheet_state = "hidden"
+    wb.move_sheet(ws, offset=len(wb.sheetnames))
+
+
+def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people_rows: int = 600,
+          data: Mapping[str, Sequence[Mapping[str, object]]] | None = None) -> Workbook:
+    """A ready workbook for a scheme; ``data`` fills input rows (the examples use it)."""
+    s = engine.scheme(scheme)
+    data = data or {}
+    area, people = layouts(s, max(area_rows, len(data.get("居民区", ()))),
+                           max(people_rows, len(data.get(engine.sheets(s)[1], ()))))
+    wb = load_workbook(QUICKSTART, keep_vba=True) if macro else Workbook()
+    guide = wb.worksheets[0]
+    for ws in wb.worksheets[1:]:
+        if ws.title != "_xlwings.conf":
+            wb.remove(ws)
+    guide.delete_rows(1, guide.max_row)
+    _guide_sheet(guide, s, area, people)
+    _input_sheet(wb, area, param_range(s), None, data.get(area.sheet, ()))
+    _input_sheet(wb, people, param_range(s), area, data.get(people.sheet, ()))
+    check = wb.create_sheet(CHECK_SHEET)
+    _header(check, CHECK_HEADER, {"说明": 60, "位置": 16})
+    _print_setup(check)
+    _param_sheet(wb, s)
+    _config_sheet(wb)
+    wb.active = wb.sheetnames.index(area.sheet)
+    return wb

@@ -1,0 +1,97 @@
+"""`kaohe new`: the workbook a clerk types into, built from the scheme data and read back with openpyxl."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from kaohe import cli, engine, template
+from kaohe.params import PARAM_SHEET, sheet_rows
+
+WORKBOOK_SHEETS = ["说明", "居民区", "工作人员", "检查结果", PARAM_SHEET, "xlwings.conf"]
+
+
+@pytest.fixture(scope="module")
+def jingan_book(tmp_path_factory):
+    path = tmp_path_factory.mktemp("new") / "静安.xlsm"
+    assert cli.main(["new", "--scheme", "jingan", "-o", str(path), "--areas", "12", "--people", "100"]) == 0
+    return path
+
+
+def test_sheets_and_headers_are_those_of_workbook_md(jingan_book):
+    wb = load_workbook(jingan_book, keep_vba=True)
+    assert wb.sheetnames == WORKBOOK_SHEETS
+    headers = [c.value for c in wb["居民区"][1]]
+    assert headers == ["居民区", "街道考评", "居民区互评", "党员群众测评", "应参加人数", "实际参加人数", "加分", "减分",
+                       "领导小组调整", "总分", "建议等次", "最终等次"]
+    assert [c.value for c in wb["工作人员"][1]][-5:] == ["居民区得分", "得分", "建议等次", "最终等次", "奖金"]
+    assert [c.value for c in wb["检查结果"][1]] == ["级别", "规则", "依据", "位置", "对象", "说明", "上限/要求", "实际"]
+
+
+def test_result_cells_call_the_udfs_on_the_input_ranges(jingan_book):
+    ws = load_workbook(jingan_book)["工作人员"]
+    # 13 inputs A..M, 100 rows below the header; areas A..I, 12 rows; 参数 rows as sheet_rows gives them
+    n_params = len(sheet_rows(engine.scheme("jingan").params))
+    assert ws["O5"].value == (f'=IF($A5="","",KAOHE_STAFF(\'参数\'!$A$1:$F${n_params},"得分",'
+                              f"'工作人员'!$A$1:$M$101,$A5,'居民区'!$A$1:$I$13))")
+
+
+def test_inputs_are_open_results_are_locked_and_sheets_print_as_a4(jingan_book):
+    ws = load_workbook(jingan_book)["居民区"]
+    assert ws.protection.sheet and not ws.protection.password
+    assert ws["B2"].protection.locked is False and ws["J2"].protection.locked is True
+    assert ws["B2"].fill.fgColor.rgb != ws["J2"].fill.fgColor.rgb
+    assert ws.freeze_panes == "B2" and ws.print_title_rows == "$1:$1"
+    assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9 and ws.page_setup.fitToWidth == 1  # 9: A4
+    assert ws["J2"].number_format == "0.0"
+
+
+def test_dropdowns_offer_the_documents_vocabularies(jingan_book):
+    ws = load_workbook(jingan_book)["工作人员"]
+    lists = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
+    assert lists["C2:C101"] == '"书记,主任,书记兼主任,其他"'
+    assert lists["J2:J101"] == '"新进未满半年,病事假超半年,当年退休书记"'
+    assert lists["M2:M101"] == '"优秀,合格,基本合格,不合格"'  # jingan 六(二)
+
+
+def test_a_row_with_a_finding_is_coloured(jingan_book):
+    rules = load_workbook(jingan_book)["居民区"].conditional_formatting
+    formulas = [r.formula[0] for cf in rules for r in cf.rules]
+    assert formulas == ['COUNTIF($J2:$L2,"#*")>0']
+
+
+def test_the_xlwings_project_comes_along_unchanged(jingan_book):
+    # The VBA project of xlwings' own quickstart workbook, byte for byte, and its config sheet set up
+    with zipfile.ZipFile(template.QUICKSTART) as z:
+        original = z.read("xl/vbaProject.bin")
+    with zipfile.ZipFile(jingan_book) as z:
+        assert z.read("xl/vbaProject.bin") == original
+    conf = load_workbook(jingan_book)["xlwings.conf"]
+    settings = {row[0]: row[1] for row in conf.iter_rows(values_only=True) if row[0]}
+    assert settings["UDF Modules"] == "kaohe_udfs" and conf.sheet_state == "hidden"
+
+
+def test_the_parameter_sheet_is_the_schemes_and_feeds_back(jingan_book, capsys):
+    grid = [list(r) for r in load_workbook(jingan_book)[PARAM_SHEET].iter_rows(values_only=True)]
+    written = [[None if v == "" else v for v in row] for row in sheet_rows(engine.scheme("jingan").params)]
+    assert grid == written  # an empty string is stored as an empty cell
+    assert engine.scheme(grid).id == "jingan"
+
+
+def test_a_filled_template_is_read_headlessly(tmp_path, capsys):
+    # Typed into the template's own cells: 春晖 0.5×90 + 0.1×85 + 0.4×92 = 90.3 (jingan 五(一))
+    data = {"居民区": [{"居民区": "春晖", "街道考评": 90, "居民区互评": 85, "党员群众测评": 92, "应参加人数": 50,
+                        "实际参加人数": 41}]}
+    path = tmp_path / "a.xlsx"
+    template.build("jingan", macro=False, area_rows=5, people_rows=5, data=data).save(path)
+    assert cli.main(["calc", str(path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["sheets"]["居民区"]
+    assert rows == [{"居民区": "春晖", "总分": pytest.approx(90.3), "建议等次": "一般", "最终等次": "一般"}]
+
+
+def test_new_refuses_an_unknown_extension(tmp_path, capsys):
+    assert cli.main(["new", "--scheme", "jingan", "-o", str(tmp_path / "a.csv")]) == 2
+    assert not (tmp_path / "a.csv").exists()
