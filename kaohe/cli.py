@@ -1,7 +1,8 @@
 """``kaohe``: the engine on the command line, for the office that receives a workbook.
 
     kaohe calc FILE [--json] [--scheme NAME]   results of every row (WORKBOOK.md contract)
-    kaohe check FILE [--json] [--scheme NAME]  findings; exit 0 none, 1 errors, 2 unusable file
+    kaohe check FILE [--json] [--scheme NAME] [-o OUT]  findings; exit 0 none, 1 errors, 2 unusable file;
+                                               -o: written into a copy's 检查结果, cells coloured
     kaohe scheme show NAME|FILE                every parameter with its unit and clause
     kaohe scheme check FILE                    validate a street's own scheme file
     kaohe new --scheme NAME -o FILE.xlsm       a ready workbook for a scheme
@@ -17,10 +18,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__, engine, template
+from . import __version__, checking, engine, template
 from .findings import Finding
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
-from .workbook import Inputs, WorkbookError, calculate, read_inputs, stale_results, write_atomically
+from .workbook import Inputs, WorkbookError, calculate, open_book, read_inputs, stale_results, write_atomically
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -73,8 +74,17 @@ def _print_findings(inputs: Inputs, findings: Sequence[Finding]) -> None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    inputs = read_inputs(args.file, args.scheme)
-    _, findings = _results(inputs)
+    if args.output:  # the report written into a copy, as the workbook's own check macro writes it
+        book = open_book(args.file)
+        try:
+            inputs, findings = checking.findings_of(book, Path(args.file).name, args.scheme)
+            checking.report(book, inputs, findings)
+            book.save(args.output)
+        finally:
+            book.close()
+    else:
+        inputs = read_inputs(args.file, args.scheme)
+        _, findings = _results(inputs)
     if args.json:
         _print_json({"scheme": inputs.scheme.id, "issues": [_issue(inputs, f) for f in findings]})
     else:
@@ -115,7 +125,8 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("file", help="工作簿 .xlsx / .xlsm")
         c.add_argument("--json", action="store_true", help="按 WORKBOOK.md 的约定输出 JSON")
         c.add_argument("--scheme", help="方案名或方案文件（默认读工作簿的“参数”表）")
-        c.set_defaults(func=func)
+        c.set_defaults(func=func, output=None)
+    sub.choices["check"].add_argument("-o", "--output", help="把检查结果和标记写入这个副本（原文件不变）")
     n = sub.add_parser("new", help="按方案生成空白工作簿")
     n.add_argument("--scheme", required=True, help="方案名或方案文件")
     n.add_argument("-o", "--output", required=True, help="输出文件 .xlsm / .xlsx")

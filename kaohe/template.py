@@ -22,12 +22,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import engine
+from .checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
 from .rules import gaojing, jingan
 
 QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
-CHECK_SHEET = "检查结果"
-CHECK_HEADER = ("级别", "规则", "依据", "位置", "对象", "说明", "上限/要求", "实际")
 UDF_MODULE = "kaohe_udfs"
 
 INPUT_FILL = PatternFill("solid", fgColor="FFFFF2CC")  # pale yellow: typed by the clerk
@@ -199,7 +198,7 @@ def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout) 
         ("4. 领导小组决定调整等次时，在“领导小组调整”列填写等次，“最终等次”随之改变；名额上限由检查核对。", False),
         (f"5. “{PARAM_SHEET}”表列出全部权重、分档、比例和金额及其文件依据；红字“{DEFAULT_NOTE}”的参数可由"
          "街道（镇）按本单位方案修改“值”列，修改后全表随之重算。", False),
-        (f"6. “{CHECK_SHEET}”表由检查（工作簿中的检查宏，或命令 kaohe check）写入，每条问题一行。", False),
+        (f"6. “{REPORT_SHEET}”表由检查（工作簿中的检查宏，或命令 kaohe check）写入，每条问题一行。", False),
         ("", False),
         ("使用前", True),
         ("本工作簿的计算函数（KAOHE_AREA 等）由 Python 提供：电脑上须安装 kaohe 与 xlwings 加载项，"
@@ -244,8 +243,9 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
     _guide_sheet(guide, s, area, people)
     _input_sheet(wb, area, param_range(s), None, data.get(area.sheet, ()))
     _input_sheet(wb, people, param_range(s), area, data.get(people.sheet, ()))
-    check = wb.create_sheet(CHECK_SHEET)
-    _header(check, CHECK_HEADER, {"说明": 60, "位置": 16})
+    check = wb.create_sheet(REPORT_SHEET)
+    _header(check, (*REPORT_HEADER, PRIOR_FILL), {"说明": 60, "位置": 16})
+    check.column_dimensions[get_column_letter(len(REPORT_HEADER) + 1)].hidden = True  # for clearing marks only
     _print_setup(check)
     _param_sheet(wb, s)
     _config_sheet(wb)

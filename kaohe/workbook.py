@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from . import engine
+from .book import Book, OpenpyxlBook
 from .findings import Finding, Where, error, info
 from .grid import header_index
 from .params import PARAM_SHEET, SchemeError
@@ -60,10 +60,6 @@ def sheet_key(sheet: Sheet) -> str:
     return "居民区" if sheet.name == "居民区" else "姓名"
 
 
-def _grid(ws) -> list[list[object]]:
-    return [list(r) for r in ws.iter_rows(values_only=True)]
-
-
 def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str]) -> Sheet:
     at = header_index(grid, required)
     if at is None:
@@ -87,36 +83,45 @@ def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str])
     return Sheet(name, records, key_rows, columns, at + 1)
 
 
-def read_inputs(path: str | Path, scheme: str | None = None) -> Inputs:
-    """The scheme (the workbook's 参数 sheet, or ``scheme``) and every input sheet it needs."""
+def open_book(path: str | Path) -> OpenpyxlBook:
+    """A workbook file to read (and, for ``-o``, to write), or one clear reason it cannot be used."""
     path = Path(path)
     if not path.exists():
         raise WorkbookError(f"找不到文件：{path}")
     if not zipfile.is_zipfile(path):
         raise WorkbookError(f"{path.name} 不是 Excel 工作簿（.xlsx/.xlsm），或已加密")
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        return OpenpyxlBook(path)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a damaged file
         raise WorkbookError(f"{path.name} 无法作为工作簿打开：{exc}") from None
+
+
+def inputs_from(book: Book, name: str, scheme: str | None = None) -> Inputs:
+    """The scheme (the workbook's 参数 sheet, or ``scheme``) and every input sheet it needs."""
+    names = book.sheet_names()
     try:
-        names = wb.sheetnames
-        try:
-            if scheme:
-                chosen = engine.scheme(scheme)
-            elif PARAM_SHEET in names:
-                chosen = engine.scheme(_grid(wb[PARAM_SHEET]))
-            else:
-                raise WorkbookError(f"{path.name} 没有“{PARAM_SHEET}”工作表，请用 --scheme 指定方案")
-        except SchemeError as exc:
-            raise WorkbookError(f"方案不可用：{exc}") from None
-        inputs = Inputs(path, chosen)
-        for name in engine.sheets(chosen):
-            if name not in names:
-                raise WorkbookError(f"{path.name} 缺少工作表“{name}”")
-            inputs.sheets[name] = _sheet(name, _grid(wb[name]), engine.inputs(chosen, name))
-        return inputs
+        if scheme:
+            chosen = engine.scheme(scheme)
+        elif PARAM_SHEET in names:
+            chosen = engine.scheme(book.grid(PARAM_SHEET))
+        else:
+            raise WorkbookError(f"{name} 没有“{PARAM_SHEET}”工作表，请用 --scheme 指定方案")
+    except SchemeError as exc:
+        raise WorkbookError(f"方案不可用：{exc}") from None
+    inputs = Inputs(Path(name), chosen)
+    for sheet in engine.sheets(chosen):
+        if sheet not in names:
+            raise WorkbookError(f"{name} 缺少工作表“{sheet}”")
+        inputs.sheets[sheet] = _sheet(sheet, book.grid(sheet), engine.inputs(chosen, sheet))
+    return inputs
+
+
+def read_inputs(path: str | Path, scheme: str | None = None) -> Inputs:
+    book = open_book(path)
+    try:
+        return inputs_from(book, Path(path).name, scheme)
     finally:
-        wb.close()
+        book.close()
 
 
 def calculate(inputs: Inputs):

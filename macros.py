@@ -1,0 +1,60 @@
+"""xlwings macros of kaohe.xlsm: check the workbook, and clear the check's marks.
+
+Thin: they wrap the calling workbook as a :class:`kaohe.book.Book` and run ``kaohe.checking``,
+the same code as ``kaohe check -o`` on the command line. Bind them to buttons, or run them from
+the xlwings ribbon (RunPython "import macros; macros.kaohe_check()").
+"""
+
+from __future__ import annotations
+
+import xlwings as xw
+
+from kaohe import checking
+from kaohe.workbook import WorkbookError
+
+
+class XlwingsBook:
+    """kaohe.book.Book over an open Excel workbook."""
+
+    def __init__(self, book):
+        self.book = book
+
+    def sheet_names(self) -> list[str]:
+        return [sheet.name for sheet in self.book.sheets]
+
+    def grid(self, sheet: str) -> list[list[object]]:
+        ws = self.book.sheets[sheet]
+        last = ws.used_range.last_cell
+        return ws.range((1, 1), (last.row, last.column)).options(ndim=2).value
+
+    def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
+        ws = self.book.sheets[sheet]
+        last = ws.used_range.last_cell
+        if last.row >= first_row:
+            ws.range((first_row, 1), (last.row, max(last.column, 1))).clear_contents()
+        if rows:
+            ws.range((first_row, 1)).value = rows
+
+    def fill(self, sheet: str, cell: str, rgb: str | None) -> str | None:
+        target = self.book.sheets[sheet].range(cell)
+        before = target.color  # (r, g, b) or None
+        target.color = None if rgb is None else tuple(int(rgb[i:i + 2], 16) for i in (2, 4, 6))
+        return None if before is None else "FF" + "".join(f"{c:02X}" for c in before)
+
+
+@xw.sub
+def kaohe_check() -> None:
+    """检查：按方案核对全部规则，写入“检查结果”，并给有问题的格子上色。"""
+    book = XlwingsBook(xw.Book.caller())
+    try:
+        inputs, findings = checking.findings_of(book, book.book.name)
+    except WorkbookError as exc:
+        book.replace_rows(checking.REPORT_SHEET, 2, [["错误", "工作簿", "", "", "", str(exc), "", "", ""]])
+        return
+    checking.report(book, inputs, findings)
+
+
+@xw.sub
+def kaohe_clear() -> None:
+    """清除上次检查的标记和检查结果。"""
+    checking.clear(XlwingsBook(xw.Book.caller()))

@@ -1,0 +1,161 @@
+"""The check written into the workbook: `kaohe check -o` (openpyxl) and the macro (an xlwings Book)."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import types
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from kaohe import checking, cli
+from kaohe.book import OpenpyxlBook
+from kaohe.template import INPUT_FILL
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "jingan-example.xlsm"
+
+
+def digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def checked(tmp_path):
+    before = digest(EXAMPLE)
+    out = tmp_path / "checked.xlsm"
+    assert cli.main(["check", str(EXAMPLE), "-o", str(out)]) == 1  # the example has errors
+    assert digest(EXAMPLE) == before  # the clerk's file is never touched
+    return out
+
+
+def report_rows(path):
+    return [r for r in load_workbook(path)["检查结果"].iter_rows(min_row=2, values_only=True) if any(r)]
+
+
+def test_the_report_lists_every_finding_and_colours_the_cells(checked, capsys):
+    rows = report_rows(checked)
+    capsys.readouterr()
+    cli.main(["check", str(EXAMPLE), "--json"])
+    import json
+    issues = json.loads(capsys.readouterr().out)["issues"]
+    levels = {"error": "错误", "warning": "警告", "info": "提示"}
+    assert [(r[0], r[1], r[3] or "") for r in rows] == [(levels[i["severity"]], i["rule"], i["cell"]) for i in issues]
+    wb = load_workbook(checked)
+    turnout = next(r for r in rows if r[1] == "测评参加率")
+    sheet, cell = turnout[3].split("!")
+    assert wb[sheet][cell].fill.fgColor.rgb == checking.MARKS[checking.Severity.ERROR]
+    assert turnout[8] == INPUT_FILL.fgColor.rgb  # the colour it had, for clearing
+
+
+def test_the_copy_keeps_inputs_formulas_and_vba(checked):
+    original, copy = load_workbook(EXAMPLE, keep_vba=True), load_workbook(checked, keep_vba=True)
+    for sheet in ("居民区", "工作人员", "参数"):
+        assert [[c.value for c in r] for r in original[sheet].iter_rows()] == \
+               [[c.value for c in r] for r in copy[sheet].iter_rows()]
+    with zipfile.ZipFile(EXAMPLE) as a, zipfile.ZipFile(checked) as b:
+        assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
+
+
+def test_checking_again_replaces_the_report_and_clearing_restores_colours(checked, tmp_path):
+    again = tmp_path / "again.xlsm"
+    cli.main(["check", str(checked), "-o", str(again)])
+    assert len(report_rows(again)) == len(report_rows(checked))  # replaced, not appended
+    book = OpenpyxlBook(again)
+    checking.clear(book)
+    cleared = tmp_path / "cleared.xlsm"
+    book.save(cleared)
+    book.close()
+    wb, fresh = load_workbook(cleared), load_workbook(EXAMPLE)
+    assert report_rows(cleared) == []
+    for sheet in ("居民区", "工作人员"):
+        assert [[c.fill.fgColor.rgb for c in r] for r in wb[sheet].iter_rows()] == \
+               [[c.fill.fgColor.rgb for c in r] for r in fresh[sheet].iter_rows()]
+
+
+# --- the macro, on a stand-in for an xlwings Book ---------------------------------------------------
+
+class FakeRange:
+    def __init__(self, sheet, first, last):
+        self.sheet, self.first, self.last = sheet, first, last
+
+    def options(self, ndim):
+        return self
+
+    @property
+    def value(self):
+        return [[self.sheet.cells.get((r, c)) for c in range(self.first[1], self.last[1] + 1)]
+                for r in range(self.first[0], self.last[0] + 1)]
+
+    @value.setter
+    def value(self, rows):
+        for dr, row in enumerate(rows):
+            for dc, v in enumerate(row):
+                self.sheet.cells[(self.first[0] + dr, self.first[1] + dc)] = v
+
+    def clear_contents(self):
+        for r in range(self.first[0], self.last[0] + 1):
+            for c in range(self.first[1], self.last[1] + 1):
+                self.sheet.cells.pop((r, c), None)
+
+    @property
+    def color(self):
+        return self.sheet.colors.get(self.first)
+
+    @color.setter
+    def color(self, rgb):
+        self.sheet.colors[self.first] = rgb
+
+
+class FakeSheet:
+    """What the macro uses of an xlwings Sheet, over cells read from a real workbook file."""
+
+    def __init__(self, ws):
+        from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+        self._coord = lambda a1: (coordinate_from_string(a1)[1], column_index_from_string(coordinate_from_string(a1)[0]))
+        self.name = ws.title
+        self.cells = {(c.row, c.column): c.value for r in ws.iter_rows() for c in r if c.value is not None}
+        self.colors = {(c.row, c.column): tuple(int(c.fill.fgColor.rgb[i:i + 2], 16) for i in (2, 4, 6))
+                       for r in ws.iter_rows() for c in r if c.fill.fill_type == "solid"}
+
+    @property
+    def used_range(self):
+        rows = [r for r, _ in self.cells] or [1]
+        cols = [c for _, c in self.cells] or [1]
+        return types.SimpleNamespace(last_cell=types.SimpleNamespace(row=max(rows), column=max(cols)))
+
+    def range(self, first, last=None):
+        first = self._coord(first) if isinstance(first, str) else first
+        return FakeRange(self, first, last or first)
+
+
+def test_the_macro_runs_the_same_check_through_xlwings(monkeypatch):
+    wb = load_workbook(EXAMPLE, data_only=True)
+    sheets = {ws.title: FakeSheet(ws) for ws in wb.worksheets}
+    book = types.SimpleNamespace(name=EXAMPLE.name, sheets=_Sheets(sheets))
+    import xlwings
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book), raising=False)
+    sys.modules.pop("macros", None)
+    import macros
+    macros.kaohe_check()
+    report = sheets["检查结果"]
+    found = [report.cells.get((r, 2)) for r in range(2, 40) if report.cells.get((r, 2))]
+    _, findings = checking.findings_of(OpenpyxlBook(EXAMPLE), EXAMPLE.name)
+    assert found == [f.rule for f in findings]
+    assert sheets["居民区"].colors[(5, 6)] == (0xFF, 0x99, 0x99)  # 居民区!F5, the invalid session, in red
+    macros.kaohe_clear()
+    assert report.cells.get((2, 2)) is None
+    assert sheets["居民区"].colors[(5, 6)] == (0xFF, 0xF2, 0xCC)  # back to the input colour
+
+
+class _Sheets:
+    def __init__(self, sheets):
+        self._sheets = sheets
+
+    def __getitem__(self, name):
+        return self._sheets[name]
+
+    def __iter__(self):
+        return iter(self._sheets.values())
