@@ -21,7 +21,17 @@ from pathlib import Path
 from . import __version__, checking, engine, template
 from .findings import Finding
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
-from .workbook import Inputs, WorkbookError, calculate, open_book, read_inputs, stale_results, write_atomically
+from .workbook import (
+    Inputs,
+    WorkbookError,
+    calculate,
+    open_book,
+    read_inputs,
+    result_cells,
+    save_with_results,
+    stale_results,
+    write_atomically,
+)
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -51,6 +61,9 @@ def _format(value: object) -> str:
 def cmd_calc(args: argparse.Namespace) -> int:
     inputs = read_inputs(args.file, args.scheme)
     tables, findings = _results(inputs)
+    if args.output:
+        written = save_with_results(Path(args.file), Path(args.output), result_cells(inputs, tables))
+        print(f"已写入 {args.output}：{written} 个结果格（公式不变，附计算结果）", file=sys.stderr)
     if args.json:
         _print_json({"scheme": inputs.scheme.id, "sheets": {n: t.records() for n, t in tables.items()},
                      "issues": [_issue(inputs, f) for f in findings]})
@@ -127,6 +140,7 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("--scheme", help="方案名或方案文件（默认读工作簿的“参数”表）")
         c.set_defaults(func=func, output=None)
     sub.choices["check"].add_argument("-o", "--output", help="把检查结果和标记写入这个副本（原文件不变）")
+    sub.choices["calc"].add_argument("-o", "--output", help="把计算结果写入这个副本的结果列（原文件不变）")
     n = sub.add_parser("new", help="按方案生成空白工作簿")
     n.add_argument("--scheme", required=True, help="方案名或方案文件")
     n.add_argument("-o", "--output", required=True, help="输出文件 .xlsm / .xlsx")

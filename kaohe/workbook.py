@@ -8,10 +8,12 @@ It reads values only (openpyxl, read-only), finds each sheet's header row by its
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape, unescape
 
 from openpyxl.utils import get_column_letter
 
@@ -34,6 +36,7 @@ class Sheet:
     key_rows: dict[str, int]  # key → 1-based row number
     columns: dict[str, int]  # header → 1-based column number
     header_row: int
+    last_row: int = 0  # the last row the sheet has (blank rows included)
 
 
 @dataclass
@@ -80,7 +83,7 @@ def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str])
             key_rows.setdefault(str(key).strip(), offset)
         else:
             key_rows[f"第{len(records)}行"] = offset
-    return Sheet(name, records, key_rows, columns, at + 1)
+    return Sheet(name, records, key_rows, columns, at + 1, len(grid))
 
 
 def open_book(path: str | Path) -> OpenpyxlBook:
@@ -176,3 +179,79 @@ def write_atomically(wb, path: Path) -> None:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+# --- results saved as the formulas' cached values ----------------------------------------------
+
+_CELL = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_FORMULA = re.compile(r"<f[^>]*?(?:/>|>.*?</f>)", re.S)
+_TAG = {"sheet": re.compile(r"<sheet\s[^>]*>"), "rel": re.compile(r"<Relationship\s[^>]*>")}
+
+
+def _attr(tag: str, name: str) -> str:
+    found = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
+    return found.group(1) if found else ""
+
+
+def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
+    """What each result cell shows, by sheet and A1 reference: a value, the reason's message, or ""."""
+    shown: dict[str, dict[str, object]] = {}
+    for name, sheet in inputs.sheets.items():
+        table, cells = tables[name], shown.setdefault(name, {})
+        for column in (c for c in table.columns if c in sheet.columns):
+            letter = get_column_letter(sheet.columns[column])
+            for row in range(sheet.header_row + 1, sheet.last_row + 1):
+                cells[f"{letter}{row}"] = ""
+            for key, row in sheet.key_rows.items():
+                value = table.value(key, column) if key in table.rows else None
+                reason = table.reason(key, column) if key in table.rows else None
+                cells[f"{letter}{row}"] = value if value is not None else (reason.short() if reason else "")
+    return shown
+
+
+def _cached(xml: str, values: dict[str, object]) -> tuple[str, int]:
+    """The sheet XML with each formula cell of ``values`` carrying that value as its cached result."""
+    count = 0
+
+    def patch(match: re.Match) -> str:
+        nonlocal count
+        ref, attrs, inner = match.group(1) + match.group(2), match.group(3), match.group(4)
+        formula = _FORMULA.search(inner) if inner else None
+        if ref not in values or formula is None:
+            return match.group(0)  # not a result formula: a typed cell is never changed
+        count += 1
+        attrs = re.sub(r'\s+t="[^"]*"', "", attrs)
+        value = values[ref]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return f'<c r="{ref}"{attrs}>{formula.group(0)}<v>{float(value)!r}</v></c>'
+        return f'<c r="{ref}"{attrs} t="str">{formula.group(0)}<v>{escape(str(value))}</v></c>'
+
+    return _CELL.sub(patch, xml), count
+
+
+def save_with_results(source: Path, target: Path, shown: dict[str, dict[str, object]]) -> int:
+    """Copy the workbook file member by member (VBA and all), giving its result formulas cached values.
+
+    Done on the file's XML because openpyxl writes a formula without its value. Returns how many
+    cells got a value. Atomic: written beside the target, then renamed.
+    """
+    with zipfile.ZipFile(source) as z:
+        rels = {_attr(t, "Id"): _attr(t, "Target")
+                for t in _TAG["rel"].findall(z.read("xl/_rels/workbook.xml.rels").decode("utf-8"))}
+        parts = {unescape(_attr(t, "name")): "xl/" + rels[_attr(t, "r:id")].lstrip("/").removeprefix("xl/")
+                 for t in _TAG["sheet"].findall(z.read("xl/workbook.xml").decode("utf-8"))}
+        wanted = {parts[name]: cells for name, cells in shown.items() if name in parts}
+        partial = target.with_name(f".{target.name}.partial{target.suffix}")
+        count = 0
+        try:
+            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
+                for item in z.infolist():
+                    data = z.read(item.filename)
+                    if item.filename in wanted:
+                        xml, n = _cached(data.decode("utf-8"), wanted[item.filename])
+                        data, count = xml.encode("utf-8"), count + n
+                    out.writestr(item, data)
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+    return count
