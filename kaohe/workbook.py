@@ -138,7 +138,8 @@ TOLERANCE = 1e-6  # a saved number within this of the computed one agrees (Excel
 def _agrees(saved: object, computed: object) -> bool:
     if computed is None:  # a result that cannot be computed shows its message, or nothing
         return saved is None or (isinstance(saved, str) and saved.startswith("#"))
-    if isinstance(computed, float) and isinstance(saved, (int, float)) and not isinstance(saved, bool):
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (saved, computed))
+    if numbers:  # a rank saved by Excel comes back as 18.0
         return abs(saved - computed) <= TOLERANCE * max(1.0, abs(computed))
     return str(saved).strip() == str(computed).strip() if saved is not None else computed == ""
 
