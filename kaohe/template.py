@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import xlwings
@@ -27,6 +28,7 @@ from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
 from .rules import gaojing, jingan
 
 QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
+FIXED_TIME = datetime(2025, 1, 1)
 UDF_MODULE = "kaohe_udfs"
 
 INPUT_FILL = PatternFill("solid", fgColor="FFFFF2CC")  # pale yellow: typed by the clerk
@@ -251,3 +253,44 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
     _config_sheet(wb)
     wb.active = wb.sheetnames.index(area.sheet)
     return wb
+
+
+# --- the committed templates -------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SCHEME = "jingan"  # kaohe.xlsm at the top: the district-wide guideline
+
+
+def committed(root: Path = ROOT) -> dict[Path, str]:
+    """Every template file the repository carries, with the scheme it is built from."""
+    files = {root / "templates" / f"{scheme}.xlsm": scheme for scheme in sorted(engine.BUILTIN)}
+    files[root / "kaohe.xlsm"] = DEFAULT_SCHEME
+    return files
+
+
+def write_all(root: Path = ROOT) -> list[Path]:
+    """Rebuild them all: ``python -m kaohe.template``."""
+    written = []
+    for path, scheme in committed(root).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb = build(scheme)
+        wb.properties.created = wb.properties.modified = FIXED_TIME  # the same bytes for the same content
+        from .workbook import write_atomically
+
+        write_atomically(wb, path)
+        written.append(path)
+    return written
+
+
+def content(path: Path) -> list[tuple]:
+    """What a template holds, for comparing: sheets, their cells, dropdowns and protection."""
+    wb = load_workbook(path, keep_vba=True)
+    return [(ws.title, ws.sheet_state, ws.protection.sheet,
+             [[c.value for c in row] for row in ws.iter_rows()],
+             sorted((str(v.sqref), v.formula1) for v in ws.data_validations.dataValidation))
+            for ws in wb.worksheets]
+
+
+if __name__ == "__main__":
+    for written in write_all():
+        print(f"写入 {written.relative_to(ROOT)}")

@@ -95,3 +95,12 @@ def test_a_filled_template_is_read_headlessly(tmp_path, capsys):
 def test_new_refuses_an_unknown_extension(tmp_path, capsys):
     assert cli.main(["new", "--scheme", "jingan", "-o", str(tmp_path / "a.csv")]) == 2
     assert not (tmp_path / "a.csv").exists()
+
+
+@pytest.mark.parametrize("path, scheme", list(template.committed().items()), ids=lambda v: str(getattr(v, "name", v)))
+def test_the_committed_templates_are_up_to_date(path, scheme, tmp_path):
+    # Rebuild with `python -m kaohe.template` after changing a scheme or the layout
+    fresh = tmp_path / path.name
+    template.build(scheme).save(fresh)
+    assert path.exists(), f"{path} is missing: run python -m kaohe.template"
+    assert template.content(path) == template.content(fresh), f"{path} is out of date: run python -m kaohe.template"
