@@ -7,11 +7,16 @@ cell colours through this interface only, so the macro in Excel (``macros.py``, 
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 from typing import Protocol
+from xml.sax.saxutils import unescape
 
 from openpyxl import load_workbook
 from openpyxl.styles import PatternFill
+from openpyxl.utils import column_index_from_string
+from python_calamine import CalamineWorkbook
 
 
 class Book(Protocol):
@@ -27,12 +32,34 @@ class Book(Protocol):
         """Set a cell's background (``None``: no fill); return the one it had."""
 
 
+_TAG = {"sheet": re.compile(r"<sheet\s[^>]*>"), "rel": re.compile(r"<Relationship\s[^>]*>")}
+_ERROR_CELL = re.compile(r'<c r="([A-Z]+)([0-9]+)"[^>]*?\st="e"[^>]*?>.*?<v>([^<]*)</v>', re.S)
+
+
+def _attr(tag: str, name: str) -> str:
+    found = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
+    return found.group(1) if found else ""
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's name → its XML part in the package (xl/worksheets/sheetN.xml)."""
+    rels = {_attr(t, "Id"): _attr(t, "Target")
+            for t in _TAG["rel"].findall(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))}
+    return {unescape(_attr(t, "name")): "xl/" + rels[_attr(t, "r:id")].lstrip("/").removeprefix("xl/")
+            for t in _TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
+
+
 class OpenpyxlBook:
-    """A workbook file: read from its saved values, written (when asked) with formulas and VBA kept."""
+    """A workbook file: read from its saved values, written (when asked) with formulas and VBA kept.
+
+    Values are read with python-calamine (Rust; many times faster than openpyxl on big sheets). It
+    reports an error cell (#N/A…) as an empty string, so those cells are found in the sheet's XML
+    and given back their error text: an error is never read as a blank. openpyxl edits.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._values = load_workbook(self.path, read_only=True, data_only=True)
+        self._values = CalamineWorkbook.from_path(str(self.path))
         self._grids: dict[str, list[list[object]]] = {}
         self._edit = None
 
@@ -40,12 +67,23 @@ class OpenpyxlBook:
         self._values.close()
 
     def sheet_names(self) -> list[str]:
-        return list(self._values.sheetnames)
+        return list(self._values.sheet_names)
 
     def grid(self, sheet: str) -> list[list[object]]:
         if sheet not in self._grids:
-            self._grids[sheet] = [list(r) for r in self._values[sheet].iter_rows(values_only=True)]
+            rows = [[None if v == "" else v for v in row]  # an empty cell, as openpyxl and xlwings give it
+                    for row in self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
+            for (column, row), text in self._errors(sheet).items():
+                r, c = row - 1, column_index_from_string(column) - 1
+                if r < len(rows) and c < len(rows[r]):
+                    rows[r][c] = text
+            self._grids[sheet] = rows
         return self._grids[sheet]
+
+    def _errors(self, sheet: str) -> dict[tuple[str, int], str]:
+        with zipfile.ZipFile(self.path) as archive:
+            xml = archive.read(sheet_parts(archive)[sheet]).decode("utf-8")
+        return {(col, int(row)): unescape(text) for col, row, text in _ERROR_CELL.findall(xml)}
 
     def _editable(self):
         if self._edit is None:

@@ -13,12 +13,12 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import escape, unescape
+from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
 
 from . import engine
-from .book import Book, OpenpyxlBook
+from .book import Book, OpenpyxlBook, sheet_parts
 from .findings import Finding, Where, error, info
 from .grid import header_index
 from .params import PARAM_SHEET, SchemeError
@@ -186,14 +186,6 @@ def write_atomically(wb, path: Path) -> None:
 
 _CELL = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
 _FORMULA = re.compile(r"<f[^>]*?(?:/>|>.*?</f>)", re.S)
-_TAG = {"sheet": re.compile(r"<sheet\s[^>]*>"), "rel": re.compile(r"<Relationship\s[^>]*>")}
-
-
-def _attr(tag: str, name: str) -> str:
-    found = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
-    return found.group(1) if found else ""
-
-
 def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
     """What each result cell shows, by sheet and A1 reference: a value, the reason's message, or ""."""
     shown: dict[str, dict[str, object]] = {}
@@ -237,10 +229,7 @@ def save_with_results(source: Path, target: Path, shown: dict[str, dict[str, obj
     cells got a value. Atomic: written beside the target, then renamed.
     """
     with zipfile.ZipFile(source) as z:
-        rels = {_attr(t, "Id"): _attr(t, "Target")
-                for t in _TAG["rel"].findall(z.read("xl/_rels/workbook.xml.rels").decode("utf-8"))}
-        parts = {unescape(_attr(t, "name")): "xl/" + rels[_attr(t, "r:id")].lstrip("/").removeprefix("xl/")
-                 for t in _TAG["sheet"].findall(z.read("xl/workbook.xml").decode("utf-8"))}
+        parts = sheet_parts(z)
         wanted = {parts[name]: cells for name, cells in shown.items() if name in parts}
         partial = target.with_name(f".{target.name}.partial{target.suffix}")
         count = 0

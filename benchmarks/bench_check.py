@@ -1,0 +1,93 @@
+"""`kaohe check` on a street-sized and a district-sized jingan workbook, against LibreOffice.
+
+    python benchmarks/bench_check.py
+
+Baseline, in the same run: LibreOffice 7.4 headless loading the same file, recalculating it in full
+(UNO calculateAll(): it does not recalculate an xlsx on load by default) and reading every used
+cell back (benchmarks/lo_recalc.py, under Debian's python3-uno). LibreOffice cannot compute the
+KAOHE_* functions; the baseline is what a spreadsheet program spends just to load, recalculate and
+read such a file. Goals (issue 3): the street workbook under 1 s; kaohe at least 5× faster than
+LibreOffice on the district one. Rating forms are not in these workbooks yet (they come with the
+form sheets), so the sizes are areas and staff only.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "udfs")]
+
+from kaohe import engine, template  # noqa: E402
+from kaohe.checking import findings_of  # noqa: E402
+from kaohe.workbook import calculate, open_book, read_inputs, result_cells, save_with_results  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SIZES = {"street": (30, 10), "district": (300, 10)}  # areas, staff per area
+
+
+def workbook(folder: Path, areas: int, per_area: int, rng: random.Random) -> Path:
+    area_rows, staff_rows = [], []
+    for a in range(areas):
+        name = f"居民区{a:03d}"
+        area_rows.append({"居民区": name, "街道考评": round(rng.uniform(70, 98), 1), "居民区互评": round(rng.uniform(75, 95), 1),
+                          "党员群众测评": round(rng.uniform(75, 97), 1), "应参加人数": 50, "实际参加人数": rng.randint(41, 50)})
+        for j in range(per_area):
+            post = "书记" if j == 0 else "主任" if j == 1 else "其他"
+            staff_rows.append({"姓名": f"{name}-{j}", "居民区": name, "岗位": post, "人员类别": "社区工作者",
+                               "书记主任考评": None if post != "其他" else round(rng.uniform(70, 96), 1),
+                               "内部互评": round(rng.uniform(72, 96), 1), "党员群众测评": round(rng.uniform(72, 97), 1),
+                               "应参加人数": 40, "实际参加人数": rng.randint(33, 40), "在岗月数": 12, "奖金基数": 50000})
+    blank = folder / f"blank-{areas}.xlsm"
+    template.build("jingan", area_rows=areas, people_rows=len(staff_rows),
+                   data={"居民区": area_rows, "工作人员": staff_rows}).save(blank)
+    path = folder / f"jingan-{areas}.xlsm"
+    inputs = read_inputs(blank)
+    save_with_results(blank, path, result_cells(inputs, calculate(inputs)))  # results saved, as Excel would
+    return path
+
+
+def kaohe_check(path: Path) -> float:
+    start = time.perf_counter()
+    book = open_book(path)
+    try:
+        findings_of(book, path.name)
+    finally:
+        book.close()
+    return time.perf_counter() - start
+
+
+def libreoffice(path: Path) -> dict:
+    done = subprocess.run(["timeout", "-k", "10", "600", "/usr/bin/python3", str(HERE / "lo_recalc.py"), str(path),
+                           "居民区", "工作人员"], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if not shutil.which("soffice"):
+        sys.exit("LibreOffice headless is needed for the baseline (apt-get install libreoffice-calc-nogui python3-uno)")
+    rng = random.Random(11)
+    engine.scheme("jingan")  # loaded once per process, as in any session
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"{'workbook':34s} {'kaohe check s':>14s} {'LibreOffice s':>14s} {'LO ÷ kaohe':>11s}")
+        for label, (areas, per_area) in SIZES.items():
+            path = workbook(Path(tmp), areas, per_area, rng)
+            ours = statistics.median(kaohe_check(path) for _ in range(3))
+            runs = [libreoffice(path) for _ in range(2)]
+            theirs = statistics.median(r["start"] + r["load"] + r["calculate"] + r["read"] for r in runs)
+            print(f"{label}: {areas} areas, {areas * per_area} staff".ljust(34)
+                  + f" {ours:14.2f} {theirs:14.2f} {theirs / ours:11.1f}")
+            r = runs[-1]
+            print(f"   LibreOffice parts: start {r['start']:.2f} load {r['load']:.2f} calculateAll {r['calculate']:.2f}"
+                  f" read {r['read']:.2f} ({r['cells']} cells)")
+
+
+if __name__ == "__main__":
+    main()
