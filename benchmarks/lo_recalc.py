@@ -39,7 +39,7 @@ def office(profile):
             return proc, ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         except NoConnectException:
             if proc.poll() is not None:
-                raise RuntimeError("soffice exited early")
+                raise RuntimeError("soffice exited early") from None
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("could not connect to soffice")
@@ -70,7 +70,7 @@ def main(path, sheets):
     finally:
         try:
             desktop.terminate()
-        except Exception:
+        except Exception:  # noqa: BLE001 — shutting down: the office may already be gone
             pass
         proc.wait(timeout=30)
         shutil.rmtree(profile, ignore_errors=True)

@@ -65,7 +65,8 @@ def jingan(rng: random.Random) -> Workbook:
                                rng.randint(3, 5) if reason else 12, 60000 if post != "其他" else 48000, None])
     staff_rows[5][8] = staff_rows[5][7] // 2  # a staff session below turnout
     staff_rows[9][5] = "九十"  # a rating typed as Chinese numerals
-    return template.build("jingan", area_rows=len(area_rows) + 3, people_rows=len(staff_rows) + 10, data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
+    spare = {"area_rows": len(area_rows) + 3, "people_rows": len(staff_rows) + 10}  # a few blank rows to type into
+    return template.build("jingan", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
                                           "工作人员": _records(engine.inputs(s, "工作人员"), staff_rows)})
 
 
@@ -99,7 +100,8 @@ def gaojing(rng: random.Random) -> Workbook:
     for place in PLACES:
         for post in ("党组织负责人", "居委主任", "社区工作者", rng.choice(("社区工作者", "党组织副书记", "其他"))):
             people.append([names.pop(), f"{place}居民区", post])
-    return template.build("gaojing-2024", area_rows=len(rows) + 3, people_rows=len(people) + 10, data={"居民区": _records(engine.inputs(s, "居民区"), rows),
+    spare = {"area_rows": len(rows) + 3, "people_rows": len(people) + 10}
+    return template.build("gaojing-2024", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), rows),
                                                 "人员奖励": _records(engine.inputs(s, "人员奖励"), people)})
 
 

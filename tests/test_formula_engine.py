@@ -12,13 +12,13 @@ import re
 from pathlib import Path
 
 import formulas
+import kaohe_udfs
 import numpy as np
 import pytest
 import schedula
 from formulas.functions import wrap_func
 from formulas.tokens.operand import XlError
 
-import kaohe_udfs
 from kaohe.workbook import calculate, read_inputs, result_cells
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
