@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from . import __version__, checking, engine, template
@@ -129,6 +130,29 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def pinned_xlwings() -> str | None:
+    """The xlwings version kaohe is pinned to (its VBA module names the version it was made with)."""
+    try:
+        requirements = metadata.requires("kaohe") or []
+    except metadata.PackageNotFoundError:  # run from a source checkout
+        project = Path(__file__).resolve().parents[1] / "pyproject.toml"
+        requirements = tomllib.loads(project.read_text("utf-8"))["project"]["dependencies"] if project.exists() else []
+    return next((r.split("==", 1)[1].strip() for r in requirements if r.replace(" ", "").startswith("xlwings==")), None)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    import xlwings
+
+    pinned = pinned_xlwings()
+    print(f"kaohe {__version__}；Python {sys.version.split()[0]}；xlwings {xlwings.__version__}")
+    if pinned and xlwings.__version__ != pinned:
+        print(f"xlwings 版本不符：已安装 {xlwings.__version__}，kaohe 需要 {pinned}。"
+              f"请运行 pip install xlwings=={pinned}，再运行 xlwings addin install", file=sys.stderr)
+        return EXIT_ERRORS
+    print(f"xlwings 版本与 kaohe 一致（{pinned or xlwings.__version__}）；Excel 加载项须为同一版本（xlwings addin install）")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kaohe", description="居民区年度考核：计算与检查（静安指导意见、高境镇2024方案）")
     p.add_argument("--version", action="version", version=f"kaohe {__version__}")
@@ -141,6 +165,8 @@ def parser() -> argparse.ArgumentParser:
         c.set_defaults(func=func, output=None)
     sub.choices["check"].add_argument("-o", "--output", help="把检查结果和标记写入这个副本（原文件不变）")
     sub.choices["calc"].add_argument("-o", "--output", help="把计算结果写入这个副本的结果列（原文件不变）")
+    d = sub.add_parser("doctor", help="检查安装：xlwings 版本是否与 kaohe 一致")
+    d.set_defaults(func=cmd_doctor)
     n = sub.add_parser("new", help="按方案生成空白工作簿")
     n.add_argument("--scheme", required=True, help="方案名或方案文件")
     n.add_argument("-o", "--output", required=True, help="输出文件 .xlsm / .xlsx")

@@ -168,3 +168,12 @@ def test_an_unforeseen_failure_is_exit_2_not_1(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cli, "calculate", lambda inputs: 1 / 0)
     code, out, err = run(capsys, "check", str(book))
     assert code == 2 and out == "" and "内部错误" in err
+
+
+def test_doctor_names_an_xlwings_version_mismatch(capsys, monkeypatch):
+    import xlwings
+    assert cli.pinned_xlwings() == "0.37.8"  # pyproject pins it exactly
+    assert cli.main(["doctor"]) == 0
+    monkeypatch.setattr(xlwings, "__version__", "0.30.0")
+    code, _, err = run(capsys, "doctor")
+    assert code == 1 and "已安装 0.30.0" in err and "pip install xlwings==0.37.8" in err
