@@ -10,6 +10,7 @@ from __future__ import annotations
 import xlwings as xw
 
 from kaohe import checking
+from kaohe.book import NO_FILL
 from kaohe.workbook import WorkbookError
 
 
@@ -25,9 +26,12 @@ class XlwingsBook:
     def grid(self, sheet: str) -> list[list[object]]:
         ws = self.book.sheets[sheet]
         last = ws.used_range.last_cell
-        return ws.range((1, 1), (last.row, last.column)).options(ndim=2).value
+        # err_to_str: an error cell (#N/A) reads as its text, as in the UDFs and the command line
+        return ws.range((1, 1), (last.row, last.column)).options(ndim=2, err_to_str=True).value
 
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
+        if sheet not in self.sheet_names():
+            self.book.sheets.add(sheet, after=self.book.sheets[-1])
         ws = self.book.sheets[sheet]
         last = ws.used_range.last_cell
         if last.row >= first_row:
@@ -35,11 +39,11 @@ class XlwingsBook:
         if rows:
             ws.range((first_row, 1)).value = rows
 
-    def fill(self, sheet: str, cell: str, rgb: str | None) -> str | None:
+    def fill(self, sheet: str, cell: str, rgb: str) -> str | None:
         target = self.book.sheets[sheet].range(cell)
-        before = target.color  # (r, g, b) or None
-        target.color = None if rgb is None else tuple(int(rgb[i:i + 2], 16) for i in (2, 4, 6))
-        return None if before is None else "FF" + "".join(f"{c:02X}" for c in before)
+        before = target.color  # (r, g, b), or None for no fill
+        target.color = None if rgb == NO_FILL else tuple(int(rgb[i:i + 2], 16) for i in (2, 4, 6))
+        return NO_FILL if before is None else "FF" + "".join(f"{c:02X}" for c in before)
 
 
 @xw.sub
@@ -47,9 +51,9 @@ def kaohe_check() -> None:
     """检查：按方案核对全部规则，写入“检查结果”，并给有问题的格子上色。"""
     book = XlwingsBook(xw.Book.caller())
     try:
-        inputs, findings = checking.findings_of(book, book.book.name)
+        inputs, _, findings = checking.findings_of(book, book.book.name)
     except WorkbookError as exc:
-        book.replace_rows(checking.REPORT_SHEET, 2, [["错误", "工作簿", "", "", "", str(exc), "", "", ""]])
+        checking.report_failure(book, str(exc))
         return
     checking.report(book, inputs, findings)
 

@@ -18,6 +18,8 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
 
+NO_FILL = "无底色"  # a cell without a background colour
+
 
 class Book(Protocol):
     def sheet_names(self) -> list[str]: ...
@@ -28,12 +30,13 @@ class Book(Protocol):
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
         """Clear the sheet from ``first_row`` down and write ``rows`` there."""
 
-    def fill(self, sheet: str, cell: str, rgb: str | None) -> str | None:
-        """Set a cell's background (``None``: no fill); return the one it had."""
+    def fill(self, sheet: str, cell: str, rgb: str) -> str | None:
+        """Set a cell's background (an ARGB colour, or NO_FILL) and return the one it had, in the same
+        terms; ``None`` when the cell's own fill could not be put back exactly (then it is left as is)."""
 
 
 _TAG = {"sheet": re.compile(r"<sheet\s[^>]*>"), "rel": re.compile(r"<Relationship\s[^>]*>")}
-_ERROR_CELL = re.compile(r'<c r="([A-Z]+)([0-9]+)"[^>]*?\st="e"[^>]*?>.*?<v>([^<]*)</v>', re.S)
+_ERROR_CELL = re.compile(r'<c\b(?=[^>]*\st="e")(?=[^>]*\sr="([A-Z]+)([0-9]+)")[^>]*>.*?<v>([^<]*)</v>', re.S)
 
 
 def _attr(tag: str, name: str) -> str:
@@ -62,14 +65,17 @@ class OpenpyxlBook:
         self._values = CalamineWorkbook.from_path(str(self.path))
         self._grids: dict[str, list[list[object]]] = {}
         self._edit = None
+        self._rewritten: set[str] = set()
 
     def close(self) -> None:
         self._values.close()
 
     def sheet_names(self) -> list[str]:
-        return list(self._values.sheet_names)
+        return list(self._edit.sheetnames) if self._edit is not None else list(self._values.sheet_names)
 
     def grid(self, sheet: str) -> list[list[object]]:
+        if self._edit is not None and sheet in self._rewritten:  # what this book wrote, not the old file
+            return [list(r) for r in self._edit[sheet].iter_rows(values_only=True)]
         if sheet not in self._grids:
             rows = [[None if v == "" else v for v in row]  # an empty cell, as openpyxl and xlwings give it
                     for row in self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
@@ -91,7 +97,9 @@ class OpenpyxlBook:
         return self._edit
 
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
-        ws = self._editable()[sheet]
+        book = self._editable()
+        ws = book[sheet] if sheet in book.sheetnames else book.create_sheet(sheet)
+        self._rewritten.add(sheet)
         if ws.max_row >= first_row:
             ws.delete_rows(first_row, ws.max_row - first_row + 1)
         for offset, values in enumerate(rows):
@@ -100,9 +108,17 @@ class OpenpyxlBook:
 
     def fill(self, sheet: str, cell: str, rgb: str | None) -> str | None:
         target = self._editable()[sheet][cell]
-        before = target.fill.fgColor.rgb if target.fill and target.fill.fill_type == "solid" else None
-        target.fill = PatternFill("solid", fgColor=rgb) if rgb else PatternFill(fill_type=None)
-        return before if isinstance(before, str) else None
+        fill = target.fill
+        if fill is not None and fill.fill_type not in (None, "solid"):
+            return None  # a patterned fill: not marked, so that clearing can never lose it
+        if fill is not None and fill.fill_type == "solid":
+            before = fill.fgColor.rgb if fill.fgColor.type == "rgb" else None
+            if before is None:
+                return None  # a theme or palette colour: likewise left alone
+        else:
+            before = NO_FILL
+        target.fill = PatternFill("solid", fgColor=rgb) if rgb and rgb != NO_FILL else PatternFill(fill_type=None)
+        return before
 
     def save(self, out: str | Path) -> None:
         from .workbook import write_atomically  # the writer lives with the reader

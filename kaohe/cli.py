@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -60,11 +61,24 @@ def _format(value: object) -> str:
     return "—" if value is None else str(value)
 
 
+def _output(source: Path | None, out: str, force: bool = True) -> Path:
+    """Where to write: never the clerk's own file, the same kind of file, and no silent overwrite for new."""
+    target = Path(out)
+    if source is not None and target.exists() and os.path.samefile(source, target):
+        raise WorkbookError(f"输出文件不能是原文件本身：{target.name}（原文件不变，请另起文件名）")
+    if source is not None and target.suffix.lower() != source.suffix.lower():
+        raise WorkbookError(f"输出文件应与原文件同为 {source.suffix} 文件：{target.name}")
+    if not force and target.exists():
+        raise WorkbookError(f"{target.name} 已存在，未覆盖（要覆盖请加 --force）")
+    return target
+
+
 def cmd_calc(args: argparse.Namespace) -> int:
     inputs = read_inputs(args.file, args.scheme)
     tables, findings = _results(inputs)
     if args.output:
-        written = save_with_results(Path(args.file), Path(args.output), result_cells(inputs, tables))
+        target = _output(Path(args.file), args.output)
+        written = save_with_results(Path(args.file), target, result_cells(inputs, tables))
         print(f"已写入 {args.output}：{written} 个结果格（公式不变，附计算结果）", file=sys.stderr)
     if args.json:
         _print_json({"scheme": inputs.scheme.id, "sheets": {n: t.records() for n, t in tables.items()},
@@ -90,13 +104,15 @@ def _print_findings(inputs: Inputs, findings: Sequence[Finding]) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     if args.output:  # the report written into a copy, as the workbook's own check macro writes it
+        target = _output(Path(args.file), args.output)
         book = open_book(args.file)
         try:
-            inputs, findings = checking.findings_of(book, Path(args.file).name, args.scheme)
+            inputs, tables, findings = checking.findings_of(book, Path(args.file).name, args.scheme)
             checking.report(book, inputs, findings)
-            book.save(args.output)
+            book.save(target)
         finally:
             book.close()
+        save_with_results(target, target, result_cells(inputs, tables))  # openpyxl's re-save drops them
     else:
         inputs = read_inputs(args.file, args.scheme)
         _, findings = _results(inputs)
@@ -121,7 +137,9 @@ def cmd_scheme(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    out = Path(args.output)
+    out = _output(None, args.output, force=args.force)
+    if args.areas < 1 or args.people < 1:
+        raise WorkbookError("行数应为正整数")
     if out.suffix.lower() not in (".xlsm", ".xlsx"):
         raise WorkbookError(f"输出文件应为 .xlsm（带宏，可用 Excel 函数）或 .xlsx：{out.name}")
     wb = template.build(args.scheme, macro=out.suffix.lower() == ".xlsm", area_rows=args.areas,
@@ -173,6 +191,7 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("-o", "--output", required=True, help="输出文件 .xlsm / .xlsx")
     n.add_argument("--areas", type=int, default=60, help="居民区行数（默认60）")
     n.add_argument("--people", type=int, default=600, help="人员行数（默认600）")
+    n.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     n.set_defaults(func=cmd_new)
     s = sub.add_parser("scheme", help="查看或校验方案参数")
     s.add_argument("action", choices=("show", "check"))

@@ -118,6 +118,9 @@ def _protect(ws: Worksheet) -> None:
     ws.protection.sheet = True
     ws.protection.formatCells = ws.protection.formatColumns = ws.protection.formatRows = False
     ws.protection.sort = ws.protection.autoFilter = False
+    # rows and columns may be inserted and deleted: readers find headers by label (WORKBOOK.md)
+    ws.protection.insertRows = ws.protection.insertColumns = ws.protection.deleteRows = False
+    ws.protection.deleteColumns = False
 
 
 def result_formula(s_range: str, layout: Layout, result: str, row: int, areas: Layout | None) -> str:

@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
@@ -74,9 +75,10 @@ def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str])
     columns = {label: i + 1 for i, label in enumerate(labels) if label}
     key_col = columns[required[0]] - 1
     records, key_rows = [], {}
+    inputs = [i for i, label in enumerate(labels) if label in required]
     for offset, row in enumerate(grid[at + 1:], start=at + 2):
-        if all(is_blank(c) for c in row):
-            continue
+        if all(is_blank(row[i]) for i in inputs if i < len(row)):
+            continue  # no input typed: a blank row, whatever its result formulas show
         records.append({label: row[i] for i, label in enumerate(labels) if label and i < len(row)})
         key = row[key_col] if key_col < len(row) else None
         if not is_blank(key):
@@ -135,6 +137,14 @@ STALE_CLAUSE = "WORKBOOK 结果列"
 TOLERANCE = 1e-6  # a saved number within this of the computed one agrees (Excel keeps ~15 digits)
 
 
+EXCEL_ERRORS = ("#NAME?", "#VALUE!", "#REF!", "#N/A", "#DIV/0!", "#NUM!", "#NULL!", "#SPILL!", "#CALC!")
+
+
+def _not_computed(saved: object) -> bool:
+    """No saved result: never calculated, or shown as Excel's own error (e.g. #NAME? without the add-in)."""
+    return saved is None or (isinstance(saved, str) and saved.strip() in EXCEL_ERRORS)
+
+
 def _agrees(saved: object, computed: object) -> bool:
     if computed is None:  # a result that cannot be computed shows its message, or nothing
         return saved is None or (isinstance(saved, str) and saved.startswith("#"))
@@ -157,7 +167,7 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
                 continue
             for column in present:
                 saved, computed = record.get(column), table.value(key, column)
-                if saved is None and computed not in (None, ""):
+                if _not_computed(saved) and computed not in (None, ""):
                     never += 1
                 elif not _agrees(saved, computed):
                     findings.append(error(
@@ -166,7 +176,7 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
                         "（被手工改动，或未重新计算）", Where(name, key, column), allowed=computed, actual=saved))
         if never:
             findings.append(info("结果未计算", STALE_CLAUSE,
-                                 f"{name}有{never}个结果格没有保存的值（文件未经 Excel 计算保存），未能核对",
+                                 f"{name}有{never}个结果格没有保存的计算结果（文件未经 Excel 计算保存，或显示 #NAME? 等），未能核对",
                                  Where(name, "", ""), actual=never))
     return findings
 
@@ -184,7 +194,15 @@ def write_atomically(wb, path: Path) -> None:
 
 # --- results saved as the formulas' cached values ----------------------------------------------
 
-_CELL = re.compile(r'<c r="([A-Z]+)([0-9]+)"([^>]*?)(?:/>|>(.*?)</c>)', re.S)
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_REF = re.compile(r'\sr="([A-Z]+[0-9]+)"')
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
+
+
+def _xml_text(text: str) -> str:
+    """Text for a <v>: escaped, and characters XML forbids written as Excel writes them (_x000B_)."""
+    text = text.replace("_x", "_x005F_x")
+    return escape(_FORBIDDEN.sub(lambda m: f"_x{ord(m.group()):04X}_", text))
 _FORMULA = re.compile(r"<f[^>]*?(?:/>|>.*?</f>)", re.S)
 def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
     """What each result cell shows, by sheet and A1 reference: a value, the reason's message, or ""."""
@@ -208,16 +226,17 @@ def _cached(xml: str, values: dict[str, object]) -> tuple[str, int]:
 
     def patch(match: re.Match) -> str:
         nonlocal count
-        ref, attrs, inner = match.group(1) + match.group(2), match.group(3), match.group(4)
+        attrs, inner = match.group(1), match.group(2)
+        ref = _REF.search(attrs)
         formula = _FORMULA.search(inner) if inner else None
-        if ref not in values or formula is None:
+        if ref is None or ref.group(1) not in values or formula is None:
             return match.group(0)  # not a result formula: a typed cell is never changed
         count += 1
         attrs = re.sub(r'\s+t="[^"]*"', "", attrs)
-        value = values[ref]
+        value = values[ref.group(1)]
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return f'<c r="{ref}"{attrs}>{formula.group(0)}<v>{float(value)!r}</v></c>'
-        return f'<c r="{ref}"{attrs} t="str">{formula.group(0)}<v>{escape(str(value))}</v></c>'
+            return f"<c{attrs}>{formula.group(0)}<v>{float(value)!r}</v></c>"
+        return f'<c{attrs} t="str">{formula.group(0)}<v>{_xml_text(str(value))}</v></c>'
 
     return _CELL.sub(patch, xml), count
 
@@ -239,6 +258,7 @@ def save_with_results(source: Path, target: Path, shown: dict[str, dict[str, obj
                     data = z.read(item.filename)
                     if item.filename in wanted:
                         xml, n = _cached(data.decode("utf-8"), wanted[item.filename])
+                        ElementTree.fromstring(xml)  # never rename a sheet that would not parse into place
                         data, count = xml.encode("utf-8"), count + n
                     out.writestr(item, data)
             os.replace(partial, target)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from kaohe import checking, cli
+from kaohe import checking, cli, template
 from kaohe.book import OpenpyxlBook
 from kaohe.template import INPUT_FILL
 
@@ -62,7 +62,9 @@ def test_the_copy_keeps_inputs_formulas_and_vba(checked):
 def test_checking_again_replaces_the_report_and_clearing_restores_colours(checked, tmp_path):
     again = tmp_path / "again.xlsm"
     cli.main(["check", str(checked), "-o", str(again)])
-    assert len(report_rows(again)) == len(report_rows(checked))  # replaced, not appended
+    # replaced, not appended; and the copy kept its saved results, so no "结果未计算" note this time
+    rules = [r[1] for r in report_rows(again)]
+    assert rules == [r[1] for r in report_rows(checked) if r[1] != "结果未计算"]
     book = OpenpyxlBook(again)
     checking.clear(book)
     cleared = tmp_path / "cleared.xlsm"
@@ -81,7 +83,7 @@ class FakeRange:
     def __init__(self, sheet, first, last):
         self.sheet, self.first, self.last = sheet, first, last
 
-    def options(self, ndim):
+    def options(self, **options):  # ndim=2, err_to_str=True: the stand-in has no error cells
         return self
 
     @property
@@ -142,7 +144,7 @@ def test_the_macro_runs_the_same_check_through_xlwings(monkeypatch):
     macros.kaohe_check()
     report = sheets["检查结果"]
     found = [report.cells.get((r, 2)) for r in range(2, 40) if report.cells.get((r, 2))]
-    _, findings = checking.findings_of(OpenpyxlBook(EXAMPLE), EXAMPLE.name)
+    _, _, findings = checking.findings_of(OpenpyxlBook(EXAMPLE), EXAMPLE.name)
     assert found == [f.rule for f in findings]
     assert sheets["居民区"].colors[(5, 6)] == (0xFF, 0x99, 0x99)  # 居民区!F5, the invalid session, in red
     macros.kaohe_clear()
@@ -159,3 +161,23 @@ class _Sheets:
 
     def __iter__(self):
         return iter(self._sheets.values())
+
+
+def test_a_cell_named_by_two_findings_gets_its_own_colour_back(tmp_path):
+    # 等次名额 and a hand-edited result both point at the same 最终等次 cell
+    from tests.test_cli import area, jingan_book
+    areas = [area(n, 95 - i, 总分=None) for i, n in enumerate("ABCDEFGHIJ")]
+    areas[2]["领导小组调整"] = "优秀"  # a third 优秀 where 10 areas allow 2
+    path = jingan_book(tmp_path / "a.xlsx", areas, results=("总分", "建议等次", "最终等次"))
+    wb = load_workbook(path)
+    wb["居民区"]["L5"].value = "一般"  # C's 最终等次, saved by hand as 一般 (the rules give 优秀)
+    wb["居民区"]["L5"].fill = template.RESULT_FILL
+    wb.save(path)
+    book = OpenpyxlBook(path)
+    inputs, _, findings = checking.findings_of(book, path.name)
+    assert sum(1 for f in findings if inputs.cell(f) == "居民区!L5") >= 1
+    checking.report(book, inputs, findings)
+    checking.clear(book)
+    out = tmp_path / "b.xlsx"
+    book.save(out)
+    assert load_workbook(out)["居民区"]["L5"].fill.fgColor.rgb == template.RESULT_FILL.fgColor.rgb

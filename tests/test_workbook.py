@@ -59,3 +59,66 @@ def test_a_calculated_workbook_checks_clean_of_stale_results(calculated, capsys)
     rules = {i["rule"] for i in json.loads(capsys.readouterr().out)["issues"]}
     assert "结果未计算" not in rules and "结果与规则不符" not in rules
     assert "并列超额" in rules  # the example's planted findings are still there
+
+
+# --- the -o paths never harm the clerk's file ---------------------------------------------------
+
+def test_new_never_overwrites_without_force(tmp_path):
+    out = tmp_path / "a.xlsm"
+    out.write_bytes(b"a clerk's file")
+    assert cli.main(["new", "--scheme", "jingan", "-o", str(out)]) == 2
+    assert out.read_bytes() == b"a clerk's file"
+    assert cli.main(["new", "--scheme", "jingan", "-o", str(out), "--force"]) == 0
+
+
+@pytest.mark.parametrize("command", ["calc", "check"])
+def test_output_may_not_be_the_file_itself_nor_another_kind(tmp_path, command):
+    own = tmp_path / "own.xlsm"
+    own.write_bytes(EXAMPLE.read_bytes())
+    before = own.read_bytes()
+    assert cli.main([command, str(own), "-o", str(own)]) == 2
+    assert cli.main([command, str(own), "-o", str(tmp_path / "copy.xlsx")]) == 2  # .xlsm content in an .xlsx
+    assert own.read_bytes() == before and not (tmp_path / "copy.xlsx").exists()
+
+
+def test_check_o_keeps_the_saved_results(calculated, tmp_path):
+    out = tmp_path / "checked.xlsm"
+    cli.main(["check", str(calculated), "-o", str(out)])
+    before = load_workbook(calculated, data_only=True)["居民区"]
+    after = load_workbook(out, data_only=True)["居民区"]
+    assert after["AD2"].value == before["AD2"].value is not None  # 总分 of the first area, still there
+
+
+def test_check_o_creates_a_missing_report_sheet(tmp_path):
+    from kaohe import template
+    wb = template.build("gaojing-2024", macro=False, area_rows=3, people_rows=3,
+                        data={"居民区": [{"居民区": "春晖", "总户数": 1000}]})
+    del wb["检查结果"]
+    source, out = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    wb.save(source)
+    assert cli.main(["check", str(source), "-o", str(out)]) == 1
+    header = [c.value for c in load_workbook(out)["检查结果"][1]]
+    assert header[:4] == ["级别", "规则", "依据", "位置"]
+
+
+def test_text_xml_forbids_is_written_as_excel_writes_it(tmp_path):
+    # A clerk pasted a vertical tab from Word into a score (Excel stores it as _x000B_; readers give back
+    # the character): the message quoting it must not break the sheet's XML
+    from kaohe import template
+    data = {"居民区": [{"居民区": "春晖", "街道考评": "9_x000B_0", "居民区互评": 85, "党员群众测评": 92,
+                        "应参加人数": 50, "实际参加人数": 41}]}
+    source, out = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    template.build("jingan", macro=False, area_rows=2, people_rows=2, data=data).save(source)
+    assert cli.main(["calc", str(source), "-o", str(out)]) == 0
+    shown = load_workbook(out, data_only=True)["居民区"]["J2"].value  # 总分
+    assert shown.startswith("#错误") and "_x000B_" in shown
+
+
+def test_cached_values_find_cells_whatever_their_attribute_order():
+    from kaohe.workbook import _cached
+    xml = '<sheetData><row r="2"><c s="10" r="J2" t="str"><f>KAOHE_AREA(1)</f><v>old</v></c>' \
+          '<c r="K2" s="3" t="s"><v>7</v></c></row></sheetData>'
+    patched, count = _cached(xml, {"J2": 93.3, "K2": "typed cells are never touched"})
+    assert count == 1
+    assert '<c s="10" r="J2"><f>KAOHE_AREA(1)</f><v>93.3</v></c>' in patched
+    assert '<c r="K2" s="3" t="s"><v>7</v></c>' in patched
