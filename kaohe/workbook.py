@@ -176,7 +176,8 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
                         "（被手工改动，或未重新计算）", Where(name, key, column), allowed=computed, actual=saved))
         if never:
             findings.append(info("结果未计算", STALE_CLAUSE,
-                                 f"{name}有{never}个结果格没有保存的计算结果（文件未经 Excel 计算保存，或显示 #NAME? 等），未能核对",
+                                 f"{name}有{never}个结果格没有保存的计算结果"
+                                 "（文件未经 Excel 计算保存，或显示 #NAME? 等），未能核对",
                                  Where(name, "", ""), actual=never))
     return findings
 
