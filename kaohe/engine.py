@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .findings import Checked, Finding, Where, error  # noqa: F401 (error: re-exported for adapters)
+from .findings import Checked, Finding, Where, error
 from .params import SCHEME_DIR, Params, SchemeError, from_sheet_rows, load
 from .reading import is_blank, read_number
 from .results import Table
-from .rules import gaojing, jingan
+from .rules import gaojing, jingan, sessions
 from .rules.grading import Ladder, caps_for, propose, quota
 
 Scheme = jingan.Scheme | gaojing.Scheme
@@ -73,14 +73,36 @@ def inputs(s: Scheme, sheet: str) -> tuple[str, ...]:
     return INPUTS[kind_of(s)][sheet]
 
 
+def optional_sheets(s: Scheme) -> dict[str, tuple[str, ...]]:
+    """Sheets a workbook may have, with their headers: jingan's rating forms (测评表)."""
+    return {sessions.FORM_SHEET: sessions.FORM_INPUTS} if kind_of(s) == "jingan" else {}
+
+
+def _with_forms(s: Scheme, area_rows, people_rows, form_rows) -> tuple[list, list, list[Finding]]:
+    """The input rows with the session columns a clerk left blank filled from the 测评表 forms."""
+    key = lambda row, field: "" if is_blank(row.get(field)) else str(row.get(field)).strip()  # noqa: E731
+    names = [key(r, "居民区") for r in area_rows if key(r, "居民区")]
+    staff = [sessions.Member(key(r, "姓名"), key(r, "居民区"), key(r, "岗位") in jingan.LEADER_POSTS)
+             for r in people_rows if key(r, "姓名")]
+    tallied = sessions.tally_sheet(s.forms, form_rows, names, staff)
+    area_rows = sessions.merge(area_rows, jingan.AREA_SHEET, "居民区", tallied)
+    people_rows = sessions.merge(people_rows, jingan.STAFF_SHEET, "姓名", tallied)
+    return area_rows, people_rows, tallied.findings
+
+
 def calculate(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, Table]:
     """Every result of a workbook: the area sheet, then the people sheet that builds on it."""
     area_sheet, people_sheet = sheets(s)
-    areas = RULESETS[kind_of(s)].score_areas(s, tables.get(area_sheet, ()))
+    area_rows, people_rows = tables.get(area_sheet, ()), tables.get(people_sheet, ())
+    form_findings: list[Finding] = []
+    if kind_of(s) == "jingan" and tables.get(sessions.FORM_SHEET):
+        area_rows, people_rows, form_findings = _with_forms(s, area_rows, people_rows, tables[sessions.FORM_SHEET])
+    areas = RULESETS[kind_of(s)].score_areas(s, area_rows)
+    areas.findings[:0] = form_findings
     if kind_of(s) == "jingan":
-        people = jingan.score_staff(s, tables.get(people_sheet, ()), areas)
+        people = jingan.score_staff(s, people_rows, areas)
     else:
-        people = gaojing.score_people(s, tables.get(people_sheet, ()), areas)
+        people = gaojing.score_people(s, people_rows, areas)
     return {area_sheet: areas, people_sheet: people}
 
 

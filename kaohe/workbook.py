@@ -118,6 +118,9 @@ def inputs_from(book: Book, name: str, scheme: str | None = None) -> Inputs:
         if sheet not in names:
             raise WorkbookError(f"{name} 缺少工作表“{sheet}”")
         inputs.sheets[sheet] = _sheet(sheet, book.grid(sheet), engine.inputs(chosen, sheet))
+    for sheet, headers in engine.optional_sheets(chosen).items():
+        if sheet in names:
+            inputs.sheets[sheet] = _sheet(sheet, book.grid(sheet), headers)
     return inputs
 
 
@@ -158,6 +161,8 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
     """Saved result cells that differ from what the rules give: hand-edited, or stale (WORKBOOK.md)."""
     findings: list[Finding] = []
     for name, sheet in inputs.sheets.items():
+        if name not in tables:
+            continue  # an input-only sheet (测评表)
         table = tables[name]
         present = [c for c in table.columns if c in sheet.columns]
         never = 0
@@ -208,7 +213,7 @@ _FORMULA = re.compile(r"<f[^>]*?(?:/>|>.*?</f>)", re.S)
 def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
     """What each result cell shows, by sheet and A1 reference: a value, the reason's message, or ""."""
     shown: dict[str, dict[str, object]] = {}
-    for name, sheet in inputs.sheets.items():
+    for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables):
         table, cells = tables[name], shown.setdefault(name, {})
         for column in (c for c in table.columns if c in sheet.columns):
             letter = get_column_letter(sheet.columns[column])

@@ -1,0 +1,119 @@
+"""The rating sessions of the jingan guideline (jingan 五), typed form by form into one 测评表 sheet.
+
+One row per rating: which session (测评), whose session or, in 居民区互评, the rating area (居民区),
+the form's number (表号), who rated where known (评分人), whom (对象) and the rating as written
+(评分). Rows are grouped into forms and sessions and tallied by ``forms.tally``; each mean feeds
+the input column its session stands for. A value typed straight into that column is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..findings import Finding, Where, error, warning
+from ..reading import is_blank, read_choice
+from .forms import Form, FormRules, tally
+
+FORM_SHEET = "测评表"
+FORM_INPUTS = ("测评", "居民区", "表号", "评分人", "对象", "评分")
+MUTUAL = "居民区互评"
+# session → (its clause, the input columns its means feed: on 居民区 for areas, on 工作人员 for staff)
+SESSIONS = {
+    MUTUAL: "jingan 五(一)2",
+    "党员群众测评": "jingan 五(一)3、五(二)(2)、五(三)(3)",
+    "内部互评": "jingan 五(二)(1)、五(三)(2)",
+    "书记主任考评": "jingan 五(三)(1)",
+}
+AREA_CLASS, LEADER_CLASS, OTHER_CLASS = "居民区", "书记主任", "其他人员"  # classes of the A-quota (DOMAIN 1.4)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    name: str
+    area: str
+    leader: bool  # 书记, 主任 or 书记兼主任 (jingan 五(二))
+
+
+@dataclass
+class Tallied:
+    """Means by (sheet, key, column), and the findings met on the way."""
+
+    means: dict[tuple[str, str, str], float | None] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _classes(session: str, area: str, areas: Sequence[str], staff: Sequence[Member]) -> dict[str, str]:
+    """Who is on a session's form, and in which class of the A-quota."""
+    if session == MUTUAL:
+        return {a: AREA_CLASS for a in areas}
+    own = [m for m in staff if m.area == area]
+    people = {m.name: LEADER_CLASS if m.leader else OTHER_CLASS for m in own}
+    if session == "党员群众测评":  # held together for the area and its staff (jingan 五(二)(2))
+        return {area: AREA_CLASS, **people}
+    if session == "书记主任考评":
+        return {name: cls for name, cls in people.items() if cls == OTHER_CLASS}
+    return people
+
+
+def _column(session: str, target: str, areas: Sequence[str]) -> tuple[str, str]:
+    return ("居民区" if target in areas and session in (MUTUAL, "党员群众测评") else "工作人员"), session
+
+
+def tally_sheet(rules: FormRules, rows: Sequence[Mapping[str, object]], areas: Sequence[str],
+                staff: Sequence[Member]) -> Tallied:
+    """Every session's means, from the 测评表 rows as typed."""
+    out = Tallied()
+    forms: dict[tuple[str, str], dict[str, Form]] = {}
+    for n, row in enumerate(rows, start=1):
+        where = Where(FORM_SHEET, f"第{n}条", "")
+        if all(is_blank(v) for v in row.values()):
+            continue
+        session = read_choice(row.get("测评"), where.at("测评"), tuple(SESSIONS), rule="测评", clause="jingan 五")
+        area = "" if is_blank(row.get("居民区")) else str(row.get("居民区")).strip()
+        number, target = (("" if is_blank(row.get(f)) else str(row.get(f)).strip()) for f in ("表号", "对象"))
+        out.findings += list(session.findings)
+        problems = [f"未填{f}" for f, v in (("居民区", area), ("表号", number), ("对象", target)) if not v]
+        if area and area not in areas:
+            problems.append(f"居民区“{area}”不在居民区表中")
+        if session.value is None or problems:
+            out.findings += [error("测评表", "jingan 五", f"{FORM_SHEET}第{n}条：{p}", where) for p in problems]
+            continue
+        group = forms.setdefault((session.value, "" if session.value == MUTUAL else area), {})
+        label = f"{area}{number}" if session.value == MUTUAL else number
+        rater = area if session.value == MUTUAL else ("" if is_blank(row.get("评分人")) else str(row.get("评分人")).strip())
+        form = group.setdefault(label, Form(label, {}, rater))
+        if target in form.ratings:
+            out.findings.append(error("测评表", SESSIONS[session.value],
+                                      f"{session.value}第{label}号表对“{target}”评了不止一次", where.at("对象")))
+            continue
+        form.ratings[target] = row.get("评分")  # Form is frozen; its dict is filled as the rows come
+    for (session, area), group in forms.items():
+        classes = _classes(session, area, areas, staff)
+        result = tally(f"{session}·{area or '全街道'}", list(group.values()), classes, rules)
+        out.findings += list(result.findings)
+        for target, mean in result.means.items():
+            sheet, column = _column(session, target, areas)
+            out.means[(sheet, target, column)] = mean
+    return out
+
+
+def merge(rows: Sequence[Mapping[str, object]], sheet: str, key_field: str, tallied: Tallied) -> list[dict[str, object]]:
+    """The sheet's rows with each blank session column filled from the forms; a typed value is kept,
+    with a warning where it differs from the forms' tally."""
+    merged = []
+    for row in rows:
+        row = dict(row)
+        key = "" if is_blank(row.get(key_field)) else str(row.get(key_field)).strip()
+        for column in SESSIONS:
+            if (sheet, key, column) not in tallied.means:
+                continue
+            mean, typed = tallied.means[(sheet, key, column)], row.get(column)
+            if is_blank(typed):
+                row[column] = mean
+            elif mean is not None and isinstance(typed, (int, float)) and abs(typed - mean) > 1e-6:
+                tallied.findings.append(warning(
+                    "测评表", SESSIONS[column], f"{key}的「{column}」填的是{typed:g}，测评表统计为{mean:.2f}，按所填值计",
+                    Where(sheet, key, column), allowed=round(mean, 2), actual=typed))
+        merged.append(row)
+    return merged

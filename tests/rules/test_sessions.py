@@ -1,0 +1,92 @@
+"""Rating sessions typed form by form into 测评表, tallied into the input columns (jingan 五, DOMAIN 1.4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kaohe import engine
+
+
+def rating(session, area, number, target, value, rater=None):
+    return {"测评": session, "居民区": area, "表号": number, "评分人": rater, "对象": target, "评分": value}
+
+
+def area(name, mutual=80, members=None):
+    return {"居民区": name, "街道考评": 90, "居民区互评": mutual, "党员群众测评": members, "应参加人数": 50,
+            "实际参加人数": 45}
+
+
+def staff(name, area_name, post="其他"):
+    return {"姓名": name, "居民区": area_name, "岗位": post, "人员类别": "社区工作者", "书记主任考评": 80, "内部互评": 80,
+            "党员群众测评": None, "应参加人数": 20, "实际参加人数": 18, "奖金基数": 10000}
+
+
+def calc(s, areas, people, forms):
+    tables = engine.calculate(s, {"居民区": areas, "工作人员": people, "测评表": forms})
+    return tables["居民区"], tables["工作人员"]
+
+
+@pytest.fixture
+def jingan():
+    return engine.scheme("jingan")
+
+
+def test_the_members_session_feeds_the_area_and_its_staff(jingan):
+    # 党员群众测评 of area A, held with its staff (jingan 五(二)(2)). One 书记 (甲) and one other (乙):
+    # each class has fewer than 5 members, so floor(20% × n) = 0 A ratings are allowed (DOMAIN 1.4).
+    forms = [rating("党员群众测评", "A", 1, "A", "B 85"), rating("党员群众测评", "A", 1, "甲", "B 80"),
+             rating("党员群众测评", "A", 1, "乙", 75),
+             rating("党员群众测评", "A", 2, "A", "B 88"), rating("党员群众测评", "A", 2, "甲", "A 95"),  # an A: void
+             rating("党员群众测评", "A", 3, "A", "C 65"), rating("党员群众测评", "A", 3, "甲", "B 70"),
+             rating("党员群众测评", "A", 3, "乙", "B 80")]
+    areas, people = calc(jingan, [area("A")], [staff("甲", "A", "书记"), staff("乙", "A")], forms)
+    # valid forms 1 and 3: A (85 + 65)/2 = 75; 甲 (80 + 70)/2 = 75; 乙 (75 + 80)/2 = 77.5
+    # 总分 (五(一)) = 0.5×90 + 0.1×80 + 0.4×75 = 45 + 8 + 30 = 83
+    assert areas.value("A", "总分") == pytest.approx(83)
+    # 甲 (五(二)) = 0.5×83 + 0.1×80 + 0.4×75 = 41.5 + 8 + 30 = 79.5
+    assert people.value("甲", "得分") == pytest.approx(79.5)
+    # 乙 (五(三)) = 0.3×83 + 0.2×80 + 0.1×80 + 0.4×77.5 = 24.9 + 16 + 8 + 31 = 79.9
+    assert people.value("乙", "得分") == pytest.approx(79.9)
+    assert any(f.rule == "A档比例" and "第2号表" in f.where.key for f in areas.findings)
+
+
+def test_mutual_rating_leaves_out_the_self_rating_and_voids_an_over_quota_form(jingan):
+    # 五(一)2: five areas rate each other; floor(20% × 5) = 1 A per form
+    names = ["A", "B", "C", "D", "E"]
+    forms = [rating("居民区互评", "A", 1, t, v) for t, v in zip(names, ["A 99", "B 80", "B 70", "C 60", "B 88"])]
+    forms += [rating("居民区互评", "B", 1, t, v) for t, v in zip(names, ["A 91", 85, "A 92", "C 65", 75])]  # 2 A: void
+    forms += [rating("居民区互评", "C", 1, t, v) for t, v in zip(names, [86, "A 90", 95, 70, 72])]
+    areas, _ = calc(jingan, [area(n, mutual=None, members=80) for n in names], [], forms)
+    # valid: A's form (A's self-rating left out) and C's (C's self-rating left out)
+    # A: C's 86 → 86; B: A's 80, C's 90 → 85; C: A's 70 → 70; D: (60 + 70)/2 = 65; E: (88 + 72)/2 = 80
+    # 总分 = 0.5×90 + 0.1×互评 + 0.4×80 = 77 + 0.1×互评
+    for name, mutual in {"A": 86, "B": 85, "C": 70, "D": 65, "E": 80}.items():
+        assert areas.value(name, "总分") == pytest.approx(77 + 0.1 * mutual), name
+    # every form rated its own area, the void one (B's) too: three self-ratings flagged
+    assert sum(1 for f in areas.findings if f.rule == "自评") == 3
+
+
+def test_a_typed_value_is_kept_and_a_different_tally_is_flagged(jingan):
+    # tally (80 + 88)/2 = 84 (both B: a lone area allows no A rating, floor(20% × 1) = 0)
+    forms = [rating("党员群众测评", "A", 1, "A", 80), rating("党员群众测评", "A", 2, "A", 88)]
+    areas, _ = calc(jingan, [area("A", members=70)], [], forms)
+    # 五(一): 0.5×90 + 0.1×80 + 0.4×70 = 45 + 8 + 28 = 81 (the typed 70 counts)
+    assert areas.value("A", "总分") == pytest.approx(81)
+    [note] = [f for f in areas.findings if f.rule == "测评表" and f.where.field == "党员群众测评"]
+    assert note.severity.value == "warning" and note.allowed == 84 and note.actual == 70
+
+
+@pytest.mark.parametrize("bad, says", [
+    (rating("测评X", "A", 1, "A", 80), "测评"),
+    (rating("党员群众测评", "Z", 1, "A", 80), "不在居民区表中"),
+    (rating("党员群众测评", "A", None, "A", 80), "未填表号"),
+])
+def test_a_row_that_cannot_be_placed_is_an_error(jingan, bad, says):
+    areas, _ = calc(jingan, [area("A", members=80)], [], [bad])
+    assert any(f.is_error and says in f.message for f in areas.findings)
+
+
+def test_the_same_target_twice_on_one_form_is_an_error(jingan):
+    forms = [rating("党员群众测评", "A", 1, "A", 80), rating("党员群众测评", "A", 1, "A", 82)]
+    areas, _ = calc(jingan, [area("A")], [], forms)
+    assert any(f.is_error and "不止一次" in f.message for f in areas.findings)
