@@ -78,13 +78,21 @@ def optional_sheets(s: Scheme) -> dict[str, tuple[str, ...]]:
     return {sessions.FORM_SHEET: sessions.FORM_INPUTS} if kind_of(s) == "jingan" else {}
 
 
+def _text(row: Mapping[str, object], field: str) -> str:
+    return "" if is_blank(row.get(field)) else str(row.get(field)).strip()
+
+
+def tally_forms(s: Scheme, form_rows, area_rows, people_rows) -> sessions.Tallied:
+    """Every rating session's means from the 测评表 rows, given who the areas and staff are."""
+    names = [_text(r, "居民区") for r in area_rows if _text(r, "居民区")]
+    staff = [sessions.Member(_text(r, "姓名"), _text(r, "居民区"), _text(r, "岗位") in jingan.LEADER_POSTS)
+             for r in people_rows if _text(r, "姓名")]
+    return sessions.tally_sheet(s.forms, form_rows, names, staff)
+
+
 def _with_forms(s: Scheme, area_rows, people_rows, form_rows) -> tuple[list, list, list[Finding]]:
     """The input rows with the session columns a clerk left blank filled from the 测评表 forms."""
-    key = lambda row, field: "" if is_blank(row.get(field)) else str(row.get(field)).strip()  # noqa: E731
-    names = [key(r, "居民区") for r in area_rows if key(r, "居民区")]
-    staff = [sessions.Member(key(r, "姓名"), key(r, "居民区"), key(r, "岗位") in jingan.LEADER_POSTS)
-             for r in people_rows if key(r, "姓名")]
-    tallied = sessions.tally_sheet(s.forms, form_rows, names, staff)
+    tallied = tally_forms(s, form_rows, area_rows, people_rows)
     area_rows = sessions.merge(area_rows, jingan.AREA_SHEET, "居民区", tallied)
     people_rows = sessions.merge(people_rows, jingan.STAFF_SHEET, "姓名", tallied)
     return area_rows, people_rows, tallied.findings

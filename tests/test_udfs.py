@@ -164,7 +164,7 @@ def registered(monkeypatch):
 
 def test_registration_metadata(registered):
     _, module = registered
-    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS"):
+    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS", "KAOHE_FORMS"):
         meta = getattr(module, name).__xlfunc__
         assert meta["volatile"] is False  # recalculated only when an input changes
         assert "考核" in meta["category"]
@@ -186,6 +186,7 @@ def test_generated_vba_wrappers(registered):
     assert "Function KAOHE_STAFF(scheme, result, people, person, areas)" in text
     assert "Function GRADE_QUOTA(scheme, pool, score, scores, Optional area_grade, Optional area_grades)" in text
     assert "Function BONUS(scheme, post, grade, Optional area_grade, Optional base" in text
+    assert "Function KAOHE_FORMS(scheme, session, forms, areas, staff, key)" in text
     assert "Application.Volatile" not in text
 
 
@@ -219,3 +220,19 @@ def test_grade_quota_bars_leaders_of_a_poor_area_as_kaohe_staff_does():
     area_grades = ["较差"] + ["一般"] * 9
     shown = [udfs.GRADE_QUOTA("jingan", "书记主任", s, scores, g, area_grades) for s, g in zip(scores, area_grades)]
     assert shown[:4] == ["合格", "优秀", "优秀", "合格"]
+
+
+def test_kaohe_forms_tallies_a_session_as_the_engine_does():
+    # 党员群众测评 of area A (jingan 五(二)(2)): forms 1 and 3 valid, form 2 void (an A for the lone 书记,
+    # where floor(20% × 1) = 0): A (85 + 65)/2 = 75; 甲 (80 + 70)/2 = 75
+    forms = [["测评", "居民区", "表号", "评分人", "对象", "评分"],
+             ["党员群众测评", "A", 1.0, None, "A", "B 85"], ["党员群众测评", "A", 1.0, None, "甲", "B 80"],
+             ["党员群众测评", "A", 2.0, None, "A", "B 88"], ["党员群众测评", "A", 2.0, None, "甲", "A 95"],
+             ["党员群众测评", "A", 3.0, None, "A", "C 65"], ["党员群众测评", "A", 3.0, None, "甲", "B 70"]]
+    areas, staff = [["居民区"], ["A"]], [["姓名", "居民区", "岗位"], ["甲", "A", "书记"]]
+    assert udfs.KAOHE_FORMS("jingan", "党员群众测评", forms, areas, staff, "A") == pytest.approx(75)
+    assert udfs.KAOHE_FORMS("jingan", "党员群众测评", forms, areas, staff, "甲") == pytest.approx(75)
+    assert udfs.KAOHE_FORMS("jingan", "内部互评", forms, areas, staff, "甲") == ""  # no such forms: typed
+    bad = forms[:2] + [["党员群众测评", "A", 4.0, None, "A", "九十"]]
+    assert "九十" in udfs.KAOHE_FORMS("jingan", "党员群众测评", bad, areas, staff, "A")
+    assert "jingan 五" in udfs.KAOHE_FORMS("gaojing-2024", "党员群众测评", forms, areas, staff, "A")

@@ -58,7 +58,7 @@ class _Recent:
         return result
 
 
-_schemes, _computed, _pools = _Recent(), _Recent(), _Recent()
+_schemes, _computed, _pools, _tallies = _Recent(), _Recent(), _Recent(), _Recent()
 
 
 def _scheme(spec: object) -> engine.Scheme:
@@ -182,4 +182,34 @@ def BONUS(scheme, post, grade, area_grade=None, base=None, category=None, reason
         if money.value is None:
             return money.errors[0].short() if money.errors else ""
         return money.value
+    return _guard(compute)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("scheme", ndim=2, doc=SCHEME_DOC)
+@xw.arg("session", doc="测评：居民区互评 / 党员群众测评 / 内部互评 / 书记主任考评")
+@xw.arg("forms", ndim=2, err_to_str=True, doc="测评表区域，从表头行开始（测评、居民区、表号、评分人、对象、评分）")
+@xw.arg("areas", ndim=2, err_to_str=True, doc="居民区表的“居民区”列，从表头行开始，如 居民区!$A$1:$A$61")
+@xw.arg("staff", ndim=2, err_to_str=True, doc="工作人员表的 姓名、居民区、岗位 三列，从表头行开始，如 工作人员!$A$1:$C$601")
+@xw.arg("key", doc="本行的居民区名称或姓名，如 $A2")
+def KAOHE_FORMS(scheme, session, forms, areas, staff, key):
+    """测评表统计：某次测评中本行对象的有效测评表平均分（档次与分值核对、A档比例、作废表、自评均按规则）；可直接覆盖填写。"""
+    def compute():
+        s = _scheme(scheme)
+        if engine.kind_of(s) != "jingan":
+            return "#错误：测评表统计只用于静安指导意见（jingan 五）"
+        def tally():
+            grids = [records(_rows(g), headers) or [] for g, headers in
+                     ((forms, ("测评", "对象", "评分")), (areas, ("居民区",)), (staff, ("姓名", "居民区", "岗位")))]
+            return engine.tally_forms(s, *grids)
+        tallied = _tallies.get((s, forms, areas, staff), tally)
+        name, column = str(key or "").strip(), str(session or "").strip()
+        for sheet in ("居民区", "工作人员"):
+            if (sheet, name, column) in tallied.means:
+                mean = tallied.means[(sheet, name, column)]
+                if mean is not None:
+                    return mean
+                reason = next((f for f in tallied.findings if f.is_error and name in (f.where.key, f.where.field)), None)
+                return reason.short() if reason else "#错误：没有有效的测评表"
+        return ""  # no forms for it: the clerk types the value
     return _guard(compute)
