@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import engine
 from .checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
-from .rules import gaojing, jingan
+from .rules import gaojing, jingan, sessions
 
 QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
 FIXED_TIME = datetime(2025, 1, 1)
@@ -133,8 +133,40 @@ def result_formula(s_range: str, layout: Layout, result: str, row: int, areas: L
     return f'=IF({key}="","",{call})'
 
 
+def _tally_formula(s_range: str, session: str, row: int, forms: FormsSheet) -> str:
+    """A session column's default: the tally of the 测评表 forms; a clerk may type over it."""
+    return (f'=IF($A{row}="","",KAOHE_FORMS({s_range},"{session}",{forms.range},{forms.area_keys},'
+            f'{forms.staff_keys},$A{row}))')
+
+
+@dataclass(frozen=True)
+class FormsSheet:
+    """Where the rating forms and the keys they need lie (jingan 五)."""
+
+    range: str
+    area_keys: str
+    staff_keys: str
+
+
+def _forms_sheet(wb: Workbook, rows: int, data: Sequence[Mapping[str, object]]) -> None:
+    """测评表: one row per rating, typed from the paper forms (jingan 五)."""
+    ws = wb.create_sheet(sessions.FORM_SHEET)
+    _header(ws, sessions.FORM_INPUTS, {"评分": 12, "对象": 16, "评分人": 14})
+    for n in range(rows):
+        record = data[n] if n < len(data) else {}
+        for col, header in enumerate(sessions.FORM_INPUTS, start=1):
+            cell = ws.cell(n + 2, col, record.get(header))
+            cell.fill, cell.border, cell.number_format = INPUT_FILL, BORDER, TEXT if header != "表号" else COUNT
+    rule = DataValidation(type="list", formula1=f'"{",".join(sessions.SESSIONS)}"', allow_blank=True,
+                          showErrorMessage=True, errorTitle="请从下拉列表中选择",
+                          error="测评应为：" + "、".join(sessions.SESSIONS))
+    rule.add(f"A2:A{rows + 1}")
+    ws.add_data_validation(rule)
+    _print_setup(ws, landscape=False)
+
+
 def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | None,
-                 data: Sequence[Mapping[str, object]]) -> None:
+                 data: Sequence[Mapping[str, object]], forms: FormsSheet | None = None) -> None:
     ws = wb.create_sheet(layout.sheet)
     _header(ws, layout.headers)
     for n in range(layout.rows):
@@ -146,6 +178,8 @@ def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | Non
             cell.number_format = layout.formats.get(header, POINTS if header not in layout.choices else TEXT)
             if header in layout.inputs:
                 cell.value = record.get(header)
+                if cell.value is None and forms is not None and header in sessions.SESSIONS:
+                    cell.value = _tally_formula(s_range, header, row, forms)
                 cell.fill, cell.protection = INPUT_FILL, Protection(locked=False)
             else:
                 cell.value = result_formula(s_range, layout, header, row, areas)
@@ -233,7 +267,7 @@ def _config_sheet(wb: Workbook) -> None:
 
 
 def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people_rows: int = 600,
-          data: Mapping[str, Sequence[Mapping[str, object]]] | None = None) -> Workbook:
+          form_rows: int = 3000, data: Mapping[str, Sequence[Mapping[str, object]]] | None = None) -> Workbook:
     """A ready workbook for a scheme; ``data`` fills input rows (the examples use it)."""
     s = engine.scheme(scheme)
     data = data or {}
@@ -246,8 +280,15 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
             wb.remove(ws)
     guide.delete_rows(1, guide.max_row)
     _guide_sheet(guide, s, area, people)
-    _input_sheet(wb, area, param_range(s), None, data.get(area.sheet, ()))
-    _input_sheet(wb, people, param_range(s), area, data.get(people.sheet, ()))
+    forms = None
+    if sessions.FORM_SHEET in engine.optional_sheets(s):
+        form_rows = max(form_rows, len(data.get(sessions.FORM_SHEET, ())))
+        forms = FormsSheet(f"'{sessions.FORM_SHEET}'!$A$1:$F${form_rows + 1}", f"'{area.sheet}'!$A$1:$A${area.rows + 1}",
+                           f"'{people.sheet}'!$A$1:$C${people.rows + 1}")
+    _input_sheet(wb, area, param_range(s), None, data.get(area.sheet, ()), forms)
+    _input_sheet(wb, people, param_range(s), area, data.get(people.sheet, ()), forms)
+    if forms is not None:
+        _forms_sheet(wb, form_rows, data.get(sessions.FORM_SHEET, ()))
     check = wb.create_sheet(REPORT_SHEET)
     _header(check, (*REPORT_HEADER, PRIOR_FILL), {"说明": 60, "位置": 16})
     check.column_dimensions[get_column_letter(len(REPORT_HEADER) + 1)].hidden = True  # for clearing marks only

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from kaohe import cli, engine, template
 from kaohe.params import PARAM_SHEET, sheet_rows
 
-WORKBOOK_SHEETS = ["说明", "居民区", "工作人员", "检查结果", PARAM_SHEET, "xlwings.conf"]
+WORKBOOK_SHEETS = ["说明", "居民区", "工作人员", "测评表", "检查结果", PARAM_SHEET, "xlwings.conf"]
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +104,13 @@ def test_the_committed_templates_are_up_to_date(path, scheme, tmp_path):
     template.build(scheme).save(fresh)
     assert path.exists(), f"{path} is missing: run python -m kaohe.template"
     assert template.content(path) == template.content(fresh), f"{path} is out of date: run python -m kaohe.template"
+
+
+def test_session_columns_tally_the_forms_unless_typed_over(jingan_book):
+    wb = load_workbook(jingan_book)
+    area, staff = wb["居民区"], wb["工作人员"]
+    assert area["D2"].value.startswith('=IF($A2="","",KAOHE_FORMS(') and '"党员群众测评"' in area["D2"].value
+    assert "'测评表'!$A$1:$F$3001" in area["D2"].value and "'工作人员'!$A$1:$C$101" in area["D2"].value
+    assert area["D2"].protection.locked is False  # a clerk may type a tallied mean over it
+    assert '"内部互评"' in staff["F2"].value
+    assert [c.value for c in wb["测评表"][1]] == ["测评", "居民区", "表号", "评分人", "对象", "评分"]
