@@ -3,8 +3,10 @@
     python examples/make_examples.py      # writes examples/jingan-example.xlsm, examples/gaojing-2024-example.xlsm
 
 Deterministic (fixed seed). The problems planted, so that `kaohe check` has something to find:
-jingan — one area's rating session at exactly 80% turnout (invalid), a staff session below
-turnout, a rating typed as text ("九十"), an override that breaks the 优秀 cap;
+jingan — twelve areas, ~100 staff and every session's paper forms in 测评表 (~3,000 ratings), the
+input columns tallied from them; one area's session at exactly 80% turnout (invalid), a form whose
+tier disagrees with its score, a tier without a score, a rating typed over its tally as "九十", a
+mean typed straight in, an override that breaks the 优秀 cap;
 gaojing-2024 — a 社区通 round below 40% of households, a 座谈会 above 100 households, a tie
 for 9th place across the 优秀 cap (at most 9), a rate typed above 1.
 """
@@ -37,37 +39,80 @@ def _records(header: tuple[str, ...], rows: list[list[object]]) -> list[dict[str
     return [dict(zip(header, row)) for row in rows]
 
 
+def _cell(score: float, rng: random.Random) -> object:
+    """A rating as clerks type it off a paper form: tier and score, or the score alone."""
+    tier = "A" if score >= 90 else "B" if score >= 70 else "C" if score >= 60 else "D"
+    return rng.choice([f"{tier} {score:g}", f"{tier}档{score:g}分", score])
+
+
+def _form(session: str, area: str, number: int, scores: dict[str, float], rng: random.Random,
+          rater: str | None = None) -> list[dict[str, object]]:
+    return [{"测评": session, "居民区": area, "表号": number, "评分人": rater, "对象": target,
+             "评分": _cell(round(score), rng)} for target, score in scores.items()]
+
+
+def _forms(rng: random.Random, areas: list[str], staff: list[list[object]], quality: dict[str, float],
+           raters: dict[str, int]) -> list[dict[str, object]]:
+    """Every session's paper forms (jingan 五): ratings near each one's quality, within the A-quota."""
+    def score(who: str, top: float) -> float:
+        return min(top, max(55, rng.gauss(quality[who], 4)))
+
+    rows: list[dict[str, object]] = []
+    for rater in areas:  # 居民区互评: each area rates the others; floor(20% × 12) = 2 A per form
+        best = sorted((a for a in areas if a != rater), key=quality.get, reverse=True)[:2]
+        rows += _form("居民区互评", rater, 1, {a: score(a, 95 if a in best else 89) for a in areas if a != rater}, rng)
+    for area in areas:
+        people = [(r[0], r[2]) for r in staff if r[1] == area]
+        leaders = [n for n, post in people if post != "其他"]
+        others = [n for n, post in people if post == "其他"]
+        for number in range(1, raters[area] + 1):  # 党员群众测评: the area and its staff on one form
+            star = rng.choice(others)  # floor(20% × others) A places at most: one here
+            targets = {area: score(area, 89), **{n: score(n, 89) for n in leaders},
+                       **{n: score(n, 94 if n == star else 89) for n in others}}
+            rows += _form("党员群众测评", area, number, targets, rng)
+        for number, rater in enumerate(leaders + others, start=1):  # 内部互评 (五(二)(1), 五(三)(2))
+            rated = [n for n in leaders if n != rater] + ([n for n in others if n != rater] if rater in others else [])
+            rows += _form("内部互评", area, number, {n: score(n, 89) for n in rated}, rng)
+        for number, _leader in enumerate(leaders, start=1):  # 书记主任考评 (五(三)(1))
+            rows += _form("书记主任考评", area, number, {n: score(n, 89) for n in others}, rng)
+    return rows
+
+
 def jingan(rng: random.Random) -> Workbook:
     s = engine.scheme("jingan")
     areas = [f"{p}居民区" for p in PLACES[:12]]
-    area_rows = []
-    for i, area in enumerate(areas):
-        eligible = rng.randint(40, 60)
-        actual = eligible * 4 // 5 if i == 3 else rng.randint(eligible * 85 // 100 + 1, eligible)
-        area_rows.append([area, round(rng.uniform(72, 96), 1), round(rng.uniform(75, 95), 1),
-                          round(rng.uniform(75, 97), 1), eligible, actual,
+    quality = {a: rng.uniform(76, 90) for a in areas}
+    area_rows, raters = [], {}
+    for area in areas:
+        eligible = rng.randint(14, 20)
+        actual = rng.randint(eligible * 85 // 100 + 1, eligible)
+        raters[area] = actual
+        # 居民区互评 and 党员群众测评 come from the forms (blank here: the tally formulas stay)
+        area_rows.append([area, round(rng.uniform(72, 96), 1), None, None, eligible, actual,
                           rng.choice([None, None, 1, 3]), rng.choice([None, None, None, 1]), None])
-    area_rows[3][4], area_rows[3][5] = 50, 40  # exactly 80%: "须超过" not met
+    area_rows[3][4], area_rows[3][5] = 15, 12  # exactly 80%: "须超过" not met
     area_rows[7][8] = "优秀"  # an override: three 优秀 where 12 areas allow floor(2.4) = 2
+    area_rows[9][3] = 84.0  # a tallied mean typed straight in: kept (a warning if the forms say otherwise)
     staff_rows = []
     names = _names(rng, 110)
     for area in areas:
-        size = rng.randint(7, 10)
-        for j in range(size):
+        for j in range(rng.randint(7, 10)):
             post = "书记" if j == 0 else "主任" if j == 1 else "其他"
             category = "事业编制" if j == 2 and rng.random() < 0.3 else "社区工作者"
-            eligible = rng.randint(40, 60)
             reason = "新进未满半年" if rng.random() < 0.04 else None
-            staff_rows.append([names.pop(), area, post, category,
-                               None if post != "其他" else round(rng.uniform(70, 96), 1),
-                               round(rng.uniform(72, 96), 1), round(rng.uniform(72, 97), 1),
-                               eligible, rng.randint(eligible * 85 // 100 + 1, eligible), reason,
+            name = names.pop()
+            quality[name] = rng.uniform(74, 90)
+            staff_rows.append([name, area, post, category, None, None, None, raters[area], raters[area], reason,
                                rng.randint(3, 5) if reason else 12, 60000 if post != "其他" else 48000, None])
-    staff_rows[5][8] = staff_rows[5][7] // 2  # a staff session below turnout
-    staff_rows[9][5] = "九十"  # a rating typed as Chinese numerals
-    spare = {"area_rows": len(area_rows) + 3, "people_rows": len(staff_rows) + 10}  # a few blank rows to type into
+    staff_rows[9][5] = "九十"  # a rating typed over the tally formula, as Chinese numerals
+    forms = _forms(rng, areas, staff_rows, quality, raters)
+    first = next(i for i, r in enumerate(forms) if r["测评"] == "党员群众测评")
+    forms[first]["评分"] = "A 85"  # a tier that disagrees with its score: the form is void
+    forms[first + 1]["评分"] = "B"  # a tier without a score
+    spare = {"area_rows": len(area_rows) + 3, "people_rows": len(staff_rows) + 10, "form_rows": len(forms) + 20}
     return template.build("jingan", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
-                                          "工作人员": _records(engine.inputs(s, "工作人员"), staff_rows)})
+                                                   "工作人员": _records(engine.inputs(s, "工作人员"), staff_rows),
+                                                   "测评表": forms})
 
 
 def gaojing(rng: random.Random) -> Workbook:

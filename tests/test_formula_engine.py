@@ -48,11 +48,11 @@ def _arg(value):
 @pytest.fixture(scope="module", autouse=True)
 def bound_udfs():
     functions = formulas.get_functions()
-    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS"):
+    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS", "KAOHE_FORMS"):
         udf = getattr(kaohe_udfs, name)
         functions[name] = wrap_func(lambda *args, udf=udf: udf(*map(_arg, args)))
     yield
-    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS"):
+    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS", "KAOHE_FORMS"):
         functions.pop(name, None)
 
 

@@ -205,11 +205,8 @@ def KAOHE_FORMS(scheme, session, forms, areas, staff, key):
         tallied = _tallies.get((s, forms, areas, staff), tally)
         name, column = str(key or "").strip(), str(session or "").strip()
         for sheet in ("居民区", "工作人员"):
-            if (sheet, name, column) in tallied.means:
-                mean = tallied.means[(sheet, name, column)]
-                if mean is not None:
-                    return mean
-                reason = next((f for f in tallied.findings if f.is_error and name in (f.where.key, f.where.field)), None)
-                return reason.short() if reason else "#错误：没有有效的测评表"
+            value = engine.sessions.shown(tallied, sheet, name, column)
+            if value is not None:
+                return value
         return ""  # no forms for it: the clerk types the value
     return _guard(compute)

@@ -43,6 +43,13 @@ class Tallied:
     findings: list[Finding] = field(default_factory=list)
 
 
+def _text(value: object) -> str:
+    """A cell as text; a whole number read back as 1.0 is the 1 the clerk typed."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if is_blank(value) else str(value).strip()
+
+
 def _classes(session: str, area: str, areas: Sequence[str], staff: Sequence[Member]) -> dict[str, str]:
     """Who is on a session's form, and in which class of the A-quota."""
     if session == MUTUAL:
@@ -71,7 +78,7 @@ def tally_sheet(rules: FormRules, rows: Sequence[Mapping[str, object]], areas: S
             continue
         session = read_choice(row.get("测评"), where.at("测评"), tuple(SESSIONS), rule="测评", clause="jingan 五")
         area = "" if is_blank(row.get("居民区")) else str(row.get("居民区")).strip()
-        number, target = (("" if is_blank(row.get(f)) else str(row.get(f)).strip()) for f in ("表号", "对象"))
+        number, target = (_text(row.get(f)) for f in ("表号", "对象"))
         out.findings += list(session.findings)
         problems = [f"未填{f}" for f, v in (("居民区", area), ("表号", number), ("对象", target)) if not v]
         if area and area not in areas:
@@ -81,21 +88,43 @@ def tally_sheet(rules: FormRules, rows: Sequence[Mapping[str, object]], areas: S
             continue
         group = forms.setdefault((session.value, "" if session.value == MUTUAL else area), {})
         label = f"{area}{number}" if session.value == MUTUAL else number
-        rater = area if session.value == MUTUAL else ("" if is_blank(row.get("评分人")) else str(row.get("评分人")).strip())
+        rater = area if session.value == MUTUAL else _text(row.get("评分人"))
         form = group.setdefault(label, Form(label, {}, rater))
         if target in form.ratings:
             out.findings.append(error("测评表", SESSIONS[session.value],
                                       f"{session.value}第{label}号表对“{target}”评了不止一次", where.at("对象")))
             continue
         form.ratings[target] = row.get("评分")  # Form is frozen; its dict is filled as the rows come
+    small: dict[tuple[str, str], list[str]] = {}  # (session, class) → the areas where no A is possible
     for (session, area), group in forms.items():
         classes = _classes(session, area, areas, staff)
         result = tally(f"{session}·{area or '全街道'}", list(group.values()), classes, rules)
-        out.findings += list(result.findings)
+        for f in result.findings:
+            if f.rule == "A档比例" and f.where.key in classes.values():  # forms.quota_notes: keyed by class
+                small.setdefault((session, f.where.key), []).append(area or "全街道")
+            else:
+                out.findings.append(f)
         for target, mean in result.means.items():
             sheet, column = _column(session, target, areas)
             out.means[(sheet, target, column)] = mean
+    for (session, cls), where in small.items():  # once per session and class, not once per area
+        out.findings.append(warning(
+            "A档比例", SESSIONS[session],
+            f"{session}：{len(where)}个居民区的“{cls}”不足以按{rules.a_share:.0%}取整得到A档名额，"
+            f"这些测评表上的{cls}不能评A档（{'、'.join(where)}）；如非本意请调整名额取整参数",
+            Where(FORM_SHEET, session, cls), allowed=0, actual=len(where)))
     return out
+
+
+def shown(tallied: Tallied, sheet: str, key: str, column: str) -> float | str | None:
+    """What a session cell shows: the mean, the message saying why there is none, or None (no forms)."""
+    if (sheet, key, column) not in tallied.means:
+        return None
+    mean = tallied.means[(sheet, key, column)]
+    if mean is not None:
+        return mean
+    reason = next((f for f in tallied.findings if f.is_error and key in (f.where.key, f.where.field)), None)
+    return reason.short() if reason else f"#错误：{key}在{column}中没有有效的测评表（{SESSIONS[column]}）"
 
 
 def merge(rows: Sequence[Mapping[str, object]], sheet: str, key_field: str, tallied: Tallied) -> list[dict[str, object]]:
@@ -109,8 +138,8 @@ def merge(rows: Sequence[Mapping[str, object]], sheet: str, key_field: str, tall
             if (sheet, key, column) not in tallied.means:
                 continue
             mean, typed = tallied.means[(sheet, key, column)], row.get(column)
-            if is_blank(typed):
-                row[column] = mean
+            if is_blank(typed):  # as the KAOHE_FORMS formula in that cell shows it
+                row[column] = shown(tallied, sheet, key, column)
             elif mean is not None and isinstance(typed, (int, float)) and abs(typed - mean) > 1e-6:
                 tallied.findings.append(warning(
                     "测评表", SESSIONS[column], f"{key}的「{column}」填的是{typed:g}，测评表统计为{mean:.2f}，按所填值计",
