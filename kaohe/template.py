@@ -152,7 +152,7 @@ def _forms_sheet(wb: Workbook, rows: int, data: Sequence[Mapping[str, object]]) 
     """测评表: one row per rating, typed from the paper forms (jingan 五)."""
     ws = wb.create_sheet(sessions.FORM_SHEET)
     _header(ws, sessions.FORM_INPUTS, {"评分": 12, "对象": 16, "评分人": 14})
-    for n in range(rows):
+    for n in range(min(rows, max(len(data) + 20, 3000))):  # the typing area; a huge range stays unstyled
         record = data[n] if n < len(data) else {}
         for col, header in enumerate(sessions.FORM_INPUTS, start=1):
             cell = ws.cell(n + 2, col, record.get(header))

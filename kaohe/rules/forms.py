@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..findings import Finding, Where, error, warning
+from ..findings import Checked, Finding, Where, error, warning
 from ..reading import Bands, Rating, read_rating
 from .grading import quota
 
@@ -100,11 +100,15 @@ def tally(session: str, forms: Sequence[Form], classes: Mapping[str, str], rules
     valid = np.zeros(len(forms), dtype=bool)
     blocked: set[str] = set()
     findings: list[Finding] = quota_notes(classes, rules, session)
+    readable: dict[object, Rating] = {}  # the same text on many forms ("B 85") is read once
     for i, form in enumerate(forms):
         where = Where(session, f"第{form.number}号表", "")
         ratings: dict[str, Rating] = {}
         for target, raw in form.ratings.items():
-            read = read_rating(raw, where.at(target), rules.bands)
+            known = readable.get(raw) if isinstance(raw, (str, int, float)) else None
+            read = Checked(known) if known is not None else read_rating(raw, where.at(target), rules.bands)
+            if known is None and read.value is not None and not read.findings and isinstance(raw, (str, int, float)):
+                readable[raw] = read.value
             findings += read.findings
             if target not in column:
                 if read.value is not None or read.findings:

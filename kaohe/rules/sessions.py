@@ -72,11 +72,17 @@ def tally_sheet(rules: FormRules, rows: Sequence[Mapping[str, object]], areas: S
     """Every session's means, from the 测评表 rows as typed."""
     out = Tallied()
     forms: dict[tuple[str, str], dict[str, Form]] = {}
+    sessions_read: dict[object, object] = {}  # a session's name, read once however many rows carry it
     for n, row in enumerate(rows, start=1):
-        where = Where(FORM_SHEET, f"第{n}条", "")
-        if all(is_blank(v) for v in row.values()):
+        if all(v is None or v == "" for v in row.values()):
             continue
-        session = read_choice(row.get("测评"), where.at("测评"), tuple(SESSIONS), rule="测评", clause="jingan 五")
+        where = Where(FORM_SHEET, f"第{n}条", "")
+        raw = row.get("测评")
+        session = sessions_read.get(raw) if isinstance(raw, str) else None
+        if session is None:
+            session = read_choice(raw, where.at("测评"), tuple(SESSIONS), rule="测评", clause="jingan 五")
+            if session.value is not None and isinstance(raw, str):
+                sessions_read[raw] = session
         area = "" if is_blank(row.get("居民区")) else str(row.get("居民区")).strip()
         number, target = (_text(row.get(f)) for f in ("表号", "对象"))
         out.findings += list(session.findings)
