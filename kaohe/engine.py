@@ -78,15 +78,12 @@ def optional_sheets(s: Scheme) -> dict[str, tuple[str, ...]]:
     return {sessions.FORM_SHEET: sessions.FORM_INPUTS} if kind_of(s) == "jingan" else {}
 
 
-def _text(row: Mapping[str, object], field: str) -> str:
-    return "" if is_blank(row.get(field)) else str(row.get(field)).strip()
-
-
 def tally_forms(s: Scheme, form_rows, area_rows, people_rows) -> sessions.Tallied:
     """Every rating session's means from the 测评表 rows, given who the areas and staff are."""
-    names = [_text(r, "居民区") for r in area_rows if _text(r, "居民区")]
-    staff = [sessions.Member(_text(r, "姓名"), _text(r, "居民区"), _text(r, "岗位") in jingan.LEADER_POSTS)
-             for r in people_rows if _text(r, "姓名")]
+    text = sessions.cell_text
+    names = [text(r.get("居民区")) for r in area_rows if text(r.get("居民区"))]
+    staff = [sessions.Member(text(r.get("姓名")), text(r.get("居民区")), text(r.get("岗位")) in jingan.LEADER_POSTS)
+             for r in people_rows if text(r.get("姓名"))]
     return sessions.tally_sheet(s.forms, form_rows, names, staff)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import xlwings as xw
 
 from kaohe import engine
+from kaohe.findings import error
 from kaohe.grid import records
 from kaohe.params import SchemeError
 from kaohe.results import Table
@@ -70,7 +71,7 @@ def _scheme(spec: object) -> engine.Scheme:
         else:
             return _schemes.get((grid,), lambda: engine.scheme(grid))
     if not isinstance(spec, str) or not spec.strip():
-        raise SchemeError([engine.error("方案参数", "DOMAIN 方案数据",
+        raise SchemeError([error("方案参数", "DOMAIN 方案数据",
                                         "未给方案：请填方案名（如 \"jingan\"）或选中“参数”表区域")])
     return engine.scheme(spec)
 

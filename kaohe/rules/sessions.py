@@ -43,7 +43,7 @@ class Tallied:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _text(value: object) -> str:
+def cell_text(value: object) -> str:
     """A cell as text; a whole number read back as 1.0 is the 1 the clerk typed."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -84,7 +84,7 @@ def tally_sheet(rules: FormRules, rows: Sequence[Mapping[str, object]], areas: S
             if session.value is not None and isinstance(raw, str):
                 sessions_read[raw] = session
         area = "" if is_blank(row.get("居民区")) else str(row.get("居民区")).strip()
-        number, target = (_text(row.get(f)) for f in ("表号", "对象"))
+        number, target = (cell_text(row.get(f)) for f in ("表号", "对象"))
         out.findings += list(session.findings)
         problems = [f"未填{f}" for f, v in (("居民区", area), ("表号", number), ("对象", target)) if not v]
         if area and area not in areas:
@@ -94,7 +94,7 @@ def tally_sheet(rules: FormRules, rows: Sequence[Mapping[str, object]], areas: S
             continue
         group = forms.setdefault((session.value, "" if session.value == MUTUAL else area), {})
         label = f"{area}{number}" if session.value == MUTUAL else number
-        rater = area if session.value == MUTUAL else _text(row.get("评分人"))
+        rater = area if session.value == MUTUAL else cell_text(row.get("评分人"))
         form = group.setdefault(label, Form(label, {}, rater))
         if target in form.ratings:
             out.findings.append(error("测评表", SESSIONS[session.value],
