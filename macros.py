@@ -29,6 +29,9 @@ class XlwingsBook:
         # err_to_str: an error cell (#N/A) reads as its text, as in the UDFs and the command line
         return ws.range((1, 1), (last.row, last.column)).options(ndim=2, err_to_str=True).value
 
+    def columns(self, sheet: str) -> list[list[object]]:
+        return [list(column) for column in zip(*self.grid(sheet))]
+
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
         if sheet not in self.sheet_names():
             self.book.sheets.add(sheet, after=self.book.sheets[-1])

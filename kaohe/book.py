@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 from xml.sax.saxutils import unescape
 
+import numpy as np
 from openpyxl import load_workbook
 from openpyxl.styles import PatternFill
 from openpyxl.utils import column_index_from_string
@@ -27,6 +29,9 @@ class Book(Protocol):
     def grid(self, sheet: str) -> list[list[object]]:
         """The sheet's values as shown (a formula cell: its last computed value), row by row."""
 
+    def columns(self, sheet: str) -> list[list[object]]:
+        """The same values column by column (a long sheet such as 测评表, without building its rows)."""
+
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
         """Clear the sheet from ``first_row`` down and write ``rows`` there."""
 
@@ -36,7 +41,7 @@ class Book(Protocol):
 
 
 _TAG = {"sheet": re.compile(r"<sheet\s[^>]*>"), "rel": re.compile(r"<Relationship\s[^>]*>")}
-_ERROR_CELL = re.compile(r'<c\b(?=[^>]*\st="e")(?=[^>]*\sr="([A-Z]+)([0-9]+)")[^>]*>.*?<v>([^<]*)</v>', re.S)
+_ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\st="e")(?=[^>]*\sr="([A-Z]+)([0-9]+)")[^>]*>.*?<v>([^<]*)</v>', re.S)
 
 
 def _attr(tag: str, name: str) -> str:
@@ -52,6 +57,15 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             for t in _TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
 
 
+def _error_cells(path: Path, part: str) -> dict[tuple[str, int], str]:
+    """(column, row) → the error text (#N/A…) of each error cell of one sheet's XML."""
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read(part)
+    if b' t="e"' not in xml:  # the usual case: no error cell at all
+        return {}
+    return {(col.decode(), int(row)): unescape(text.decode("utf-8")) for col, row, text in _ERROR_CELL.findall(xml)}
+
+
 class OpenpyxlBook:
     """A workbook file: read from its saved values, written (when asked) with formulas and VBA kept.
 
@@ -63,11 +77,19 @@ class OpenpyxlBook:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._values = CalamineWorkbook.from_path(str(self.path))
-        self._grids: dict[str, list[list[object]]] = {}
+        self._arrays: dict[str, np.ndarray] = {}
+        # Error cells are found in the sheets' XML by a second thread while calamine parses: inflating
+        # a sheet releases the GIL, so on a big workbook the scan costs next to no time of its own.
+        self._scanner = ThreadPoolExecutor(max_workers=1)
+        self._scans: dict[str, Future] = {}
+        with zipfile.ZipFile(self.path) as archive:
+            for name, part in sheet_parts(archive).items():
+                self._scans[name] = self._scanner.submit(_error_cells, self.path, part)
         self._edit = None
         self._rewritten: set[str] = set()
 
     def close(self) -> None:
+        self._scanner.shutdown(wait=True, cancel_futures=True)
         self._values.close()
 
     def sheet_names(self) -> list[str]:
@@ -76,20 +98,33 @@ class OpenpyxlBook:
     def grid(self, sheet: str) -> list[list[object]]:
         if self._edit is not None and sheet in self._rewritten:  # what this book wrote, not the old file
             return [list(r) for r in self._edit[sheet].iter_rows(values_only=True)]
-        if sheet not in self._grids:
-            rows = [[None if v == "" else v for v in row]  # an empty cell, as openpyxl and xlwings give it
-                    for row in self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)]
-            for (column, row), text in self._errors(sheet).items():
-                r, c = row - 1, column_index_from_string(column) - 1
-                if r < len(rows) and c < len(rows[r]):
-                    rows[r][c] = text
-            self._grids[sheet] = rows
-        return self._grids[sheet]
+        return self._array(sheet).tolist()
 
-    def _errors(self, sheet: str) -> dict[tuple[str, int], str]:
-        with zipfile.ZipFile(self.path) as archive:
-            xml = archive.read(sheet_parts(archive)[sheet]).decode("utf-8")
-        return {(col, int(row)): unescape(text) for col, row, text in _ERROR_CELL.findall(xml)}
+    def columns(self, sheet: str) -> list[list[object]]:
+        if self._edit is not None and sheet in self._rewritten:
+            return [list(c) for c in zip(*self.grid(sheet))]
+        values = self._array(sheet)
+        return [values[:, c].tolist() for c in range(values.shape[1])]
+
+    def _array(self, sheet: str) -> np.ndarray:
+        """The sheet as a 2-D array of cells: None for an empty cell (as openpyxl and xlwings give it)."""
+        if sheet not in self._arrays:
+            rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            width = max(map(len, rows), default=0)
+            if len({len(row) for row in rows}) == 1:  # as calamine gives them: one width
+                values = np.array(rows, dtype=object).reshape(len(rows), width)
+            else:
+                values = np.full((len(rows), width), None, dtype=object)
+                for r, row in enumerate(rows):
+                    values[r, :len(row)] = row
+            values[values == ""] = None
+            for (column, row), text in self._scans[sheet].result().items():
+                r, c = row - 1, column_index_from_string(column) - 1
+                if r < values.shape[0] and c < values.shape[1]:
+                    values[r, c] = text
+            self._arrays[sheet] = values
+        return self._arrays[sheet]
+
 
     def _editable(self):
         if self._edit is None:

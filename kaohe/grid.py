@@ -33,3 +33,39 @@ def records(grid: Sequence[Sequence[object]], required: Iterable[str]) -> list[d
             continue
         out.append({label: cell for label, cell in zip(labels, row) if label})
     return out
+
+
+def by_rows(columns: Sequence[Sequence[object]], first: int, last: int) -> list[list[object]]:
+    """Rows ``first``…``last - 1`` of a sheet given column by column."""
+    last = min(last, max(map(len, columns), default=0))
+    return [[col[r] if r < len(col) else None for col in columns] for r in range(first, last)]
+
+
+def header_in_columns(columns: Sequence[Sequence[object]], required: Sequence[str], near: int = 200) -> int | None:
+    """The header row of a sheet given column by column: looked for near the top first, then everywhere."""
+    at = header_index(by_rows(columns, 0, near), required)
+    if at is None and max(map(len, columns), default=0) > near:
+        at = header_index(by_rows(columns, 0, max(map(len, columns))), required)
+    return at
+
+
+def below_header(columns: Sequence[Sequence[object]], at: int) -> dict[str, list[object]]:
+    """Every row below header row ``at``, by header label, blank rows included: for long sheets (测评表),
+    whose n-th row below the header is its record n (``第n条``) wherever the sheet is read."""
+    height = max(map(len, columns), default=0)
+    out = {}
+    for col in columns:
+        label = _label(col[at]) if at < len(col) else ""
+        if label:
+            body = list(col[at + 1:])
+            out[label] = body + [None] * (height - at - 1 - len(body))
+    return out
+
+
+def long_table(grid: Sequence[Sequence[object]], required: Iterable[str]) -> dict[str, list[object]] | None:
+    """``below_header`` of a sheet given row by row (an Excel range); None when no header row is found."""
+    at = header_index(grid, required)
+    if at is None:
+        return None
+    width = max(map(len, grid), default=0)
+    return below_header([[row[c] if c < len(row) else None for row in grid] for c in range(width)], at)

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from . import engine
 from .book import Book, OpenpyxlBook, sheet_parts
 from .findings import Finding, Where, error, info
-from .grid import header_index
+from .grid import below_header, by_rows, header_in_columns, header_index
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
 
@@ -33,11 +33,21 @@ class WorkbookError(Exception):
 @dataclass
 class Sheet:
     name: str
-    records: list[dict[str, object]]
+    records: list[dict[str, object]] | dict[str, list[object]]  # one per row, or (a long sheet) column by column
     key_rows: dict[str, int]  # key → 1-based row number
     columns: dict[str, int]  # header → 1-based column number
     header_row: int
     last_row: int = 0  # the last row the sheet has (blank rows included)
+    record_rows: list[int] = field(default_factory=list)  # the n-th record's 1-based row ("第n条" in findings)
+
+    def row_of(self, key: str) -> int | None:
+        found = _NTH.fullmatch(key)
+        if found and 0 < int(found.group(1)) <= len(self.record_rows):
+            return self.record_rows[int(found.group(1)) - 1]
+        return self.key_rows.get(key)
+
+
+_NTH = re.compile(r"第(\d+)条")
 
 
 @dataclass
@@ -51,7 +61,7 @@ class Inputs:
         sheet = self.sheets.get(finding.where.table)
         if sheet is None:
             return ""
-        row = sheet.key_rows.get(finding.where.key)
+        row = sheet.row_of(finding.where.key)
         col = sheet.columns.get(finding.where.field) or (sheet.columns.get(sheet_key(sheet)) if row else None)
         if row and col:
             return f"{sheet.name}!{get_column_letter(col)}{row}"
@@ -64,28 +74,45 @@ def sheet_key(sheet: Sheet) -> str:
     return "居民区" if sheet.name == "居民区" else "姓名"
 
 
-def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str]) -> Sheet:
+def _header_row(name: str, grid: Sequence[Sequence[object]], required: Sequence[str]) -> int:
     at = header_index(grid, required)
     if at is None:
         near = header_index(grid, required[:1])
         labels = {str(c).strip() for c in grid[near] if isinstance(c, str)} if near is not None else set()
         absent = [h for h in required if h not in labels] if near is not None else list(required)
         raise WorkbookError(f"工作表“{name}”缺少表头：{'、'.join(absent)}")
+    return at
+
+
+def _long_sheet(name: str, columns: Sequence[Sequence[object]], required: Sequence[str]) -> Sheet:
+    """A sheet of many rows without keys (测评表), read column by column."""
+    at = header_in_columns(columns, required)
+    if at is None:
+        _header_row(name, by_rows(columns, 0, 200), required)  # raises, naming the missing headers
+    header = by_rows(columns, at, at + 1)[0]
+    labels = {str(c).strip(): i + 1 for i, c in enumerate(header) if isinstance(c, str) and c.strip()}
+    height = max(map(len, columns), default=0)
+    return Sheet(name, below_header(columns, at), {}, labels, at + 1, height, list(range(at + 2, height + 1)))
+
+
+def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str]) -> Sheet:
+    at = _header_row(name, grid, required)
     labels = [str(c).strip() if isinstance(c, str) else "" for c in grid[at]]
     columns = {label: i + 1 for i, label in enumerate(labels) if label}
     key_col = columns[required[0]] - 1
-    records, key_rows = [], {}
+    records, key_rows, record_rows = [], {}, []
     inputs = [i for i, label in enumerate(labels) if label in required]
     for offset, row in enumerate(grid[at + 1:], start=at + 2):
         if all(is_blank(row[i]) for i in inputs if i < len(row)):
             continue  # no input typed: a blank row, whatever its result formulas show
         records.append({label: row[i] for i, label in enumerate(labels) if label and i < len(row)})
+        record_rows.append(offset)
         key = row[key_col] if key_col < len(row) else None
         if not is_blank(key):
             key_rows.setdefault(str(key).strip(), offset)
         else:
             key_rows[f"第{len(records)}行"] = offset
-    return Sheet(name, records, key_rows, columns, at + 1, len(grid))
+    return Sheet(name, records, key_rows, columns, at + 1, len(grid), record_rows)
 
 
 def open_book(path: str | Path) -> OpenpyxlBook:
@@ -118,9 +145,9 @@ def inputs_from(book: Book, name: str, scheme: str | None = None) -> Inputs:
         if sheet not in names:
             raise WorkbookError(f"{name} 缺少工作表“{sheet}”")
         inputs.sheets[sheet] = _sheet(sheet, book.grid(sheet), engine.inputs(chosen, sheet))
-    for sheet, headers in engine.optional_sheets(chosen).items():
+    for sheet, headers in engine.optional_sheets(chosen).items():  # the rating forms: long, keyless
         if sheet in names:
-            inputs.sheets[sheet] = _sheet(sheet, book.grid(sheet), headers)
+            inputs.sheets[sheet] = _long_sheet(sheet, book.columns(sheet), headers)
     return inputs
 
 

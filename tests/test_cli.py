@@ -145,6 +145,30 @@ def test_the_bundled_examples_have_the_planted_problems(capsys):
     assert code == 1 and {"测评参加率", "等次名额", "输入格式"} <= rules
 
 
+def test_a_rating_form_finding_names_its_cell_in_the_form_sheet(tmp_path, capsys):
+    # 测评表 with a title row, the header on row 2, a blank row 5 and a tier that disagrees with its score
+    # on row 6 ("A 85": A is 90–100, jingan 五): the finding points at 测评表!F6, the 评分 cell typed.
+    path = jingan_book(tmp_path / "forms.xlsx", [area("春晖", members=None)])
+    from openpyxl import load_workbook
+    wb = load_workbook(path)
+    ws = wb.create_sheet("测评表")
+    ws.append(["2025年度测评表"])
+    ws.append(["测评", "居民区", "表号", "评分人", "对象", "评分"])
+    ws.append(["党员群众测评", "春晖", 1, None, "春晖", "B 80"])  # row 3
+    ws.append(["党员群众测评", "春晖", 2, None, "春晖", "B 84"])  # row 4
+    ws.append([])  # row 5
+    ws.append(["党员群众测评", "春晖", 3, None, "春晖", "A 85"])  # row 6
+    wb.save(path)
+    code, out, _ = run(capsys, "check", str(path), "--json")
+    [mismatch] = [i for i in json.loads(out)["issues"] if i["rule"] == "档次分值不符"]
+    assert code == 0 and mismatch["severity"] == "warning"  # a void form is a warning, not an error
+    assert mismatch["cell"] == "测评表!F6" and "第3号表" in mismatch["message"]
+    # form 3 is void: 党员群众测评 = (80 + 84) / 2 = 82; 总分 = 0.5×90 + 0.1×85 + 0.4×82 = 45 + 8.5 + 32.8 = 86.3
+    _, out, _ = run(capsys, "calc", str(path), "--json")
+    [row] = json.loads(out)["sheets"]["居民区"]
+    assert row["总分"] == pytest.approx(86.3)
+
+
 def test_check_reports_a_hand_edited_result_and_accepts_a_correct_one(tmp_path, capsys):
     # 春晖's 总分 is 93.3 (0.5×90 + 0.1×85 + 0.4×92 + 3); a clerk overwrote it with 95. 和平's saved 90.3 is
     # right (no bonus), and 长青's rating session is invalid: its saved message is what the rules give.

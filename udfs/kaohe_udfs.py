@@ -18,7 +18,7 @@ import xlwings as xw
 
 from kaohe import engine
 from kaohe.findings import error
-from kaohe.grid import records
+from kaohe.grid import long_table, records
 from kaohe.params import SchemeError
 from kaohe.results import Table
 
@@ -200,9 +200,10 @@ def KAOHE_FORMS(scheme, session, forms, areas, staff, key):
         if engine.kind_of(s) != "jingan":
             return "#错误：测评表统计只用于静安指导意见（jingan 五）"
         def tally():
-            grids = [records(_rows(g), headers) or [] for g, headers in
-                     ((forms, ("测评", "对象", "评分")), (areas, ("居民区",)), (staff, ("姓名", "居民区", "岗位")))]
-            return engine.tally_forms(s, *grids)
+            sheet = long_table(_rows(forms), ("测评", "对象", "评分")) or []
+            people = [records(_rows(g), headers) or [] for g, headers in
+                      ((areas, ("居民区",)), (staff, ("姓名", "居民区", "岗位")))]
+            return engine.tally_forms(s, sheet, *people)
         tallied = _tallies.get((s, forms, areas, staff), tally)
         name, column = str(key or "").strip(), str(session or "").strip()
         for sheet in ("居民区", "工作人员"):

@@ -3,18 +3,23 @@
 Each rater gives each target a tier and a score. A tier that disagrees with its score, or more
 A ratings within one class of targets than the quota allows, voids the form (by default); a
 self-rating is left out. A target's score is the mean of the valid forms' scores for it.
+
+The tally is columnar: a session's ratings are parallel arrays (one entry per typed cell), so a
+district's 330,000 ratings are counted with numpy, and each distinct cell text is read once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..findings import Checked, Finding, Where, error, warning
-from ..reading import Bands, Rating, read_rating
+from ..findings import Finding, Where, error, warning
+from ..reading import Bands, read_rating
 from .grading import quota
+
+BLANK, READ, UNREADABLE = 0, 1, 2  # what a rating cell holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,39 +44,55 @@ class FormRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Readings:
+    """Distinct rating cells, each read once: its state, score, tier read off the bands, and agreement."""
+
+    raws: Sequence[object]
+    state: np.ndarray  # BLANK / READ / UNREADABLE
+    score: np.ndarray  # NaN unless READ
+    is_a: np.ndarray  # the score's tier is the top tier (A)
+    agrees: np.ndarray  # the typed tier, if any, is the score's
+
+
+def read_cells(raws: Sequence[object], bands: Bands) -> Readings:
+    n = len(raws)
+    state, score = np.zeros(n, dtype=np.int8), np.full(n, np.nan)
+    is_a, agrees = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+    for i, raw in enumerate(raws):
+        read = read_rating(raw, Where(), bands)
+        if read.value is not None:
+            state[i], score[i] = READ, read.value.score
+            is_a[i], agrees[i] = read.value.tier == bands.bands[0].tier, read.value.agrees
+        elif read.findings:
+            state[i] = UNREADABLE
+    return Readings(raws, state, score, is_a, agrees)
+
+
+@dataclass(frozen=True, slots=True)
+class Ballots:
+    """One session's ratings, columnar: per form its number and rater; per rating its form, target and cell."""
+
+    numbers: Sequence[str]  # per form: its number as written
+    raters: np.ndarray  # per form: the rater's index among the targets, -1 when none or not a target
+    form: np.ndarray  # per rating: its form's index
+    target: np.ndarray  # per rating: its target's index among the session's targets, -1 when not one
+    names: Sequence[str]  # per rating: the target as typed (for messages)
+    cell: np.ndarray  # per rating: its index among the readings
+    readings: Readings
+    # per rating: where a finding about it points; per form: where one about the form points
+    rating_at: Callable[[int], Where] | None = None
+    form_at: Callable[[int], Where] | None = None
+    target_at: Callable[[str], Where] | None = None  # …and one about a target (no valid form)
+
+
+@dataclass(frozen=True, slots=True)
 class Tally:
     means: dict[str, float | None]
     counts: dict[str, int]  # valid ratings per target
     valid_forms: int
     void_forms: int
     findings: tuple[Finding, ...]
-
-
-def _form_problems(form: Form, ratings: dict[str, Rating], classes: Mapping[str, str], rules: FormRules,
-                   where: Where) -> tuple[bool, list[Finding]]:
-    """(void?, findings) for one form's tier agreement and A-quota per class."""
-    void, findings = False, []
-    for target, rating in ratings.items():
-        if not rating.agrees:
-            findings.append(warning(
-                "档次分值不符", rules.bands.clause,
-                f"{where.key}：对{target}评{rating.typed_tier}档却填{rating.score:g}分"
-                f"（{rating.typed_tier}档为{rules.bands.span(rating.typed_tier)}分）"
-                + ("，该表作废" if rules.mismatch == "void" else "，按分值计"),
-                where.at(target), allowed=rules.bands.span(rating.typed_tier), actual=rating.score))
-            void |= rules.mismatch == "void"
-    for cls in dict.fromkeys(classes.values()):
-        members = [t for t, c in classes.items() if c == cls]
-        cap = quota(rules.a_share, len(members), rules.rounding)
-        a_count = sum(1 for t in members if t in ratings and ratings[t].tier == rules.a_tier)
-        if a_count > cap:
-            findings.append(warning(
-                "A档比例", rules.quota_clause,
-                f"{where.key}：{cls}共{len(members)}个，A档至多{cap}个，评了{a_count}个"
-                + ("，该表作废" if rules.over_quota == "void" else "，保留并提示"),
-                where, allowed=cap, actual=a_count))
-            void |= rules.over_quota == "void"
-    return void, findings
+    reasons: Mapping[str, Finding]  # why a target has no mean
 
 
 def quota_notes(classes: Mapping[str, str], rules: FormRules, session: str) -> list[Finding]:
@@ -87,7 +108,7 @@ def quota_notes(classes: Mapping[str, str], rules: FormRules, session: str) -> l
     return notes
 
 
-def tally(session: str, forms: Sequence[Form], classes: Mapping[str, str], rules: FormRules) -> Tally:
+def tally_ballots(session: str, classes: Mapping[str, str], b: Ballots, rules: FormRules) -> Tally:
     """The mean score per target over the valid forms of one session.
 
     ``classes`` maps every target on the form to its class (居民区 / 书记主任 / 其他人员): the
@@ -95,51 +116,101 @@ def tally(session: str, forms: Sequence[Form], classes: Mapping[str, str], rules
     must fix the typing); a void form counts for nobody.
     """
     targets = list(classes)
-    column = {t: j for j, t in enumerate(targets)}
-    scores = np.full((len(forms), len(targets)), np.nan)
-    valid = np.zeros(len(forms), dtype=bool)
-    blocked: set[str] = set()
+    label = [f"第{n}号表" for n in b.numbers]
+    rating_at = b.rating_at or (lambda i: Where(session, label[b.form[i]], str(b.names[i])))
+    form_at = b.form_at or (lambda f: Where(session, label[f], ""))
     findings: list[Finding] = quota_notes(classes, rules, session)
-    readable: dict[object, Rating] = {}  # the same text on many forms ("B 85") is read once
-    for i, form in enumerate(forms):
-        where = Where(session, f"第{form.number}号表", "")
-        ratings: dict[str, Rating] = {}
-        for target, raw in form.ratings.items():
-            known = readable.get(raw) if isinstance(raw, (str, int, float)) else None
-            read = Checked(known) if known is not None else read_rating(raw, where.at(target), rules.bands)
-            if known is None and read.value is not None and not read.findings and isinstance(raw, (str, int, float)):
-                readable[raw] = read.value
-            findings += read.findings
-            if target not in column:
-                if read.value is not None or read.findings:
-                    findings.append(error("测评对象", rules.quota_clause,
-                                          f"{where.key}：“{target}”不在本次测评对象名单中", where.at(target)))
-                continue
-            if read.value is None:
-                blocked.update([target] if read.findings else [])
-                continue
-            if target == form.rater:
-                findings.append(warning("自评", rules.quota_clause,
-                                        f"{where.key}：{target}对自己的评分不计入", where.at(target)))
-                continue
-            ratings[target] = read.value
-        void, problems = _form_problems(form, ratings, classes, rules, where)
-        findings += problems
-        valid[i] = not void
-        for target, rating in ratings.items():
-            scores[i, column[target]] = rating.score
-    kept = scores[valid]
-    counts = (~np.isnan(kept)).sum(axis=0)
-    sums = np.nansum(kept, axis=0)
+    reasons: dict[str, Finding] = {}
+    state = b.readings.state[b.cell]
+    for i in np.flatnonzero(state == UNREADABLE):
+        read = read_rating(b.readings.raws[b.cell[i]], Where(session, label[b.form[i]], str(b.names[i])), rules.bands)
+        problem = read.findings[0]
+        findings.append(problem if b.rating_at is None else _moved(problem, rating_at(i)))
+        if b.target[i] >= 0:
+            reasons.setdefault(targets[b.target[i]], findings[-1])
+    for i in np.flatnonzero((b.target < 0) & (state != BLANK)):
+        findings.append(error("测评对象", rules.quota_clause,
+                              f"{label[b.form[i]]}：“{b.names[i]}”不在本次测评对象名单中", rating_at(i)))
+    known = (b.target >= 0) & (state == READ)
+    own = known & (b.target == b.raters[b.form])
+    for i in np.flatnonzero(own):
+        findings.append(warning("自评", rules.quota_clause, f"{label[b.form[i]]}：{b.names[i]}对自己的评分不计入",
+                                rating_at(i)))
+    kept = known & ~own
+    void = np.zeros(len(b.numbers), dtype=bool)
+    findings += _mismatches(b, kept, rules, label, rating_at, void)
+    findings += _over_quota(b, kept, classes, rules, label, form_at, void)
+    counted = kept & ~void[b.form]
+    counts = np.bincount(b.target[counted], minlength=len(targets))
+    sums = np.bincount(b.target[counted], weights=b.readings.score[b.cell[counted]], minlength=len(targets))
     means: dict[str, float | None] = {}
     for j, target in enumerate(targets):
-        if target in blocked:
+        if target in reasons:
             means[target] = None
         elif counts[j] == 0:
             means[target] = None
+            where = b.target_at(target) if b.target_at else Where(session, target, "")
             findings.append(error("无有效测评", rules.quota_clause, f"{session}：{target}没有有效的测评表",
-                                  Where(session, target, ""), allowed="≥1张有效表", actual=0))
+                                  where, allowed="≥1张有效表", actual=0))
+            reasons[target] = findings[-1]
         else:
             means[target] = float(sums[j] / counts[j])
-    return Tally(means, dict(zip(targets, counts.tolist())), int(valid.sum()), int((~valid).sum()),
-                 tuple(findings))
+    return Tally(means, dict(zip(targets, counts.tolist())), int((~void).sum()), int(void.sum()), tuple(findings),
+                 reasons)
+
+
+def _moved(finding: Finding, where: Where) -> Finding:
+    return Finding(finding.severity, finding.rule, finding.clause, finding.message, where, finding.allowed,
+                   finding.actual)
+
+
+def _mismatches(b: Ballots, kept: np.ndarray, rules: FormRules, label, rating_at, void: np.ndarray) -> list[Finding]:
+    """A tier that disagrees with its score (A with 85): the form is void, or kept and flagged."""
+    findings = []
+    for i in np.flatnonzero(kept & ~b.readings.agrees[b.cell]):
+        read = read_rating(b.readings.raws[b.cell[i]], Where(), rules.bands).value
+        findings.append(warning(
+            "档次分值不符", rules.bands.clause,
+            f"{label[b.form[i]]}：对{b.names[i]}评{read.typed_tier}档却填{read.score:g}分"
+            f"（{read.typed_tier}档为{rules.bands.span(read.typed_tier)}分）"
+            + ("，该表作废" if rules.mismatch == "void" else "，按分值计"),
+            rating_at(i), allowed=rules.bands.span(read.typed_tier), actual=read.score))
+        void[b.form[i]] |= rules.mismatch == "void"
+    return findings
+
+
+def _over_quota(b: Ballots, kept: np.ndarray, classes: Mapping[str, str], rules: FormRules, label, form_at,
+                void: np.ndarray) -> list[Finding]:
+    """More A ratings in one class on one form than floor(20% × n) allows (jingan 五, DOMAIN 1.4)."""
+    names = list(dict.fromkeys(classes.values()))
+    of_target = np.array([names.index(c) for c in classes.values()], dtype=np.int64)
+    sizes = np.bincount(of_target, minlength=len(names))
+    caps = np.array([quota(rules.a_share, int(n), rules.rounding) for n in sizes], dtype=np.int64)
+    a = kept & b.readings.is_a[b.cell]
+    per_form = np.bincount(b.form[a] * len(names) + of_target[b.target[a]],
+                           minlength=len(b.numbers) * len(names)).reshape(len(b.numbers), len(names))
+    findings = []
+    for f, c in zip(*np.nonzero(per_form > caps)):
+        findings.append(warning(
+            "A档比例", rules.quota_clause,
+            f"{label[f]}：{names[c]}共{sizes[c]}个，A档至多{caps[c]}个，评了{per_form[f, c]}个"
+            + ("，该表作废" if rules.over_quota == "void" else "，保留并提示"),
+            form_at(f), allowed=int(caps[c]), actual=int(per_form[f, c])))
+        void[f] |= rules.over_quota == "void"
+    return findings
+
+
+def tally(session: str, forms: Sequence[Form], classes: Mapping[str, str], rules: FormRules) -> Tally:
+    """``tally_ballots`` over forms given one by one (each a mapping of target → cell)."""
+    index = {t: j for j, t in enumerate(classes)}
+    cells = [(i, t, raw) for i, form in enumerate(forms) for t, raw in form.ratings.items()]
+    distinct = {raw: k for k, raw in enumerate(dict.fromkeys(raw for _, _, raw in cells))}
+    ballots = Ballots(
+        numbers=[f.number for f in forms],
+        raters=np.array([index.get(f.rater, -1) for f in forms], dtype=np.int64),
+        form=np.array([i for i, _, _ in cells], dtype=np.int64),
+        target=np.array([index.get(t, -1) for _, t, _ in cells], dtype=np.int64),
+        names=[t for _, t, _ in cells],
+        cell=np.array([distinct[raw] for _, _, raw in cells], dtype=np.int64),
+        readings=read_cells(list(distinct), rules.bands))
+    return tally_ballots(session, classes, ballots, rules)

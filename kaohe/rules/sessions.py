@@ -2,8 +2,11 @@
 
 One row per rating: which session (测评), whose session or, in 居民区互评, the rating area (居民区),
 the form's number (表号), who rated where known (评分人), whom (对象) and the rating as written
-(评分). Rows are grouped into forms and sessions and tallied by ``forms.tally``; each mean feeds
-the input column its session stands for. A value typed straight into that column is kept.
+(评分). Rows are grouped into forms and sessions and tallied by ``forms.tally_ballots``; each mean
+feeds the input column its session stands for. A value typed straight into that column is kept.
+
+The sheet is taken column by column: each distinct cell is read once and the rows become integer
+codes, so that a district's sheet (330,000 ratings) is grouped with numpy rather than row by row.
 """
 
 from __future__ import annotations
@@ -11,20 +14,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..findings import Finding, Where, error, warning
 from ..reading import is_blank, read_choice
-from .forms import Form, FormRules, tally
+from .forms import Ballots, FormRules, read_cells, tally_ballots
 
 FORM_SHEET = "测评表"
 FORM_INPUTS = ("测评", "居民区", "表号", "评分人", "对象", "评分")
 MUTUAL = "居民区互评"
-# session → (its clause, the input columns its means feed: on 居民区 for areas, on 工作人员 for staff)
+# session → its clause; its means feed the input column of the same name (on 居民区 or 工作人员)
 SESSIONS = {
     MUTUAL: "jingan 五(一)2",
     "党员群众测评": "jingan 五(一)3、五(二)(2)、五(三)(3)",
     "内部互评": "jingan 五(二)(1)、五(三)(2)",
     "书记主任考评": "jingan 五(三)(1)",
 }
+NAMES = tuple(SESSIONS)
 AREA_CLASS, LEADER_CLASS, OTHER_CLASS = "居民区", "书记主任", "其他人员"  # classes of the A-quota (DOMAIN 1.4)
 
 
@@ -37,9 +43,10 @@ class Member:
 
 @dataclass
 class Tallied:
-    """Means by (sheet, key, column), and the findings met on the way."""
+    """Means by input cell (sheet, key, column), why a mean is missing, and the findings met on the way."""
 
     means: dict[tuple[str, str, str], float | None] = field(default_factory=dict)
+    reasons: dict[tuple[str, str, str], Finding] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -50,11 +57,19 @@ def cell_text(value: object) -> str:
     return "" if is_blank(value) else str(value).strip()
 
 
-def _classes(session: str, area: str, areas: Sequence[str], staff: Sequence[Member]) -> dict[str, str]:
-    """Who is on a session's form, and in which class of the A-quota."""
+def as_columns(rows: Sequence[Mapping[str, object]] | Mapping[str, Sequence[object]],
+               headers: Sequence[str] = FORM_INPUTS) -> dict[str, Sequence[object]]:
+    """The 测评表 column by column, whether given so or as one record per row."""
+    if isinstance(rows, Mapping):
+        n = max((len(rows[h]) for h in headers if h in rows), default=0)
+        return {h: rows.get(h, [None] * n) for h in headers}
+    return {h: [row.get(h) for row in rows] for h in headers}
+
+
+def _classes(session: str, area: str, areas: Sequence[str], own: Sequence[Member]) -> dict[str, str]:
+    """Who is on a session's form (``own``: the area's staff), and in which class of the A-quota."""
     if session == MUTUAL:
         return {a: AREA_CLASS for a in areas}
-    own = [m for m in staff if m.area == area]
     people = {m.name: LEADER_CLASS if m.leader else OTHER_CLASS for m in own}
     if session == "党员群众测评":  # held together for the area and its staff (jingan 五(二)(2))
         return {area: AREA_CLASS, **people}
@@ -63,56 +78,139 @@ def _classes(session: str, area: str, areas: Sequence[str], staff: Sequence[Memb
     return people
 
 
-def _column(session: str, target: str, areas: Sequence[str]) -> tuple[str, str]:
-    return ("居民区" if target in areas and session in (MUTUAL, "党员群众测评") else "工作人员"), session
+def input_cell(session: str, target: str, areas: set[str]) -> tuple[str, str, str]:
+    """The input cell a session's mean for a target feeds: (sheet, key, column)."""
+    sheet = "居民区" if target in areas and session in (MUTUAL, "党员群众测评") else "工作人员"
+    return sheet, target, session
 
 
-def tally_sheet(rules: FormRules, rows: Sequence[Mapping[str, object]], areas: Sequence[str],
-                staff: Sequence[Member]) -> Tallied:
-    """Every session's means, from the 测评表 rows as typed."""
-    out = Tallied()
-    forms: dict[tuple[str, str], dict[str, Form]] = {}
-    sessions_read: dict[object, object] = {}  # a session's name, read once however many rows carry it
-    for n, row in enumerate(rows, start=1):
-        if all(v is None or v == "" for v in row.values()):
-            continue
-        where = Where(FORM_SHEET, f"第{n}条", "")
-        raw = row.get("测评")
-        session = sessions_read.get(raw) if isinstance(raw, str) else None
-        if session is None:
-            session = read_choice(raw, where.at("测评"), tuple(SESSIONS), rule="测评", clause="jingan 五")
-            if session.value is not None and isinstance(raw, str):
-                sessions_read[raw] = session
-        area = "" if is_blank(row.get("居民区")) else str(row.get("居民区")).strip()
-        number, target = (cell_text(row.get(f)) for f in ("表号", "对象"))
-        out.findings += list(session.findings)
-        problems = [f"未填{f}" for f, v in (("居民区", area), ("表号", number), ("对象", target)) if not v]
-        if area and area not in areas:
-            problems.append(f"居民区“{area}”不在居民区表中")
-        if session.value is None or problems:
-            out.findings += [error("测评表", "jingan 五", f"{FORM_SHEET}第{n}条：{p}", where) for p in problems]
-            continue
-        group = forms.setdefault((session.value, "" if session.value == MUTUAL else area), {})
-        label = f"{area}{number}" if session.value == MUTUAL else number
-        rater = area if session.value == MUTUAL else cell_text(row.get("评分人"))
-        form = group.setdefault(label, Form(label, {}, rater))
-        if target in form.ratings:
-            out.findings.append(error("测评表", SESSIONS[session.value],
-                                      f"{session.value}第{label}号表对“{target}”评了不止一次", where.at("对象")))
-            continue
-        form.ratings[target] = row.get("评分")  # Form is frozen; its dict is filled as the rows come
-    small: dict[tuple[str, str], list[str]] = {}  # (session, class) → the areas where no A is possible
-    for (session, area), group in forms.items():
-        classes = _classes(session, area, areas, staff)
-        result = tally(f"{session}·{area or '全街道'}", list(group.values()), classes, rules)
+def _distinct(column: Sequence[object]) -> tuple[list[object], np.ndarray]:
+    """The distinct cells of a column, and each row's index among them."""
+    index = {raw: k for k, raw in enumerate(dict.fromkeys(column))}
+    return list(index), np.fromiter(map(index.__getitem__, column), dtype=np.int64, count=len(column))
+
+
+def _combined(*codes: np.ndarray) -> np.ndarray:
+    """One dense code per distinct combination of the code columns (compressed as it goes: no overflow)."""
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for c in codes:
+        key = key * (int(c.max(initial=0)) + 2) + (c + 1)
+        key = np.unique(key, return_inverse=True)[1].reshape(-1)
+    return key
+
+
+def _row(record: int, column: str) -> Where:
+    return Where(FORM_SHEET, f"第{record + 1}条", column)
+
+
+class _Coded:
+    """The sheet as integer codes per row: the session (-1: not one), texts (0: blank), rating cells."""
+
+    def __init__(self, cols: Mapping[str, Sequence[object]], rules: FormRules):
+        self.raw_session = cols["测评"]
+        self.n = len(self.raw_session)
+        self.texts_index: dict[str, int] = {"": 0}
+        self.area, self.number, self.rater, self.target = (self._text(cols[h]) for h in ("居民区", "表号", "评分人", "对象"))
+        sessions, session_of = _distinct(self.raw_session)
+        names = [read_choice(s, Where(), NAMES, rule="测评", clause="jingan 五").value for s in sessions]
+        self.session = np.array([NAMES.index(s) if s else -1 for s in names], dtype=np.int64)[session_of]
+        blank_session = np.array([is_blank(s) for s in sessions], dtype=bool)[session_of]
+        cells, self.cell = _distinct(cols["评分"])
+        self.readings = read_cells(cells, rules.bands)
+        blank_cell = np.array([is_blank(c) for c in cells], dtype=bool)[self.cell]
+        self.typed = ~(blank_session & blank_cell & (self.area == 0) & (self.number == 0) & (self.rater == 0)
+                       & (self.target == 0))
+        self.texts = np.empty(len(self.texts_index), dtype=object)
+        self.texts[list(self.texts_index.values())] = list(self.texts_index)
+
+    def _text(self, column: Sequence[object]) -> np.ndarray:
+        raws, of = _distinct(column)
+        ids = np.array([self.texts_index.setdefault(cell_text(r), len(self.texts_index)) for r in raws], dtype=np.int64)
+        return ids[of] if len(column) else np.zeros(0, dtype=np.int64)
+
+    def code(self, text: str) -> int:
+        return self.texts_index.get(text, -1)
+
+    def local(self, targets: Sequence[str]) -> np.ndarray:
+        """Text code → index among ``targets`` (-1: not one of them)."""
+        out = np.full(len(self.texts), -1, dtype=np.int64)
+        for j, t in enumerate(targets):
+            if t in self.texts_index:
+                out[self.texts_index[t]] = j
+        return out
+
+
+def _placed(c: _Coded, areas: Sequence[str], findings: list[Finding]) -> np.ndarray:
+    """Rows that name a known session, a known area, a form number and a target; the others are errors."""
+    known_area = np.isin(c.area, [c.code(a) for a in areas])
+    placed = c.typed & (c.session >= 0) & known_area & (c.number > 0) & (c.target > 0)
+    for i in np.flatnonzero(c.typed & ~placed):
+        if c.session[i] < 0:
+            findings += read_choice(c.raw_session[i], _row(i, "测评"), NAMES, rule="测评", clause="jingan 五").findings
+        problems = [f"未填{f}" for f, code in (("居民区", c.area[i]), ("表号", c.number[i]), ("对象", c.target[i]))
+                    if code == 0]
+        if c.area[i] and not known_area[i]:
+            problems.append(f"居民区“{c.texts[c.area[i]]}”不在居民区表中")
+        findings += [error("测评表", "jingan 五", f"{FORM_SHEET}第{i + 1}条：{p}", _row(i, "")) for p in problems]
+    return placed
+
+
+def _first_ratings(c: _Coded, rows: np.ndarray, findings: list[Finding]) -> np.ndarray:
+    """The rows left once a target rated twice on one form keeps only its first rating (the rest: errors)."""
+    key = _combined(c.session[rows], c.area[rows], c.number[rows], c.target[rows])
+    first = np.unique(key, return_index=True)[1]
+    keep = np.zeros(len(rows), dtype=bool)
+    keep[first] = True
+    for i in rows[~keep]:
+        session = NAMES[c.session[i]]
+        label = f"{c.texts[c.area[i]]}{c.texts[c.number[i]]}" if session == MUTUAL else c.texts[c.number[i]]
+        findings.append(error("测评表", SESSIONS[session], f"{session}第{label}号表对“{c.texts[c.target[i]]}”评了不止一次",
+                              _row(i, "对象")))
+    return rows[keep]
+
+
+def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Member]) -> Tallied:
+    """Every session's means, from the 测评表 as typed (records, or columns by header).
+
+    A finding about a row names it ``第n条`` (the sheet's n-th record), which the workbook reader
+    turns into its cell; one about a target with no valid form names the input cell it would fill.
+    """
+    c, out = _Coded(as_columns(rows), rules), Tallied()
+    rows_kept = _first_ratings(c, np.flatnonzero(_placed(c, areas, out.findings)), out.findings)
+    staff_of: dict[str, list[Member]] = {}
+    for m in staff:
+        staff_of.setdefault(m.area, []).append(m)
+    area_names, small = set(areas), {}
+    mutual = c.session == NAMES.index(MUTUAL)
+    rater = np.where(mutual, c.area, c.rater)  # a 居民区互评 form is rated by its area…
+    whose = np.where(mutual, 0, c.area)  # …and the session is one for the whole street
+    group_of = _combined(c.session[rows_kept], whose[rows_kept])
+    by_group = np.argsort(group_of, kind="stable")
+    starts = np.flatnonzero(np.diff(group_of[by_group], prepend=-1))
+    for mine in np.split(rows_kept[by_group], starts[1:]) if len(rows_kept) else ():
+        session, area = NAMES[c.session[mine[0]]], str(c.texts[whose[mine[0]]])
+        classes = _classes(session, area, areas, staff_of.get(area, ()))
+        local = c.local(list(classes))
+        _, first, form_of = np.unique(_combined(c.area[mine], c.number[mine]), return_index=True, return_inverse=True)
+        numbers = [f"{c.texts[c.area[i]]}{c.texts[c.number[i]]}" if session == MUTUAL else str(c.texts[c.number[i]])
+                   for i in mine[first]]
+        ballots = Ballots(numbers=numbers, raters=local[rater[mine[first]]], form=form_of.reshape(-1),
+                          target=local[c.target[mine]], names=c.texts[c.target[mine]], cell=c.cell[mine],
+                          readings=c.readings,
+                          rating_at=lambda i, mine=mine: _row(mine[i], "评分"),
+                          form_at=lambda f, mine=mine, first=first: _row(mine[first[f]], "表号"),
+                          target_at=lambda t, session=session: Where(*input_cell(session, t, area_names)))
+        result = tally_ballots(f"{session}·{area or '全街道'}", classes, ballots, rules)
         for f in result.findings:
             if f.rule == "A档比例" and f.where.key in classes.values():  # forms.quota_notes: keyed by class
                 small.setdefault((session, f.where.key), []).append(area or "全街道")
             else:
                 out.findings.append(f)
-        for target, mean in result.means.items():
-            sheet, column = _column(session, target, areas)
-            out.means[(sheet, target, column)] = mean
+        for t, mean in result.means.items():
+            cell = input_cell(session, t, area_names)
+            out.means[cell] = mean
+            if t in result.reasons:
+                out.reasons[cell] = result.reasons[t]
     for (session, cls), where in small.items():  # once per session and class, not once per area
         out.findings.append(warning(
             "A档比例", SESSIONS[session],
@@ -129,7 +227,7 @@ def shown(tallied: Tallied, sheet: str, key: str, column: str) -> float | str | 
     mean = tallied.means[(sheet, key, column)]
     if mean is not None:
         return mean
-    reason = next((f for f in tallied.findings if f.is_error and key in (f.where.key, f.where.field)), None)
+    reason = tallied.reasons.get((sheet, key, column))
     return reason.short() if reason else f"#错误：{key}在{column}中没有有效的测评表（{SESSIONS[column]}）"
 
 

@@ -47,7 +47,9 @@ def test_the_members_session_feeds_the_area_and_its_staff(jingan):
     assert people.value("甲", "得分") == pytest.approx(79.5)
     # 乙 (五(三)) = 0.3×83 + 0.2×80 + 0.1×80 + 0.4×77.5 = 24.9 + 16 + 8 + 31 = 79.9
     assert people.value("乙", "得分") == pytest.approx(79.9)
-    assert any(f.rule == "A档比例" and "第2号表" in f.where.key for f in areas.findings)
+    # the over-quota finding names form 2 and points at its first row in 测评表 (the 4th record), 表号 column
+    [over] = [f for f in areas.findings if f.rule == "A档比例" and "第2号表" in f.message]
+    assert (over.where.table, over.where.key, over.where.field) == ("测评表", "第4条", "表号")
 
 
 def test_mutual_rating_leaves_out_the_self_rating_and_voids_an_over_quota_form(jingan):
