@@ -112,7 +112,8 @@ def jingan(rng: random.Random) -> Workbook:
     spare = {"area_rows": len(area_rows) + 3, "people_rows": len(staff_rows) + 10, "form_rows": len(forms) + 20}
     return template.build("jingan", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
                                                    "工作人员": _records(engine.inputs(s, "工作人员"), staff_rows),
-                                                   "测评表": forms})
+                                                   "测评表": forms},
+                          info={template.UNIT_LABEL: "静安区示例街道", template.YEAR_LABEL: 2025})
 
 
 def gaojing(rng: random.Random) -> Workbook:
@@ -147,7 +148,8 @@ def gaojing(rng: random.Random) -> Workbook:
             people.append([names.pop(), f"{place}居民区", post])
     spare = {"area_rows": len(rows) + 3, "people_rows": len(people) + 10}
     return template.build("gaojing-2024", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), rows),
-                                                "人员奖励": _records(engine.inputs(s, "人员奖励"), people)})
+                                                "人员奖励": _records(engine.inputs(s, "人员奖励"), people)},
+                          info={template.UNIT_LABEL: "高境镇", template.YEAR_LABEL: 2024})
 
 
 def _table(rows: list[list[object]]):

@@ -15,7 +15,7 @@ from typing import Protocol
 from xml.sax.saxutils import unescape
 
 import numpy as np
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import PatternFill
 from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
@@ -93,16 +93,16 @@ class OpenpyxlBook:
         self._values.close()
 
     def sheet_names(self) -> list[str]:
-        return list(self._edit.sheetnames) if self._edit is not None else list(self._values.sheet_names)
+        return self._edit.sheet_names() if self._edit is not None else list(self._values.sheet_names)
 
     def grid(self, sheet: str) -> list[list[object]]:
         if self._edit is not None and sheet in self._rewritten:  # what this book wrote, not the old file
-            return [list(r) for r in self._edit[sheet].iter_rows(values_only=True)]
+            return self._edit.grid(sheet)
         return self._array(sheet).tolist()
 
     def columns(self, sheet: str) -> list[list[object]]:
         if self._edit is not None and sheet in self._rewritten:
-            return [list(c) for c in zip(*self.grid(sheet))]
+            return self._edit.columns(sheet)
         values = self._array(sheet)
         return [values[:, c].tolist() for c in range(values.shape[1])]
 
@@ -126,15 +126,41 @@ class OpenpyxlBook:
         return self._arrays[sheet]
 
 
-    def _editable(self):
+    def _editable(self) -> MemoryBook:
         if self._edit is None:
-            self._edit = load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
+            self._edit = MemoryBook(load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm"))
         return self._edit
 
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
-        book = self._editable()
-        ws = book[sheet] if sheet in book.sheetnames else book.create_sheet(sheet)
         self._rewritten.add(sheet)
+        self._editable().replace_rows(sheet, first_row, rows)
+
+    def fill(self, sheet: str, cell: str, rgb: str | None) -> str | None:
+        return self._editable().fill(sheet, cell, rgb)
+
+    def save(self, out: str | Path) -> None:
+        from .workbook import write_atomically  # the writer lives with the reader
+
+        write_atomically(self._editable().wb, Path(out))
+
+
+class MemoryBook:
+    """kaohe.book.Book over an openpyxl workbook in memory (formulas read as their text)."""
+
+    def __init__(self, wb: Workbook):
+        self.wb = wb
+
+    def sheet_names(self) -> list[str]:
+        return list(self.wb.sheetnames)
+
+    def grid(self, sheet: str) -> list[list[object]]:
+        return [list(r) for r in self.wb[sheet].iter_rows(values_only=True)]
+
+    def columns(self, sheet: str) -> list[list[object]]:
+        return [list(c) for c in zip(*self.wb[sheet].iter_rows(values_only=True))]
+
+    def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
+        ws = self.wb[sheet] if sheet in self.wb.sheetnames else self.wb.create_sheet(sheet)
         if ws.max_row >= first_row:
             ws.delete_rows(first_row, ws.max_row - first_row + 1)
         for offset, values in enumerate(rows):
@@ -142,7 +168,7 @@ class OpenpyxlBook:
                 ws.cell(first_row + offset, col, value)
 
     def fill(self, sheet: str, cell: str, rgb: str | None) -> str | None:
-        target = self._editable()[sheet][cell]
+        target = self.wb[sheet][cell]
         fill = target.fill
         if fill is not None and fill.fill_type not in (None, "solid"):
             return None  # a patterned fill: not marked, so that clearing can never lose it
@@ -154,8 +180,3 @@ class OpenpyxlBook:
             before = NO_FILL
         target.fill = PatternFill("solid", fgColor=rgb) if rgb and rgb != NO_FILL else PatternFill(fill_type=None)
         return before
-
-    def save(self, out: str | Path) -> None:
-        from .workbook import write_atomically  # the writer lives with the reader
-
-        write_atomically(self._editable(), Path(out))

@@ -223,14 +223,25 @@ def _param_sheet(wb: Workbook, s: engine.Scheme) -> None:
     _protect(ws)
 
 
-def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout) -> None:
-    """说明: what the workbook is, how to fill it in, which document and clauses it follows."""
-    ws.title = "说明"
+UNIT_LABEL, YEAR_LABEL = "填报单位（街道/镇）", "考核年度"  # typed on 说明; the district's roll-up reads them
+GUIDE_SHEET = "说明"
+
+
+def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, info: Mapping[str, object]) -> None:
+    """说明: who fills it in (填报单位, 考核年度), what the workbook is, how to fill it in, which clauses it follows."""
+    ws.title = GUIDE_SHEET
+    ws.append(["居民区年度考核工作簿（kaohe）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    for label in (UNIT_LABEL, YEAR_LABEL):
+        ws.append([label, info.get(label)])
+        value = ws.cell(ws.max_row, 2)
+        value.fill, value.border, value.protection = INPUT_FILL, BORDER, Protection(locked=False)
+        ws.cell(ws.max_row, 1).font = Font(bold=True)
+    ws.append(["方案", f"{s.params.meta['title']}（{s.id}）"])
     lines = [
-        ("居民区年度考核工作簿（kaohe）", True),
-        (f"方案：{s.params.meta['title']}（{s.id}）", False),
         ("", False),
         ("怎样填写", True),
+        ("先在上面的黄色格填写填报单位和考核年度：区里汇总各街道（镇）的工作簿时据此区分。", False),
         (f"1. 在“{area.sheet}”表逐行填写黄色的输入列，每个居民区一行；灰色列是计算结果，自动生成，不能手改。", False),
         (f"2. 在“{people.sheet}”表逐行填写人员；“居民区”须与“{area.sheet}”表中的名称一致。", False),
         ("3. 计算结果显示“#错误：……（条款）”时，说明哪一格、哪条规则有问题；改正输入后自动重算。", False),
@@ -238,15 +249,18 @@ def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout) 
         (f"5. “{PARAM_SHEET}”表列出全部权重、分档、比例和金额及其文件依据；红字“{DEFAULT_NOTE}”的参数可由"
          "街道（镇）按本单位方案修改“值”列，修改后全表随之重算。", False),
         (f"6. “{REPORT_SHEET}”表由检查（工作簿中的检查宏，或命令 kaohe check）写入，每条问题一行。", False),
+        ("7. 上报区里时用“导出上报副本”（宏 kaohe_export，或命令 kaohe export）：生成不含宏的 .xlsx，"
+         "全部输入和结果为数值，附检查结果和防改动摘要；区里无需安装 Python 即可打开。", False),
         ("", False),
         ("使用前", True),
         ("本工作簿的计算函数（KAOHE_AREA 等）由 Python 提供：电脑上须安装 kaohe 与 xlwings 加载项，"
          "并在 xlwings 选项卡中点“Import Functions”一次（见 README）。未安装时结果列显示 #NAME?。", False),
     ]
     for text, bold in lines:
-        ws.append([text])
-        ws.cell(ws.max_row, 1).font = Font(bold=bold, size=14 if ws.max_row == 1 else 11)
-    ws.column_dimensions["A"].width = 120
+        ws.append([text, None] if bold else [None, text])
+        ws.cell(ws.max_row, 1).font = Font(bold=bold)
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 110
     _print_setup(ws, landscape=False)
 
 
@@ -267,8 +281,10 @@ def _config_sheet(wb: Workbook) -> None:
 
 
 def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people_rows: int = 600,
-          form_rows: int = 3000, data: Mapping[str, Sequence[Mapping[str, object]]] | None = None) -> Workbook:
-    """A ready workbook for a scheme; ``data`` fills input rows (the examples use it)."""
+          form_rows: int = 3000, data: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
+          info: Mapping[str, object] | None = None) -> Workbook:
+    """A ready workbook for a scheme; ``data`` fills input rows and ``info`` 说明's 填报单位 and 考核年度
+    (the examples use them)."""
     s = engine.scheme(scheme)
     data = data or {}
     area, people = layouts(s, max(area_rows, len(data.get("居民区", ()))),
@@ -279,7 +295,7 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
         if ws.title != "_xlwings.conf":
             wb.remove(ws)
     guide.delete_rows(1, guide.max_row)
-    _guide_sheet(guide, s, area, people)
+    _guide_sheet(guide, s, area, people, info or {})
     forms = None
     if sessions.FORM_SHEET in engine.optional_sheets(s):
         form_rows = max(form_rows, len(data.get(sessions.FORM_SHEET, ())))
