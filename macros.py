@@ -1,15 +1,17 @@
-"""xlwings macros of kaohe.xlsm: check the workbook, and clear the check's marks.
+"""xlwings macros of kaohe.xlsm: check the workbook, clear the check's marks, export the copy sent upward.
 
-Thin: they wrap the calling workbook as a :class:`kaohe.book.Book` and run ``kaohe.checking``,
-the same code as ``kaohe check -o`` on the command line. Bind them to buttons, or run them from
-the xlwings ribbon (RunPython "import macros; macros.kaohe_check()").
+Thin: they wrap the calling workbook as a :class:`kaohe.book.Book` and run ``kaohe.checking`` and
+``kaohe.submission``, the same code as ``kaohe check -o`` and ``kaohe export`` on the command line.
+Bind them to buttons, or run them from the xlwings ribbon (RunPython "import macros; macros.kaohe_check()").
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import xlwings as xw
 
-from kaohe import checking
+from kaohe import checking, submission
 from kaohe.book import NO_FILL
 from kaohe.workbook import WorkbookError
 
@@ -49,16 +51,40 @@ class XlwingsBook:
         return NO_FILL if before is None else "FF" + "".join(f"{c:02X}" for c in before)
 
 
-@xw.sub
-def kaohe_check() -> None:
-    """检查：按方案核对全部规则，写入“检查结果”，并给有问题的格子上色。"""
-    book = XlwingsBook(xw.Book.caller())
+def _check(book: XlwingsBook) -> None:
     try:
         inputs, _, findings = checking.findings_of(book, book.book.name)
     except WorkbookError as exc:
         checking.report_failure(book, str(exc))
         return
     checking.report(book, inputs, findings)
+
+
+@xw.sub
+def kaohe_check() -> None:
+    """检查：按方案核对全部规则，写入“检查结果”，并给有问题的格子上色。"""
+    _check(XlwingsBook(xw.Book.caller()))
+
+
+@xw.sub
+def kaohe_export() -> None:
+    """导出上报副本：先保存本工作簿，再在同一文件夹生成“名称-上报.xlsx”（不含宏，结果为数值，附摘要）。
+    检查有错误时不导出，错误写入“检查结果”。"""
+    caller = xw.Book.caller()
+    caller.save()  # the copy is made from the file: what the clerk typed must be in it
+    source = Path(caller.fullname)
+    target = source.with_name(f"{source.stem}-上报.xlsx")
+    try:
+        submission.export(source, target)
+    except submission.ExportRefused as refused:
+        _check(XlwingsBook(caller))
+        caller.app.alert(f"检查发现 {len(refused.errors)} 条错误，未导出上报副本。请按“检查结果”表改正后再导出。",
+                         title="kaohe")
+        return
+    except WorkbookError as exc:
+        caller.app.alert(f"未导出：{exc}", title="kaohe")
+        return
+    caller.app.alert(f"已导出上报副本：{target}", title="kaohe")
 
 
 @xw.sub

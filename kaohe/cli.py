@@ -6,6 +6,8 @@
     kaohe scheme show NAME|FILE                every parameter with its unit and clause
     kaohe scheme check FILE                    validate a street's own scheme file
     kaohe new --scheme NAME -o FILE.xlsm       a ready workbook for a scheme
+    kaohe export FILE -o 上报.xlsx [--force]    the macro-free submission copy, refused while the check finds errors
+    kaohe verify 上报.xlsx [--json]             recompute a copy from its inputs; exit 0 when all agrees
 
 It translates files and arguments for the engine and prints; it decides no rule.
 """
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, checking, engine, template
+from . import __version__, checking, engine, submission, template
 from .findings import Finding
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
 from .workbook import (
@@ -149,6 +151,42 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    try:
+        done = submission.export(args.file, _output(None, args.output, force=True), force=args.force)
+    except submission.ExportRefused as refused:
+        print(f"未导出：检查发现 {len(refused.errors)} 条错误，改正后再导出（确需导出请加 --force，副本首页将注明）：",
+              file=sys.stderr)
+        for f in refused.errors:
+            print(f"[错误] {f.rule}（{f.clause}）{refused.inputs.cell(f)}：{f.message}", file=sys.stderr)
+        return EXIT_ERRORS
+    if not done.info.get(template.UNIT_LABEL):
+        print(f"提示：说明表未填“{template.UNIT_LABEL}”，区里汇总时只能按文件名区分", file=sys.stderr)
+    forced = "（强制导出：含错误，副本首页已注明）" if done.forced else ""
+    print(f"已导出上报副本 {done.target}{forced}：{done.formulas} 个公式已换为数值；输入摘要 {done.digests.inputs[:16]}…")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    checked = submission.verify(args.file)
+    recorded = checked.recorded.values
+    if args.json:
+        _print_json({"file": str(args.file), "scheme": checked.inputs.scheme.id, "agrees": checked.agrees,
+                     "source": {k: recorded.get(k) for k in (template.UNIT_LABEL, template.YEAR_LABEL, "方案", "方案版本",
+                                                             "kaohe 版本", "导出时间", submission.FORCED_LABEL)},
+                     "inputs_digest": checked.digests.inputs, "results_digest": checked.digests.results,
+                     "differences": [_issue(checked.inputs, f) for f in checked.findings]})
+    else:
+        print(f"{Path(args.file).name}：{recorded.get(template.UNIT_LABEL) or '（未填单位）'}，方案 {checked.inputs.scheme.id}，"
+              f"导出于 {recorded.get('导出时间')}")
+        if checked.agrees:
+            print("核对一致：全部结果可由副本中的输入重新算出，输入和结果的摘要与导出时相同")
+        for f in checked.findings:
+            print(f"[不符] {checked.inputs.cell(f) or f.where.table}：{f.message}"
+                  + (f"（保存 {f.actual}，重算 {f.allowed}）" if f.rule == "结果与规则不符" else ""))
+    return EXIT_OK if checked.agrees else EXIT_ERRORS
+
+
 def pinned_xlwings() -> str | None:
     """The xlwings version kaohe is pinned to (its VBA module names the version it was made with)."""
     try:
@@ -193,6 +231,15 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--people", type=int, default=600, help="人员行数（默认600）")
     n.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     n.set_defaults(func=cmd_new)
+    e = sub.add_parser("export", help="导出上报副本：不含宏的 .xlsx，结果为数值，附检查结果和摘要")
+    e.add_argument("file", help="工作簿 .xlsx / .xlsm")
+    e.add_argument("-o", "--output", required=True, help="上报副本 .xlsx")
+    e.add_argument("--force", action="store_true", help="检查有错误时仍导出（副本首页注明）")
+    e.set_defaults(func=cmd_export)
+    v = sub.add_parser("verify", help="核对上报副本：由输入重算全部结果，并核对摘要")
+    v.add_argument("file", help="上报副本 .xlsx")
+    v.add_argument("--json", action="store_true", help="输出 JSON")
+    v.set_defaults(func=cmd_verify)
     s = sub.add_parser("scheme", help="查看或校验方案参数")
     s.add_argument("action", choices=("show", "check"))
     s.add_argument("scheme", help=f"内置方案名（{'、'.join(builtin_ids())}）或方案文件路径")
@@ -211,6 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for f in exc.findings:
             print(f"kaohe：{f.message}", file=sys.stderr)
         return EXIT_UNUSABLE
+    except BrokenPipeError:  # the output piped into a reader that stopped (| head): nothing is wrong
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as exc:  # noqa: BLE001 — exit 1 means "errors found": anything unforeseen is 2
         print(f"kaohe：内部错误（{type(exc).__name__}: {exc}），文件未能处理，请联系维护人员", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -25,6 +25,9 @@ RULESETS = {"jingan": jingan, "gaojing": gaojing}
 SHEETS = {"jingan": (jingan.AREA_SHEET, jingan.STAFF_SHEET), "gaojing": (gaojing.AREA_SHEET, gaojing.PEOPLE_SHEET)}
 INPUTS = {"jingan": {jingan.AREA_SHEET: jingan.AREA_INPUTS, jingan.STAFF_SHEET: jingan.STAFF_INPUTS},
           "gaojing": {gaojing.AREA_SHEET: gaojing.AREA_INPUTS, gaojing.PEOPLE_SHEET: gaojing.PEOPLE_INPUTS}}
+RESULTS = {"jingan": {jingan.AREA_SHEET: jingan.AREA_RESULTS, jingan.STAFF_SHEET: jingan.STAFF_RESULTS},
+           "gaojing": {gaojing.AREA_SHEET: gaojing.AREA_RESULTS, gaojing.PEOPLE_SHEET: gaojing.PEOPLE_RESULTS}}
+KEYS = {"居民区": "居民区"}  # the area sheet's key; every people sheet's is 姓名 (WORKBOOK.md)
 BUILTIN = frozenset(p.stem for p in SCHEME_DIR.glob("*.toml"))
 POOLS = {"jingan": ("居民区", "书记主任", "其他人员"), "gaojing": ("居民区",)}
 
@@ -73,6 +76,15 @@ def inputs(s: Scheme, sheet: str) -> tuple[str, ...]:
     return INPUTS[kind_of(s)][sheet]
 
 
+def results_of(s: Scheme, sheet: str) -> tuple[str, ...]:
+    """The result headers of a sheet (WORKBOOK.md); none for a sheet of inputs only (测评表)."""
+    return RESULTS[kind_of(s)].get(sheet, ())
+
+
+def key_of(sheet: str) -> str:
+    return KEYS.get(sheet, "姓名")
+
+
 def optional_sheets(s: Scheme) -> dict[str, tuple[str, ...]]:
     """Sheets a workbook may have, with their headers: jingan's rating forms (测评表)."""
     return {sessions.FORM_SHEET: sessions.FORM_INPUTS} if kind_of(s) == "jingan" else {}
@@ -95,13 +107,21 @@ def _with_forms(s: Scheme, area_rows, people_rows, form_rows) -> tuple[list, lis
     return area_rows, people_rows, tallied.findings
 
 
+def prepare(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]
+            ) -> tuple[list[Mapping[str, object]], list[Mapping[str, object]], list[Finding]]:
+    """The area and people rows as the rules see them: jingan's session columns a clerk left blank
+    filled from the 测评表 forms (in the rows' order), and the findings of the tally."""
+    area_sheet, people_sheet = sheets(s)
+    area_rows, people_rows = list(tables.get(area_sheet, ())), list(tables.get(people_sheet, ()))
+    if kind_of(s) == "jingan" and tables.get(sessions.FORM_SHEET):
+        return _with_forms(s, area_rows, people_rows, tables[sessions.FORM_SHEET])
+    return area_rows, people_rows, []
+
+
 def calculate(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, Table]:
     """Every result of a workbook: the area sheet, then the people sheet that builds on it."""
     area_sheet, people_sheet = sheets(s)
-    area_rows, people_rows = tables.get(area_sheet, ()), tables.get(people_sheet, ())
-    form_findings: list[Finding] = []
-    if kind_of(s) == "jingan" and tables.get(sessions.FORM_SHEET):
-        area_rows, people_rows, form_findings = _with_forms(s, area_rows, people_rows, tables[sessions.FORM_SHEET])
+    area_rows, people_rows, form_findings = prepare(s, tables)
     areas = RULESETS[kind_of(s)].score_areas(s, area_rows)
     areas.findings[:0] = form_findings
     if kind_of(s) == "jingan":

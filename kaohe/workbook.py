@@ -71,7 +71,7 @@ class Inputs:
 
 
 def sheet_key(sheet: Sheet) -> str:
-    return "居民区" if sheet.name == "居民区" else "姓名"
+    return engine.key_of(sheet.name)
 
 
 def _header_row(name: str, grid: Sequence[Sequence[object]], required: Sequence[str]) -> int:

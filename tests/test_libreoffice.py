@@ -9,41 +9,16 @@ LibreOffice: its re-save renames the UDFs and drops the xlwings reference.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from kaohe import cli, template
+from kaohe import cli, office, template
 from kaohe.workbook import calculate, read_inputs
+from tests.rendering import ink, require_office, text
 
 ROOT = Path(__file__).resolve().parents[1]
-SOFFICE = shutil.which("soffice")
-if SOFFICE is None or shutil.which("pdftoppm") is None:
-    if os.environ.get("KAOHE_REQUIRE_LIBREOFFICE"):
-        raise RuntimeError("LibreOffice or poppler-utils is missing, but KAOHE_REQUIRE_LIBREOFFICE is set")
-    pytest.skip("LibreOffice headless not installed here", allow_module_level=True)
-
-
-def to_pdf(files: list[Path], out: Path, profile: Path) -> None:
-    command = ["timeout", "-k", "10", "300", SOFFICE, "--headless", "--norestore", "--nolockcheck",
-               f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "pdf", "--outdir", str(out),
-               *map(str, files)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=330)
-    assert done.returncode == 0, done.stderr
-
-
-def ink(pdf: Path, tmp: Path) -> float:
-    """The share of non-white pixels on page 1, from a grey PGM raster (no imaging library needed)."""
-    subprocess.run(["pdftoppm", "-gray", "-r", "40", "-f", "1", "-l", "1", str(pdf), str(tmp / pdf.stem)],
-                   check=True, timeout=60)
-    raw = next(tmp.glob(f"{pdf.stem}*.pgm")).read_bytes()
-    fields = raw.split(maxsplit=4)  # P5, width, height, maxval, pixels
-    assert fields[0] == b"P5"
-    pixels = fields[4]
-    return sum(1 for p in pixels if p < 200) / len(pixels)
+require_office()
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +30,7 @@ def rendered(tmp_path_factory):
         assert cli.main(["calc", str(example), "-o", str(calculated)]) == 0
         books.append(calculated)
     out = tmp / "pdf"
-    to_pdf(books, out, tmp / "profile")
+    office.to_pdf(books, out)
     return {book: out / f"{book.stem}.pdf" for book in books}, tmp
 
 
@@ -69,9 +44,9 @@ def test_every_template_and_example_opens_and_renders(rendered):
 def test_the_example_pages_show_the_results_not_name_errors(rendered):
     pdfs, _ = rendered
     book, pdf = next((b, p) for b, p in pdfs.items() if b.stem == "gaojing-2024-example-calc")
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    shown = text(pdf)
     inputs = read_inputs(book)
     total = calculate(inputs)["居民区"].value("春晖居民区", "总分")
     # 总分 is formatted with one decimal; an A档 party secretary's 5000 yuan (gaojing-2024 五(二)1) as #,##0.00.
     # (A result that is an empty string, e.g. no 档次, LibreOffice recomputes: it shows #NAME? there.)
-    assert f"{total:.1f}" in text and "A档" in text and "5,000.00" in text
+    assert f"{total:.1f}" in shown and "A档" in shown and "5,000.00" in shown

@@ -1,0 +1,343 @@
+"""The copy sent upward (上报副本), and its verification at the district.
+
+    kaohe export FILE -o 上报.xlsx     a macro-free copy: inputs as typed, results as values, 检查结果, 来源
+    kaohe verify 上报.xlsx             every result recomputed from the copy's inputs; values and digests compared
+
+District staff often have no Python, and mail gateways strip macro-enabled files: in the copy no cell
+holds a formula (a KAOHE_* call would show #NAME? there), so it opens as sent in Excel, WPS and
+LibreOffice. Its first sheet, 来源, names the scheme and its version, kaohe's version, the time, and
+SHA-256 digests of the inputs and of the results, whole and row by row, so that an edit of any
+number after the export is found. A digest finds edits, not a forger who recomputes it with kaohe;
+``verify`` therefore also recomputes every result from the copy's own inputs.
+
+An adapter: the findings and results are the engine's; this writes and reads files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from . import __version__, checking, engine
+from .book import Book, MemoryBook
+from .findings import Finding, Where, error
+from .params import PARAM_SHEET
+from .reading import is_blank
+from .rules.sessions import cell_text
+from .template import GUIDE_SHEET, UNIT_LABEL, YEAR_LABEL
+from .workbook import Inputs, WorkbookError, calculate, inputs_from, open_book, result_cells, stale_results, write_atomically
+
+SOURCE_SHEET = "来源"
+CONFIG_SHEETS = ("xlwings.conf", "_xlwings.conf")  # the Python link: no use without Python, so not in the copy
+ROW_HEADER = ("工作表", "行", "对象", "输入摘要", "结果摘要")
+ROW_DIGEST = 16  # hex digits of a row's digest: enough to tell an edited row, short enough to read
+VERIFY_CLAUSE = "上报副本 来源"
+INPUTS_DIGEST, RESULTS_DIGEST = "输入摘要（SHA-256）", "结果摘要（SHA-256）"
+FORCED_LABEL = "强制导出"
+
+
+class ExportRefused(Exception):
+    """The check found errors and the export was not forced: nothing is written."""
+
+    def __init__(self, inputs: Inputs, errors: Sequence[Finding]):
+        super().__init__(f"检查发现 {len(errors)} 条错误，未导出上报副本")
+        self.inputs, self.errors = inputs, list(errors)
+
+
+# --- digests ---------------------------------------------------------------------------------------
+
+def canonical(value: object) -> object:
+    """A cell as the digest sees it, the same whichever reader gave it: 41, 41.0 → 41.0; "" → None.
+    Numbers to 15 significant digits, as Excel shows them: openpyxl writes 16 (13.728399999999999 is
+    saved as 13.7284)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Real):  # numpy's too: a rank comes as numpy.int64
+        return float(f"{value:.15g}") if math.isfinite(value) else str(value)
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _line(values: object) -> bytes:
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+@dataclass
+class Digests:
+    inputs: str
+    results: str
+    sheets: dict[str, str]  # each sheet's inputs: 参数, the input sheets, 测评表
+    rows: dict[tuple[str, str], tuple[int, str, str]] = field(default_factory=dict)  # (sheet, key) → row, in, out
+
+
+def _row_key(sheet_key: str, record: Mapping[str, object], seen: dict[str, int]) -> str:
+    """A row's name in the digest table: its key, numbered when a key stands on more rows than one."""
+    key = "" if is_blank(record.get(sheet_key)) else str(record.get(sheet_key)).strip()
+    seen[key] = seen.get(key, 0) + 1
+    return key if seen[key] == 1 else f"{key}#{seen[key]}"
+
+
+def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]]) -> Digests:
+    """SHA-256 of every input (参数, the input sheets, 测评表) and of every result column, whole and by row."""
+    result_columns = {sheet: engine.results_of(inputs.scheme, sheet) for sheet in engine.sheets(inputs.scheme)}
+    sheet_digest: dict[str, hashlib._Hash] = {PARAM_SHEET: hashlib.sha256()}
+    results = hashlib.sha256()
+    for row in params_grid:
+        if not all(is_blank(c) for c in row):
+            sheet_digest[PARAM_SHEET].update(_line([canonical(c) for c in row]))
+    rows: dict[tuple[str, str], tuple[int, str, str]] = {}
+    for name in sorted(inputs.sheets):
+        sheet, digest = inputs.sheets[name], hashlib.sha256()
+        sheet_digest[name] = digest
+        if isinstance(sheet.records, Mapping):  # a long sheet (测评表): its typed rows
+            for values in zip(*sheet.records.values()):
+                if not all(is_blank(v) for v in values):
+                    digest.update(_line(dict(zip(sheet.records, map(canonical, values)))))
+            continue
+        outputs, seen = result_columns.get(name, ()), {}
+        for record, row in zip(sheet.records, sheet.record_rows):
+            typed = {k: canonical(v) for k, v in record.items() if k not in outputs}
+            shown = {k: canonical(v) for k, v in record.items() if k in outputs}
+            digest.update(_line(typed))
+            results.update(_line([name, shown]))
+            key = _row_key(engine.key_of(name), record, seen)
+            rows[(name, key)] = (row, hashlib.sha256(_line(typed)).hexdigest()[:ROW_DIGEST],
+                                 hashlib.sha256(_line(shown)).hexdigest()[:ROW_DIGEST])
+    whole = hashlib.sha256()
+    for name, digest in sheet_digest.items():
+        whole.update(_line([name, digest.hexdigest()]))
+    return Digests(whole.hexdigest(), results.hexdigest(), {n: d.hexdigest() for n, d in sheet_digest.items()}, rows)
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+def workbook_info(book: Book) -> dict[str, str | None]:
+    """说明's 填报单位 and 考核年度 as typed (a copy's 来源 carries them too)."""
+    found: dict[str, object] = {}
+    for sheet in (SOURCE_SHEET, GUIDE_SHEET):
+        if sheet in book.sheet_names():
+            for row in book.grid(sheet):
+                if len(row) > 1 and isinstance(row[0], str) and row[0].strip() in (UNIT_LABEL, YEAR_LABEL):
+                    found.setdefault(row[0].strip(), cell_text(row[1]) or None)
+    return found
+
+
+def _values_for_formulas(book: Book, inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
+    """What each formula cell of the copy gets instead: a result, a session input as the rules read it
+    (the KAOHE_FORMS tally), or, for any other formula, the value it last showed."""
+    shown = result_cells(inputs, tables)
+    area_rows, people_rows, _ = engine.prepare(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})
+    for name, rows in zip(engine.sheets(inputs.scheme), (area_rows, people_rows)):
+        sheet, cells = inputs.sheets[name], shown.setdefault(name, {})
+        for record, row in zip(rows, sheet.record_rows):
+            for header in engine.inputs(inputs.scheme, name):
+                if header in sheet.columns:
+                    cells.setdefault(f"{get_column_letter(sheet.columns[header])}{row}", record.get(header))
+    return shown
+
+
+def _as_values(wb, book: Book, shown: Mapping[str, Mapping[str, object]]) -> int:
+    """Every formula of the copy replaced by its value; returns how many."""
+    count = 0
+    for ws in wb.worksheets:
+        cached = None
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type != "f":
+                    continue
+                if cell.coordinate in shown.get(ws.title, {}):
+                    value = shown[ws.title][cell.coordinate]
+                else:
+                    cached = cached if cached is not None else book.grid(ws.title)
+                    r, c = cell.row - 1, cell.column - 1
+                    value = cached[r][c] if r < len(cached) and c < len(cached[r]) else None
+                cell.value = None if value == "" else value
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text that looks like a formula stays text
+                count += 1
+    return count
+
+
+@dataclass
+class Exported:
+    target: Path
+    inputs: Inputs
+    findings: list[Finding]
+    digests: Digests
+    info: dict[str, object]
+    forced: bool
+    formulas: int
+
+
+def export(source: str | Path, target: str | Path, *, force: bool = False, now: datetime | None = None) -> Exported:
+    """Write the submission copy, or refuse (``ExportRefused``) while the check finds errors."""
+    source, target = Path(source), Path(target)
+    if target.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"上报副本应为不含宏的 .xlsx 文件：{target.name}")
+    book = open_book(source)
+    try:
+        inputs, tables, findings = checking.findings_of(book, source.name)
+        errors = [f for f in findings if f.is_error]
+        if errors and not force:
+            raise ExportRefused(inputs, errors)
+        info = workbook_info(book)
+        wb = load_workbook(source)  # without keep_vba: the copy carries no macros
+        formulas = _as_values(wb, book, _values_for_formulas(book, inputs, tables))
+    finally:
+        book.close()
+    for name in CONFIG_SHEETS:
+        if name in wb.sheetnames:
+            wb.remove(wb[name])
+    copy = MemoryBook(wb)
+    checking.report(copy, inputs, findings)
+    sums = digests(inputs_from(copy, target.name), copy.grid(PARAM_SHEET))
+    _source_sheet(wb, inputs, source, findings, sums, info, force and bool(errors), now or datetime.now().astimezone())
+    write_atomically(wb, target)
+    return Exported(target, inputs, findings, sums, info, force and bool(errors), formulas)
+
+
+def _counts(findings: Iterable[Finding]) -> str:
+    labels = [f.severity.label for f in findings]
+    return "，".join(f"{s} {labels.count(s)} 条" for s in ("错误", "警告", "提示"))
+
+
+def _source_sheet(wb, inputs: Inputs, source: Path, findings: list[Finding], sums: Digests, info: Mapping[str, object],
+                  forced: bool, now: datetime) -> None:
+    """来源: where the copy comes from and its digests; first, so that a forced export is seen at once."""
+    ws = wb.create_sheet(SOURCE_SHEET, 0)
+    ws.append(["上报副本（kaohe 导出，不含宏；全部输入和结果均为数值）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    if forced:
+        errors = sum(1 for f in findings if f.is_error)
+        ws.append([f"注意：检查发现 {errors} 条错误，本副本按要求强制导出（--force），有关结果可能不完整或有误，"
+                   f"详见“{checking.REPORT_SHEET}”表。"])
+        ws.cell(ws.max_row, 1).font = Font(bold=True, color="FFC00000")
+        ws.cell(ws.max_row, 1).fill = PatternFill("solid", fgColor="FFFFC7CE")
+    meta = inputs.scheme.params.meta
+    block = [
+        (UNIT_LABEL, info.get(UNIT_LABEL)), (YEAR_LABEL, info.get(YEAR_LABEL)),
+        ("方案", inputs.scheme.id), ("方案名称", meta.get("title")), ("方案版本", meta.get("version")),
+        ("kaohe 版本", __version__), ("导出时间", now.isoformat(timespec="seconds")), ("源文件", source.name),
+        ("检查", _counts(findings)), (FORCED_LABEL, "是" if forced else "否"),
+        (INPUTS_DIGEST, sums.inputs), (RESULTS_DIGEST, sums.results),
+    ]
+    block += [(f"{name}输入摘要", digest) for name, digest in sums.sheets.items()]
+    for label, value in block:
+        ws.append([label, value])
+        ws.cell(ws.max_row, 1).font = Font(bold=True)
+    ws.append([])
+    ws.append(["逐行摘要：每行输入和结果的 SHA-256 前 16 位，核对时据此指出导出后被改动的行（kaohe verify）"])
+    ws.append(list(ROW_HEADER))
+    for col in range(1, len(ROW_HEADER) + 1):
+        ws.cell(ws.max_row, col).font = Font(bold=True)
+    for (sheet, key), (row, typed, shown) in sums.rows.items():
+        ws.append([sheet, row, key, typed, shown])
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 22, 70
+    for col in "CDE":
+        ws.column_dimensions[col].width = 20
+    for row in ws.iter_rows(min_row=1, max_row=3):
+        row[0].alignment = Alignment(wrap_text=False)
+    wb.active = 0
+
+
+# --- verify ----------------------------------------------------------------------------------------
+
+@dataclass
+class Recorded:
+    """What a copy's 来源 sheet says."""
+
+    values: dict[str, object]
+    rows: dict[tuple[str, str], tuple[str, str]]  # (sheet, key) → (input digest, result digest)
+
+
+def read_source(grid: Sequence[Sequence[object]]) -> Recorded:
+    values, rows, table = {}, {}, False
+    for row in grid:
+        cells = [None if is_blank(c) else c for c in row] + [None] * 5
+        if [str(c).strip() if c is not None else "" for c in cells[:5]] == list(ROW_HEADER):
+            table = True
+        elif table and cells[0] is not None:
+            rows[(str(cells[0]).strip(), "" if cells[2] is None else str(cells[2]).strip())] = (
+                str(cells[3] or ""), str(cells[4] or ""))
+        elif not table and isinstance(cells[0], str):
+            values.setdefault(cells[0].strip(), cells[1])
+    return Recorded(values, rows)
+
+
+@dataclass
+class Verification:
+    inputs: Inputs
+    recorded: Recorded
+    digests: Digests
+    findings: list[Finding]
+
+    @property
+    def agrees(self) -> bool:
+        return not self.findings
+
+
+def verify(path: str | Path) -> Verification:
+    """Recompute every result of a copy from its inputs and compare with its values and its digests."""
+    path = Path(path)
+    book = open_book(path)
+    try:
+        if SOURCE_SHEET not in book.sheet_names():
+            raise WorkbookError(f"{path.name} 没有“{SOURCE_SHEET}”表，不是 kaohe 导出的上报副本（请用 kaohe check 检查）")
+        recorded = read_source(book.grid(SOURCE_SHEET))
+        inputs = inputs_from(book, path.name)
+        found = digests(inputs, book.grid(PARAM_SHEET))
+    finally:
+        book.close()
+    tables = calculate(inputs)
+    findings = [_as_difference(f) for f in stale_results(inputs, tables)]
+    findings += _digest_differences(recorded, found)
+    return Verification(inputs, recorded, found, findings)
+
+
+def _as_difference(f: Finding) -> Finding:
+    """A saved result that the copy's inputs do not give; in a copy, a missing result is one too."""
+    if f.is_error:
+        return f
+    return error("结果缺失", VERIFY_CLAUSE, f"{f.message}；上报副本的结果应全部保存为数值", f.where, f.allowed, f.actual)
+
+
+def _digest_differences(recorded: Recorded, found: Digests) -> list[Finding]:
+    out: list[Finding] = []
+    for label, now in ((INPUTS_DIGEST, found.inputs), (RESULTS_DIGEST, found.results)):
+        then = recorded.values.get(label)
+        if then != now:
+            what = "输入" if label == INPUTS_DIGEST else "结果"
+            out.append(error("摘要不符", VERIFY_CLAUSE,
+                             f"{what}摘要与导出时不同：导出后有{what}被改动" if then else f"来源表缺少{label}",
+                             Where(SOURCE_SHEET, label, ""), allowed=then, actual=now))
+    for name, now in found.sheets.items():
+        then = recorded.values.get(f"{name}输入摘要")
+        if then is not None and then != now and (name not in {s for s, _ in found.rows}):
+            out.append(error("摘要不符", VERIFY_CLAUSE, f"“{name}”表的输入在导出后被改动", Where(name, "", ""),
+                             allowed=then, actual=now))
+    for (sheet, key), (row, typed, shown) in found.rows.items():
+        then = recorded.rows.get((sheet, key))
+        if then is None:
+            out.append(error("摘要不符", VERIFY_CLAUSE, f"{sheet}第{row}行“{key}”是导出后加入的", Where(sheet, key, ""),
+                             actual=key))
+            continue
+        for what, was, now in (("输入", then[0], typed), ("结果", then[1], shown)):
+            if was != now:
+                out.append(error("摘要不符", VERIFY_CLAUSE, f"{sheet}第{row}行“{key}”的{what}在导出后被改动",
+                                 Where(sheet, key, ""), allowed=was, actual=now))
+    for sheet, key in recorded.rows.keys() - found.rows.keys():
+        out.append(error("摘要不符", VERIFY_CLAUSE, f"{sheet}的“{key}”在导出后被删去", Where(sheet, "", ""), allowed=key))
+    return out

@@ -1,0 +1,224 @@
+"""The copy sent upward: `kaohe export` (and its macro) and `kaohe verify`, on real files read back."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import types
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+import kaohe
+from kaohe import cli, office, submission
+from tests.rendering import require_office, text
+from tests.test_checking import FakeSheet, _Sheets
+from tests.test_cli import area, jingan_book
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+JINGAN = EXAMPLES / "jingan-example.xlsm"
+GAOJING = EXAMPLES / "gaojing-2024-example.xlsm"
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def forced(tmp_path_factory):
+    """The jingan example exported although its check finds errors (it has planted ones)."""
+    out = tmp_path_factory.mktemp("export") / "上报.xlsx"
+    assert cli.main(["export", str(JINGAN), "-o", str(out), "--force"]) == 0
+    return out
+
+
+def source_block(path):
+    return submission.read_source([list(r) for r in load_workbook(path)["来源"].iter_rows(values_only=True)])
+
+
+def test_export_refuses_while_the_check_finds_errors(tmp_path, capsys):
+    target = tmp_path / "上报.xlsx"
+    code, _, err = run(capsys, "export", JINGAN, "-o", target)
+    assert code == 1 and not target.exists()
+    _, out, _ = run(capsys, "check", JINGAN, "--json")
+    errors = [i for i in json.loads(out)["issues"] if i["severity"] == "error"]
+    assert errors and f"检查发现 {len(errors)} 条错误" in err
+    for issue in errors:  # each reason with its cell
+        assert f"{issue['cell']}：{issue['message']}" in err
+
+
+def test_the_copy_has_no_macros_no_formulas_and_no_python_link(forced):
+    with zipfile.ZipFile(forced) as z:
+        assert not [n for n in z.namelist() if "vba" in n.lower()]
+        assert b"macroEnabled" not in z.read("[Content_Types].xml")
+    wb = load_workbook(forced)
+    assert wb.sheetnames == ["来源", "说明", "居民区", "工作人员", "测评表", "检查结果", "参数"]
+    formulas = [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                if c.data_type == "f"]
+    assert formulas == []
+
+
+def test_the_first_sheet_says_the_export_was_forced(forced, capsys):
+    _, out, _ = run(capsys, "check", JINGAN, "--json")
+    errors = sum(1 for i in json.loads(out)["issues"] if i["severity"] == "error")
+    first = load_workbook(forced).worksheets[0]
+    assert first.title == "来源" and f"检查发现 {errors} 条错误" in first["A2"].value and "强制导出" in first["A2"].value
+    assert source_block(forced).values[submission.FORCED_LABEL] == "是"
+
+
+def test_inputs_are_as_typed_and_results_are_the_rules_values(forced, capsys):
+    original, copy = load_workbook(JINGAN), load_workbook(forced)
+    for sheet in ("居民区", "工作人员", "测评表", "参数"):
+        typed = {c.coordinate: c.value for row in original[sheet].iter_rows() for c in row
+                 if c.value is not None and c.data_type != "f"}
+        assert {ref: copy[sheet][ref].value for ref in typed} == typed, sheet
+    _, out, _ = run(capsys, "calc", JINGAN, "--json")
+    expected = {r["居民区"]: r for r in json.loads(out)["sheets"]["居民区"]}
+    ws = copy["居民区"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        if row[0] in expected:
+            saved = dict(zip(header, row))
+            for column in ("总分", "建议等次", "最终等次"):
+                want = expected[row[0]][column]
+                if want is None:  # not computable: the copy shows why, as the workbook did
+                    assert str(saved[column]).startswith("#错误")
+                else:
+                    assert saved[column] == (pytest.approx(want) if isinstance(want, float) else want)
+
+
+def test_the_source_block_names_the_scheme_versions_time_and_digests(forced):
+    block = source_block(forced).values
+    assert (block["方案"], block["方案版本"], block["kaohe 版本"]) == ("jingan", "1", kaohe.__version__)
+    assert block["填报单位（街道/镇）"] == "静安区示例街道" and block["源文件"] == JINGAN.name
+    assert datetime.fromisoformat(block["导出时间"]).tzinfo is not None
+    assert re.fullmatch("[0-9a-f]{64}", block[submission.INPUTS_DIGEST])
+    assert re.fullmatch("[0-9a-f]{64}", block[submission.RESULTS_DIGEST])
+
+
+@pytest.mark.parametrize("example", [JINGAN, GAOJING])
+def test_a_fresh_copy_verifies_clean(example, tmp_path, capsys):
+    copy = tmp_path / "上报.xlsx"
+    assert run(capsys, "export", example, "-o", copy, "--force")[0] == 0
+    code, out, _ = run(capsys, "verify", copy, "--json")
+    report = json.loads(out)
+    assert code == 0 and report["agrees"] and report["differences"] == []
+
+
+def edited(forced, tmp_path, sheet, cell, value):
+    wb = load_workbook(forced)
+    wb[sheet][cell] = value
+    path = tmp_path / "改过.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_an_edited_input_is_caught_with_its_row_and_the_results_it_moves(forced, tmp_path, capsys):
+    # 和平居民区 (row 3): 街道考评 88.5 → 99. Its 总分 should move by 50% × (99 − 88.5) = 5.25 (jingan 五(一)1),
+    # and so should every 居民区得分 of its staff (jingan 五(二), 五(三)).
+    before = load_workbook(forced)["居民区"]["J3"].value
+    path = edited(forced, tmp_path, "居民区", "B3", 99)
+    code, out, _ = run(capsys, "verify", path, "--json")
+    differences = json.loads(out)["differences"]
+    assert code == 1
+    total = next(d for d in differences if d["cell"] == "居民区!J3")
+    assert total["actual"] == pytest.approx(before) and total["allowed"] == pytest.approx(before + 5.25)
+    assert any(d["rule"] == "摘要不符" and d["cell"] == "居民区!A3" and "输入" in d["message"] for d in differences)
+
+
+def test_a_number_edited_with_its_result_is_still_caught_by_the_digest(forced, tmp_path, capsys):
+    # the copy's 总分 of 和平居民区 and its input moved together so that the recomputation agrees: the
+    # row's digests no longer do
+    wb = load_workbook(forced)
+    ws = wb["居民区"]
+    ws["G3"] = (ws["G3"].value or 0) + 1  # 加分 +1 …
+    ws["J3"] = ws["J3"].value + 1  # … and 总分 +1 (jingan 四(二): added to the total)
+    path = tmp_path / "改过.xlsx"
+    wb.save(path)
+    code, out, _ = run(capsys, "verify", path, "--json")
+    differences = json.loads(out)["differences"]
+    assert code == 1 and not [d for d in differences if d["rule"] == "结果与规则不符" and d["cell"] == "居民区!J3"]
+    row = [d["message"] for d in differences if d["cell"] == "居民区!A3"]
+    assert any("输入" in m for m in row) and any("结果" in m for m in row)
+
+
+def test_an_edited_rating_form_and_parameter_are_caught(forced, tmp_path, capsys):
+    path = edited(forced, tmp_path, "测评表", "F10", "B 71")
+    _, out, _ = run(capsys, "verify", path, "--json")
+    assert any("“测评表”表的输入在导出后被改动" in d["message"] for d in json.loads(out)["differences"])
+    params = load_workbook(forced)["参数"]
+    row = next(r[0].row for r in params.iter_rows() if r[0].value == "turnout.min_share")
+    path = edited(forced, tmp_path, "参数", f"C{row}", 0.5)
+    code, out, _ = run(capsys, "verify", path, "--json")
+    assert code == 1 and any("“参数”表的输入在导出后被改动" in d["message"] for d in json.loads(out)["differences"])
+
+
+def test_a_deleted_row_is_reported(forced, tmp_path, capsys):
+    wb = load_workbook(forced)
+    name = wb["工作人员"]["A5"].value
+    wb["工作人员"].delete_rows(5)
+    path = tmp_path / "删行.xlsx"
+    wb.save(path)
+    code, out, _ = run(capsys, "verify", path, "--json")
+    assert code == 1 and any(f"“{name}”在导出后被删去" in d["message"] for d in json.loads(out)["differences"])
+
+
+def test_a_workbook_that_is_not_a_copy_is_exit_2(capsys):
+    code, _, err = run(capsys, "verify", JINGAN)
+    assert code == 2 and "不是 kaohe 导出的上报副本" in err
+
+
+def test_export_writes_only_xlsx(tmp_path, capsys):
+    code, _, err = run(capsys, "export", GAOJING, "-o", tmp_path / "上报.xlsm", "--force")
+    assert code == 2 and ".xlsx" in err and not (tmp_path / "上报.xlsm").exists()
+
+
+def test_libreoffice_opens_the_copy_and_shows_its_values(forced, tmp_path):
+    require_office()
+    [pdf] = office.to_pdf([forced], tmp_path)
+    shown = text(pdf)
+    total = load_workbook(forced)["居民区"]["J3"].value
+    assert "上报副本" in shown and "静安区示例街道" in shown and f"{total:.1f}" in shown
+    rows = [line for line in shown.splitlines() if line.strip().startswith(("和平居民区", "春晖居民区"))]
+    assert rows and not [r for r in rows if "#NAME?" in r]  # no formula left for LibreOffice to fail on
+
+
+# --- the macro -------------------------------------------------------------------------------------
+
+def fake_caller(path, monkeypatch):
+    wb = load_workbook(path, data_only=True)
+    sheets = {ws.title: FakeSheet(ws) for ws in wb.worksheets}
+    alerts = []
+    book = types.SimpleNamespace(name=path.name, fullname=str(path), sheets=_Sheets(sheets), save=lambda: None,
+                                 app=types.SimpleNamespace(alert=lambda prompt, title=None: alerts.append(prompt)))
+    import xlwings
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book), raising=False)
+    sys.modules.pop("macros", None)
+    import macros
+    return macros, sheets, alerts
+
+
+def test_the_macro_exports_beside_the_workbook(tmp_path, monkeypatch):
+    path = jingan_book(tmp_path / "静安.xlsx", [area("春晖"), area("和平", street=80)])
+    macros, _, alerts = fake_caller(path, monkeypatch)
+    macros.kaohe_export()
+    copy = tmp_path / "静安-上报.xlsx"
+    assert copy.exists() and alerts == [f"已导出上报副本：{copy}"]
+    assert submission.verify(copy).agrees
+
+
+def test_the_macro_refuses_and_writes_the_errors_into_the_report(tmp_path, monkeypatch):
+    source = tmp_path / JINGAN.name
+    source.write_bytes(JINGAN.read_bytes())
+    macros, sheets, alerts = fake_caller(source, monkeypatch)
+    macros.kaohe_export()
+    assert not (tmp_path / f"{JINGAN.stem}-上报.xlsx").exists()
+    assert len(alerts) == 1 and "未导出上报副本" in alerts[0]
+    levels = [sheets["检查结果"].cells.get((r, 1)) for r in range(2, 60)]
+    assert "错误" in levels
