@@ -8,6 +8,7 @@
     kaohe new --scheme NAME -o FILE.xlsm       a ready workbook for a scheme
     kaohe export FILE -o 上报.xlsx [--force]    the macro-free submission copy, refused while the check finds errors
     kaohe verify 上报.xlsx [--json]             recompute a copy from its inputs; exit 0 when all agrees
+    kaohe merge FILES_OR_FOLDERS -o 汇总.xlsx    the district's roll-up; exit 1 when a file was skipped or doubled
 
 It translates files and arguments for the engine and prints; it decides no rule.
 """
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, checking, engine, submission, template
+from . import __version__, checking, engine, rollup, submission, template
 from .findings import Finding
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
 from .workbook import (
@@ -187,6 +188,38 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if checked.agrees else EXIT_ERRORS
 
 
+def _progress(done: int, total: int, name: str) -> None:
+    """A progress bar on a terminal; a line every tenth of the files otherwise (logs stay short)."""
+    if sys.stderr.isatty():
+        bar = "#" * (30 * done // total)
+        print(f"\r汇总 [{bar:<30}] {done}/{total} {name[:30]:<30}", end="" if done < total else "\n", file=sys.stderr)
+    elif done == total or done % max(1, total // 10) == 0:
+        print(f"汇总 {done}/{total}", file=sys.stderr)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    files = rollup.workbook_files(args.files)
+    if not files:
+        raise WorkbookError("没有找到 .xlsx / .xlsm 文件")
+    target = _output(None, args.output, force=True)
+    if target.suffix.lower() != ".xlsx" or target.resolve() in {f.resolve() for f in files}:
+        raise WorkbookError(f"汇总文件应为新的 .xlsx 文件：{target.name}")
+    gathered = rollup.gather(files, progress=_progress, workers=args.workers)
+    if not gathered.streets:
+        for f in gathered.files:
+            print(f"{f['file']}：{f['reason']}", file=sys.stderr)
+        raise WorkbookError("没有一个文件可以汇总")
+    rollup.write(gathered, target)
+    trouble = [f for f in gathered.files if f["status"] != "已汇总"]
+    if args.json:
+        _print_json({"output": str(target), "files": gathered.files, "streets": rollup.summary(gathered)})
+    else:
+        print(f"已汇总 {len(gathered.streets)} 个街道（镇）到 {target}")
+        for f in trouble:
+            print(f"[{f['status']}] {f['file']}：{f['reason']}")
+    return EXIT_ERRORS if trouble else EXIT_OK
+
+
 def pinned_xlwings() -> str | None:
     """The xlwings version kaohe is pinned to (its VBA module names the version it was made with)."""
     try:
@@ -240,6 +273,12 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("file", help="上报副本 .xlsx")
     v.add_argument("--json", action="store_true", help="输出 JSON")
     v.set_defaults(func=cmd_verify)
+    m = sub.add_parser("merge", help="区级汇总：多个街道（镇）的工作簿或上报副本合为一个工作簿")
+    m.add_argument("files", nargs="+", help="工作簿、上报副本或文件夹")
+    m.add_argument("-o", "--output", required=True, help="汇总文件 .xlsx")
+    m.add_argument("--json", action="store_true", help="输出 JSON")
+    m.add_argument("--workers", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
+    m.set_defaults(func=cmd_merge)
     s = sub.add_parser("scheme", help="查看或校验方案参数")
     s.add_argument("action", choices=("show", "check"))
     s.add_argument("scheme", help=f"内置方案名（{'、'.join(builtin_ids())}）或方案文件路径")

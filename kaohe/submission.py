@@ -280,9 +280,10 @@ def read_source(grid: Sequence[Sequence[object]]) -> Recorded:
 @dataclass
 class Verification:
     inputs: Inputs
+    tables: dict  # every result recomputed from the copy's inputs
     recorded: Recorded
     digests: Digests
-    findings: list[Finding]
+    findings: list[Finding]  # the differences: saved results the inputs do not give, digests that do not match
 
     @property
     def agrees(self) -> bool:
@@ -304,7 +305,7 @@ def verify(path: str | Path) -> Verification:
     tables = calculate(inputs)
     findings = [_as_difference(f) for f in stale_results(inputs, tables)]
     findings += _digest_differences(recorded, found)
-    return Verification(inputs, recorded, found, findings)
+    return Verification(inputs, tables, recorded, found, findings)
 
 
 def _as_difference(f: Finding) -> Finding:

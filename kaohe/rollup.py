@@ -1,0 +1,334 @@
+"""The district's roll-up: many streets' workbooks or submission copies in one workbook.
+
+    kaohe merge FILES_OR_FOLDERS… -o 汇总.xlsx [--json]
+
+Each file is read and recomputed on its own (in worker processes, one file at a time each, so
+memory stays that of one street's workbook); a submission copy is verified too. A file that cannot
+be used is listed with its reason and skipped; two files of the same street and year are reported,
+and the later export (or the later saved file) is the one counted. The roll-up workbook has:
+
+- 汇总: one row per street — areas and people, grades counted, money, findings, quota compliance,
+  whether its copy verifies — and a chart of the grade distribution per street;
+- 居民区 / 人员: every area and person with their street, inputs as typed and results recomputed;
+- 检查结果: every finding of every street; 文件: what became of each file.
+
+An adapter: the grades, money and findings are the engine's; this gathers and writes them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import checking, engine, submission
+from .findings import Finding
+from .results import Table
+from .template import HEADER_FILL, HEADER_FONT, UNIT_LABEL, YEAR_LABEL
+from .workbook import Inputs, WorkbookError, open_book
+
+SUFFIXES = (".xlsx", ".xlsm")
+QUOTA_RULES = ("等次名额", "较差居民区不设优秀")  # a cap exceeded by the final grades (jingan 六, gaojing-2024 五(一))
+TIE_RULES = ("并列超额",)  # tied at a cap: for the leading group to decide
+MONEY = {"jingan": "奖金", "gaojing": "奖励金额"}
+SUMMARY_SHEET, AREA_SHEET, PEOPLE_SHEET, ISSUE_SHEET, FILE_SHEET = "汇总", "居民区", "人员", "检查结果", "文件"
+
+
+def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The workbooks named, and those in the folders named (recursively), in name order; Excel's lock
+    files (~$…) left out. A path that does not exist is kept, to be reported."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and not p.name.startswith("~$"))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+# --- one street (in a worker process: plain data out) ------------------------------------------------
+
+@dataclass
+class Street:
+    file: str
+    unit: str  # 填报单位, or the file's name when it is not filled in
+    unit_typed: bool
+    year: str
+    scheme: str
+    kind: str
+    copy: bool  # a submission copy (kaohe export)
+    exported: str | None  # its 导出时间
+    modified: float
+    differences: int | None  # a copy: how many differences verify finds; None: not a copy
+    area_ladder: tuple[str, ...]
+    staff_ladder: tuple[str, ...]
+    areas: list[dict[str, object]]
+    people: list[dict[str, object]]
+    issues: list[dict[str, object]]
+    money: float
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i["severity"] == "error")
+
+
+@dataclass
+class Skipped:
+    file: str
+    reason: str
+
+
+def _rows(inputs: Inputs, table: Table) -> list[dict[str, object]]:
+    """Each row as typed, its results as the rules give them."""
+    sheet = inputs.sheets[table.sheet]
+    out = []
+    for record in sheet.records:
+        key = str(record.get(table.key_field, "")).strip()
+        row = {label: value for label, value in record.items() if label not in table.columns}
+        row.update({c: table.value(key, c) for c in table.columns} if key in table.rows else {})
+        out.append(row)
+    return out
+
+
+def _ladders(s: engine.Scheme) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if engine.kind_of(s) == "jingan":
+        return s.area_ladder.names, s.staff_ladder.names
+    return s.ladder.names, ()
+
+
+def read_street(path: str | Path) -> Street | Skipped:
+    """One file's part of the roll-up, or why it has none. Never raises."""
+    path = Path(path)
+    try:
+        book = open_book(path)
+        try:
+            is_copy = submission.SOURCE_SHEET in book.sheet_names()
+            info = submission.workbook_info(book)
+            if not is_copy:
+                inputs, tables, findings = checking.findings_of(book, path.name)
+        finally:
+            book.close()
+        exported, differences = None, None
+        if is_copy:
+            checked = submission.verify(path)
+            inputs, tables = checked.inputs, checked.tables
+            findings = [f for t in tables.values() for f in t.findings] + checked.findings
+            exported, differences = checked.recorded.values.get("导出时间"), len(checked.findings)
+    except WorkbookError as exc:
+        return Skipped(path.name, str(exc))
+    except Exception as exc:  # noqa: BLE001 — one bad file never stops the roll-up
+        return Skipped(path.name, f"无法处理（{type(exc).__name__}: {exc}）")
+    s = inputs.scheme
+    area_sheet, people_sheet = engine.sheets(s)
+    money = sum(v for v in (tables[people_sheet].value(k, MONEY[engine.kind_of(s)]) for k in tables[people_sheet].rows)
+                if isinstance(v, (int, float)))
+    areas, staff = _ladders(s)
+    return Street(
+        file=path.name, unit=info.get(UNIT_LABEL) or path.stem, unit_typed=bool(info.get(UNIT_LABEL)),
+        year=info.get(YEAR_LABEL) or "", scheme=s.id, kind=engine.kind_of(s), copy=is_copy, exported=exported,
+        modified=path.stat().st_mtime, differences=differences, area_ladder=areas, staff_ladder=staff,
+        areas=_rows(inputs, tables[area_sheet]), people=_rows(inputs, tables[people_sheet]),
+        issues=[_issue(inputs, f) for f in findings], money=round(money, 2))
+
+
+def _issue(inputs: Inputs, f: Finding) -> dict[str, object]:
+    issue = f.as_dict()
+    issue["cell"] = inputs.cell(f)
+    return issue
+
+
+# --- the roll-up ------------------------------------------------------------------------------------
+
+@dataclass
+class RollUp:
+    streets: list[Street] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    duplicates: list[tuple[Street, Street]] = field(default_factory=list)  # (the one counted, the one left out)
+
+    @property
+    def files(self) -> list[dict[str, object]]:
+        out = [{"file": s.file, "status": "已汇总", "street": s.unit, "scheme": s.scheme, "reason": ""}
+               for s in self.streets]
+        out += [{"file": left.file, "status": "重复", "street": left.unit, "scheme": left.scheme,
+                 "reason": f"与 {kept.file} 同为{left.unit}{left.year}年度，按较新的 {kept.file} 汇总"}
+                for kept, left in self.duplicates]
+        out += [{"file": s.file, "status": "跳过", "street": "", "scheme": "", "reason": s.reason} for s in self.skipped]
+        return out
+
+
+def _later(a: Street, b: Street) -> bool:
+    """Whether a is the later of two files of one street: by export time (copies), else by save time."""
+    if a.exported and b.exported and a.exported != b.exported:
+        return datetime.fromisoformat(a.exported) > datetime.fromisoformat(b.exported)
+    return a.modified > b.modified
+
+
+def gather(paths: Sequence[Path], progress: Callable[[int, int, str], None] | None = None,
+           workers: int | None = None) -> RollUp:
+    """Every file read (in parallel), duplicates settled, streets in name order."""
+    results: list[Street | Skipped] = []
+    workers = workers or min(len(paths), os.cpu_count() or 1) or 1
+    if workers == 1:
+        for n, path in enumerate(paths, start=1):
+            results.append(read_street(path))
+            if progress:
+                progress(n, len(paths), path.name)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(read_street, str(p)): p for p in paths}
+            for n, future in enumerate(as_completed(futures), start=1):
+                results.append(future.result())
+                if progress:
+                    progress(n, len(paths), futures[future].name)
+    rollup = RollUp(skipped=sorted((r for r in results if isinstance(r, Skipped)), key=lambda r: r.file))
+    chosen: dict[tuple[str, str], Street] = {}
+    for street in sorted((r for r in results if isinstance(r, Street)), key=lambda r: r.file):
+        key = (street.unit, street.year)
+        if key in chosen:
+            kept, left = (street, chosen[key]) if _later(street, chosen[key]) else (chosen[key], street)
+            rollup.duplicates.append((kept, left))
+            chosen[key] = kept
+        else:
+            chosen[key] = street
+    rollup.streets = sorted(chosen.values(), key=lambda s: (s.unit, s.year))
+    return rollup
+
+
+def _grades(rollup: RollUp, which: str) -> list[str]:
+    """Every grade name of the schemes present, in ladder order."""
+    names: dict[str, None] = {}
+    for street in rollup.streets:
+        names.update(dict.fromkeys(street.area_ladder if which == "area" else street.staff_ladder))
+    return list(names)
+
+
+def _verdict(street: Street) -> str:
+    if street.differences is None:
+        return "工作簿（非上报副本）"
+    return "一致" if street.differences == 0 else f"不符 {street.differences} 处"
+
+
+def _quota(street: Street) -> str:
+    broken = [i["message"] for i in street.issues if i["rule"] in QUOTA_RULES and i["severity"] == "error"]
+    ties = [i["message"] for i in street.issues if i["rule"] in TIE_RULES]
+    if broken:
+        return "不符合：" + "；".join(broken)
+    return "待定：" + "；".join(ties) if ties else "符合"
+
+
+def summary(rollup: RollUp) -> list[dict[str, object]]:
+    """One row per street: counts per grade, money, findings and compliance (the 汇总 sheet and --json)."""
+    area_grades, staff_grades = _grades(rollup, "area"), _grades(rollup, "staff")
+    rows = []
+    for s in rollup.streets:
+        row: dict[str, object] = {"街道（镇）": s.unit, "考核年度": s.year, "方案": s.scheme, "文件": s.file,
+                                  "核对": _verdict(s), "居民区数": len(s.areas), "人员数": len(s.people)}
+        finals = [a.get("最终等次") for a in s.areas]
+        row.update({f"居民区{g}": finals.count(g) for g in area_grades})
+        staff = [p.get("最终等次") for p in s.people]
+        row.update({f"人员{g}": staff.count(g) for g in staff_grades})
+        row.update({"奖金合计（元）": s.money, "错误": s.errors,
+                    "警告": sum(1 for i in s.issues if i["severity"] == "warning"), "名额": _quota(s),
+                    "说明": "" if s.unit_typed else "说明表未填填报单位，按文件名汇总"})
+        rows.append(row)
+    return rows
+
+
+# --- the roll-up workbook ---------------------------------------------------------------------------
+
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _header_cells(ws, labels: Sequence[str]) -> list[WriteOnlyCell]:
+    cells = []
+    for label in labels:
+        cell = WriteOnlyCell(ws, value=label)
+        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+        cells.append(cell)
+    return cells
+
+
+def _print_setup(ws) -> None:
+    """A4 landscape, fit to the page width, the header row repeated (set before the first row: write-only)."""
+    ws.page_setup.paperSize, ws.page_setup.orientation = Worksheet.PAPERSIZE_A4, "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+
+def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], widths: Mapping[str, float] | None = None,
+                 default_width: float = 12, wrapped: Sequence[str] = ()):
+    ws = wb.create_sheet(title)
+    labels = list(dict.fromkeys(label for row in rows for label in row))
+    _print_setup(ws)
+    ws.freeze_panes = "B2"
+    for n, label in enumerate(labels, start=1):
+        ws.column_dimensions[get_column_letter(n)].width = (widths or {}).get(label, default_width)
+    ws.append(_header_cells(ws, labels))
+    wrap_at = [n for n, label in enumerate(labels) if label in wrapped]
+    for row in rows:
+        cells = [_value(row.get(label)) for label in labels]
+        for n in wrap_at:
+            cells[n] = WriteOnlyCell(ws, value=cells[n])
+            cells[n].alignment = WRAP
+        ws.append(cells)
+    return ws, labels
+
+
+def _value(value: object) -> object:
+    return value if value is None or isinstance(value, (int, float, str)) else str(value)
+
+
+def write(rollup: RollUp, target: Path) -> None:
+    """The roll-up workbook (write-only: 40,000 people stream to the file)."""
+    from .workbook import write_atomically
+
+    wb = Workbook(write_only=True)
+    rows = summary(rollup)
+    widths = {"街道（镇）": 16, "文件": 20, "核对": 12, "方案": 12, "奖金合计（元）": 12, "名额": 40, "说明": 24}
+    ws, labels = _table_sheet(wb, SUMMARY_SHEET, rows, widths, default_width=7, wrapped=("名额", "说明"))
+    area_grades = [label for label in labels if label.startswith("居民区") and label != "居民区数"]
+    if rows and area_grades:
+        chart = BarChart()
+        chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+        chart.title, chart.y_axis.title = "各街道（镇）居民区等次分布", "居民区数"
+        first, last = labels.index(area_grades[0]) + 1, labels.index(area_grades[-1]) + 1
+        chart.add_data(Reference(ws, min_col=first, max_col=last, min_row=1, max_row=len(rows) + 1), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(rows) + 1))
+        chart.height, chart.width = max(7.5, 0.5 * len(rows) + 3), 20
+        ws.add_chart(chart, f"A{len(rows) + 4}")
+
+    for title, part in ((AREA_SHEET, "areas"), (PEOPLE_SHEET, "people")):
+        _table_sheet(wb, title, [{"街道（镇）": s.unit, "方案": s.scheme, **row} for s in rollup.streets
+                                 for row in getattr(s, part)], {"街道（镇）": 18})
+    issue_rows = [{"街道（镇）": s.unit, "文件": s.file, **_report_row(i)} for s in rollup.streets for i in s.issues]
+    _table_sheet(wb, ISSUE_SHEET, issue_rows or [dict.fromkeys(("街道（镇）", "文件", *checking.REPORT_HEADER))],
+                 {"说明": 60, "位置": 16})
+    files = wb.create_sheet(FILE_SHEET)
+    _print_setup(files)
+    files.append(_header_cells(files, ("文件", "状态", "街道（镇）", "方案", "原因")))
+    for f in rollup.files:
+        cells = [f["file"], f["status"], f["street"], f["scheme"], f["reason"]]
+        if f["status"] != "已汇总":
+            cells = [WriteOnlyCell(files, value=v) for v in cells]
+            for cell in cells:
+                cell.fill, cell.font = PatternFill("solid", fgColor="FFFFE699"), Font(bold=True)
+        files.append(cells)
+    write_atomically(wb, target)
+
+
+def _report_row(issue: dict[str, object]) -> dict[str, object]:
+    levels = {"error": "错误", "warning": "警告", "info": "提示"}
+    return {"级别": levels[str(issue["severity"])], "规则": issue["rule"], "依据": issue["clause"], "位置": issue["cell"],
+            "对象": issue["key"], "说明": issue["message"], "上限/要求": _value(issue["allowed"]),
+            "实际": _value(issue["actual"])}
