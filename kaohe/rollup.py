@@ -111,19 +111,19 @@ def read_street(path: str | Path) -> Street | Skipped:
     path = Path(path)
     try:
         book = open_book(path)
-        try:
-            is_copy = submission.SOURCE_SHEET in book.sheet_names()
-            info = submission.workbook_info(book)
-            if not is_copy:
-                inputs, tables, findings = checking.findings_of(book, path.name)
-        finally:
-            book.close()
+        is_copy = submission.SOURCE_SHEET in book.sheet_names()
+        info = submission.workbook_info(book)
         exported, differences = None, None
         if is_copy:
-            checked = submission.verify(path)
+            checked = submission.verify(path, book)  # closes the book
             inputs, tables = checked.inputs, checked.tables
             findings = [f for t in tables.values() for f in t.findings] + checked.findings
             exported, differences = checked.recorded.values.get("导出时间"), len(checked.findings)
+        else:
+            try:
+                inputs, tables, findings = checking.findings_of(book, path.name)
+            finally:
+                book.close()
     except WorkbookError as exc:
         return Skipped(path.name, str(exc))
     except Exception as exc:  # noqa: BLE001 — one bad file never stops the roll-up

@@ -60,9 +60,12 @@ def canonical(value: object) -> object:
     """A cell as the digest sees it, the same whichever reader gave it: 41, 41.0 → 41.0; "" → None.
     Numbers to 15 significant digits, as Excel shows them: openpyxl writes 16 (13.728399999999999 is
     saved as 13.7284)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float or kind is int:
+        return float(f"{value:.15g}") if math.isfinite(value) else str(value)
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, numbers.Real):  # numpy's too: a rank comes as numpy.int64
         return float(f"{value:.15g}") if math.isfinite(value) else str(value)
@@ -90,6 +93,19 @@ def _row_key(sheet_key: str, record: Mapping[str, object], seen: dict[str, int])
     return key if seen[key] == 1 else f"{key}#{seen[key]}"
 
 
+def _long_digest(digest, columns: Mapping[str, Sequence[object]]) -> None:
+    """A long sheet's typed rows, each distinct cell made canonical once (23,000 rows of a street's forms)."""
+    tokens = []
+    for column in columns.values():
+        known = {raw: json.dumps(canonical(raw), ensure_ascii=False) for raw in dict.fromkeys(column)}
+        tokens.append(list(map(known.__getitem__, column)))
+    digest.update(_line(list(columns)))
+    blank = json.dumps(None)
+    for row in zip(*tokens):
+        if row.count(blank) < len(row):
+            digest.update(("\x1f".join(row) + "\n").encode("utf-8"))
+
+
 def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]]) -> Digests:
     """SHA-256 of every input (参数, the input sheets, 测评表) and of every result column, whole and by row."""
     result_columns = {sheet: engine.results_of(inputs.scheme, sheet) for sheet in engine.sheets(inputs.scheme)}
@@ -103,9 +119,7 @@ def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]]) -> Digests:
         sheet, digest = inputs.sheets[name], hashlib.sha256()
         sheet_digest[name] = digest
         if isinstance(sheet.records, Mapping):  # a long sheet (测评表): its typed rows
-            for values in zip(*sheet.records.values()):
-                if not all(is_blank(v) for v in values):
-                    digest.update(_line(dict(zip(sheet.records, map(canonical, values)))))
+            _long_digest(digest, sheet.records)
             continue
         outputs, seen = result_columns.get(name, ()), {}
         for record, row in zip(sheet.records, sheet.record_rows):
@@ -290,10 +304,11 @@ class Verification:
         return not self.findings
 
 
-def verify(path: str | Path) -> Verification:
-    """Recompute every result of a copy from its inputs and compare with its values and its digests."""
+def verify(path: str | Path, book: Book | None = None) -> Verification:
+    """Recompute every result of a copy from its inputs and compare with its values and its digests.
+    ``book``: the copy already open (it is closed here)."""
     path = Path(path)
-    book = open_book(path)
+    book = book or open_book(path)
     try:
         if SOURCE_SHEET not in book.sheet_names():
             raise WorkbookError(f"{path.name} 没有“{SOURCE_SHEET}”表，不是 kaohe 导出的上报副本（请用 kaohe check 检查）")
