@@ -9,6 +9,7 @@
     kaohe export FILE -o 上报.xlsx [--force]    the macro-free submission copy, refused while the check finds errors
     kaohe verify 上报.xlsx [--json]             recompute a copy from its inputs; exit 0 when all agrees
     kaohe merge FILES_OR_FOLDERS -o 汇总.xlsx    the district's roll-up; exit 1 when a file was skipped or doubled
+    kaohe papers FILE -o DIR [--pdf]            printed papers: blank rating forms, the publicity list, feedback pages
 
 It translates files and arguments for the engine and prints; it decides no rule.
 """
@@ -24,8 +25,9 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, checking, engine, rollup, submission, template
+from . import __version__, checking, engine, papers, rollup, submission, template
 from .findings import Finding
+from .office import OfficeError
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
 from .workbook import (
     Inputs,
@@ -220,6 +222,14 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return EXIT_ERRORS if trouble else EXIT_OK
 
 
+def cmd_papers(args: argparse.Namespace) -> int:
+    printed = papers.write_papers(args.file, args.output, pdf=args.pdf)
+    for path in printed.files + printed.pdfs:
+        print(f"已生成 {path}")
+    print("，".join(f"{name} {n} {'人/个' if name == '公示名单' else '页'}" for name, n in printed.pages.items()))
+    return EXIT_OK
+
+
 def pinned_xlwings() -> str | None:
     """The xlwings version kaohe is pinned to (its VBA module names the version it was made with)."""
     try:
@@ -279,6 +289,11 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="输出 JSON")
     m.add_argument("--workers", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
     m.set_defaults(func=cmd_merge)
+    pp = sub.add_parser("papers", help="打印用材料：空白测评表、公示名单、每个居民区的反馈页")
+    pp.add_argument("file", help="工作簿 .xlsx / .xlsm")
+    pp.add_argument("-o", "--output", required=True, help="输出文件夹")
+    pp.add_argument("--pdf", action="store_true", help="并用 LibreOffice 生成 PDF")
+    pp.set_defaults(func=cmd_papers)
     s = sub.add_parser("scheme", help="查看或校验方案参数")
     s.add_argument("action", choices=("show", "check"))
     s.add_argument("scheme", help=f"内置方案名（{'、'.join(builtin_ids())}）或方案文件路径")
@@ -291,6 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except WorkbookError as exc:
+        print(f"kaohe：{exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except OfficeError as exc:
         print(f"kaohe：{exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except SchemeError as exc:

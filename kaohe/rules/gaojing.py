@@ -291,6 +291,20 @@ def progress(s: Scheme, key: str, row: Mapping[str, object], sat: float | None) 
     return Checked(decline, this.findings + last.findings), Checked(rise, last_sat.findings)
 
 
+def feedback_parts(s: Scheme, row: Mapping[str, object], results: Mapping[str, object]) -> list[dict[str, object]]:
+    """An area's 总分 item by item (附件1), for its feedback page: each item's points out of its full points."""
+    parts = [{"项目": s.items[i][0], "得分": row.get(s.items[i][0]), "满分": s.items[i][1], "依据": s.cite(f"items.{i}")}
+             for i in DAILY_ITEMS]
+    parts.append({"项目": "群众满意度", "得分": results.get("群众满意度"), "满分": s.full_score,
+                  "依据": "、".join(s.cite(f"satisfaction.weights.{c}") for c in CHANNELS)})
+    for column, item in (("走访联系得分", "visits"), ("办实事得分", "practical"), ("热线得分", "hotline")):
+        parts.append({"项目": s.items[item][0], "得分": results.get(column), "满分": s.items[item][1],
+                      "依据": s.cite(f"items.{item}")})
+    for field, kind in (("加分", "bonus"), ("减分", "deduction")):
+        parts.append({"项目": field, "得分": row.get(field), "满分": None, "依据": s.cite(f"adjustments.{kind}_min")})
+    return parts
+
+
 def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
     """Every area's parts, 总分, 排名, 档次, 建议等次 under the caps and 最终等次 (gaojing-2024 四、五)."""
     table, keyed = start_table(rows, AREA_SHEET, "居民区", AREA_RESULTS)

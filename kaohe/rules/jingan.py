@@ -538,6 +538,28 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
                 Where(STAFF_SHEET, keys[i], "最终等次"), allowed=0, actual=1))
 
 
+# --- 反馈 (jingan 八(四)) ---------------------------------------------------------------------
+
+AREA_PARTS = (("街道考评", "street"), ("居民区互评", "mutual"), ("党员群众测评", "members"))
+
+
+def feedback_parts(s: Scheme, row: Mapping[str, object]) -> list[dict[str, object]]:
+    """An area's 总分 part by part, for its feedback page: each part's score, weight and points."""
+    parts = []
+    for field, name in AREA_PARTS:
+        read = read_number(row.get(field), Where(AREA_SHEET, "", field), lo=0, hi=None)
+        parts.append({"项目": field, "得分": read.value if read.value is not None else row.get(field),
+                      "权重": s.area_weights[name], "折合": None if read.value is None else s.area_weights[name] * read.value,
+                      "依据": s.cite(f"area.weights.{name}")})
+    weight = s.area_weights["street"] if s.apply_to == "street_score" else None  # DOMAIN 1.2 [default]: total
+    for field, sign, path in (("加分", 1, "area.awards"), ("减分", -1, "area.deductions")):
+        read = read_number(row.get(field), Where(AREA_SHEET, "", field), lo=0, hi=None, required=False)
+        points = None if read.value is None else sign * read.value * (weight or 1)
+        parts.append({"项目": field, "得分": read.value if read.value is not None else row.get(field), "权重": weight,
+                      "折合": points, "依据": s.cite(path)})
+    return parts
+
+
 # --- 公示 (jingan 八(三)) ---------------------------------------------------------------------
 
 def publicity_list(s: Scheme, areas: Table, staff: Table) -> list[dict[str, object]]:

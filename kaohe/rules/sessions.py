@@ -66,7 +66,7 @@ def as_columns(rows: Sequence[Mapping[str, object]] | Mapping[str, Sequence[obje
     return {h: [row.get(h) for row in rows] for h in headers}
 
 
-def _classes(session: str, area: str, areas: Sequence[str], own: Sequence[Member]) -> dict[str, str]:
+def classes_of(session: str, area: str, areas: Sequence[str], own: Sequence[Member]) -> dict[str, str]:
     """Who is on a session's form (``own``: the area's staff), and in which class of the A-quota."""
     if session == MUTUAL:
         return {a: AREA_CLASS for a in areas}
@@ -189,7 +189,7 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
     starts = np.flatnonzero(np.diff(group_of[by_group], prepend=-1))
     for mine in np.split(rows_kept[by_group], starts[1:]) if len(rows_kept) else ():
         session, area = NAMES[c.session[mine[0]]], str(c.texts[whose[mine[0]]])
-        classes = _classes(session, area, areas, staff_of.get(area, ()))
+        classes = classes_of(session, area, areas, staff_of.get(area, ()))
         local = c.local(list(classes))
         _, first, form_of = np.unique(_combined(c.area[mine], c.number[mine]), return_index=True, return_inverse=True)
         numbers = [f"{c.texts[c.area[i]]}{c.texts[c.number[i]]}" if session == MUTUAL else str(c.texts[c.number[i]])

@@ -1,0 +1,307 @@
+"""The printed papers of an assessment, from a workbook: print-ready sheets, and PDFs through LibreOffice.
+
+    kaohe papers FILE -o DIR [--pdf]
+
+- 测评表.xlsx — blank rating forms (jingan 五): for each session and area, its targets with the tiers,
+  their bands and the A-quota of each class printed on the form, one A4 page per form;
+- 公示名单.xlsx — the publicity list (jingan 八(三)): areas to be 优秀/良好, staff to be 优秀;
+- 反馈.xlsx — one page per area (jingan 八(四); gaojing-2024 五(一) 及时反馈): its scores part by
+  part, its rank, its grade, its staff and the findings about it.
+
+An adapter: bands, caps, parts and grades are the engine's; this lays them out on paper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from . import engine, office
+from .findings import Finding
+from .reading import Bands
+from .rules import gaojing, jingan, sessions
+from .rules.grading import quota, rank_eq
+from .submission import workbook_info
+from .template import UNIT_LABEL, YEAR_LABEL
+from .workbook import Inputs, calculate, inputs_from, open_book, write_atomically
+
+THIN = Side(style="thin", color="FF000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEAD = PatternFill("solid", fgColor="FFD9D9D9")
+TICK = "□"
+COLUMNS = 8  # every paper is laid out on eight columns, A to H
+WIDTHS = (6, 20, 14, 8, 8, 8, 8, 12)
+
+
+class Paper:
+    """One sheet of pages: blocks of rows, a page break after each, A4 portrait fitted to the width."""
+
+    def __init__(self, wb: Workbook, title: str, widths: Sequence[float] = WIDTHS):
+        self.ws: Worksheet = wb.create_sheet(title)
+        for n, width in enumerate(widths, start=1):
+            self.ws.column_dimensions[chr(64 + n)].width = width
+        self.ws.page_setup.paperSize, self.ws.page_setup.orientation = Worksheet.PAPERSIZE_A4, "portrait"
+        self.ws.page_setup.fitToWidth, self.ws.page_setup.fitToHeight = 1, 0
+        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        self.ws.print_options.horizontalCentered = True
+        self.row = 0  # the last row written
+
+    def line(self, text: str, *, size: int = 11, bold: bool = False, center: bool = False, height: float | None = None,
+             color: str | None = None) -> None:
+        """A line of text across the page (merged A:H), wrapped."""
+        self.row = r = self.row + 1
+        cell = self.ws.cell(r, 1, text)
+        cell.font = Font(size=size, bold=bold, color=color)
+        cell.alignment = Alignment(horizontal="center" if center else "left", vertical="center", wrap_text=True)
+        self.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=COLUMNS)
+        if height:
+            self.ws.row_dimensions[r].height = height
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]], spans: Sequence[int] | None = None,
+              formats: dict[int, str] | None = None, shade: Sequence[bool] = ()) -> None:
+        """A boxed table; ``spans``: how many of the eight columns each field takes."""
+        spans = spans or [1] * len(header)
+        for n, values in enumerate([header, *rows]):
+            self.row = r = self.row + 1
+            col = 1
+            for i, (value, span) in enumerate(zip(values, spans)):
+                cell = self.ws.cell(r, col, value)
+                cell.alignment = Alignment(horizontal="center" if n == 0 or span == 1 else "left", vertical="center",
+                                           wrap_text=True)
+                cell.number_format = (formats or {}).get(i, "General")
+                for c in range(col, col + span):
+                    self.ws.cell(r, c).border = BOX
+                    if n == 0 or (n - 1 < len(shade) and shade[n - 1]):
+                        self.ws.cell(r, c).fill = HEAD
+                if n == 0:
+                    cell.font = Font(bold=True)
+                if span > 1:
+                    self.ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + span - 1)
+                col += span
+            self.ws.row_dimensions[r].height = 22
+
+    def gap(self) -> None:
+        self.row += 1
+        self.ws.row_dimensions[self.row].height = 8
+
+    def page_break(self) -> None:
+        self.ws.row_breaks.append(Break(id=self.row))
+
+
+@dataclass
+class Assessment:
+    """A workbook read and recomputed: what every paper needs."""
+
+    inputs: Inputs
+    tables: dict
+    areas: list[dict]  # the area rows as the rules read them (session columns tallied from the forms)
+    people: list[dict]
+    findings: list[Finding]
+    unit: str
+    year: str
+
+    @property
+    def scheme(self) -> engine.Scheme:
+        return self.inputs.scheme
+
+    @property
+    def heading(self) -> str:
+        return f"{self.unit}{self.year + '年度' if self.year else ''}"
+
+
+def assess(path: str | Path) -> Assessment:
+    book = open_book(path)
+    try:
+        info = workbook_info(book)
+        inputs = inputs_from(book, Path(path).name)
+    finally:
+        book.close()
+    tables = calculate(inputs)
+    areas, people, _ = engine.prepare(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})
+    findings = [f for t in tables.values() for f in t.findings]
+    return Assessment(inputs, tables, [dict(r) for r in areas], [dict(r) for r in people], findings,
+                      str(info.get(UNIT_LABEL) or ""), str(info.get(YEAR_LABEL) or ""))
+
+
+def _key(row: dict, field: str) -> str:
+    return sessions.cell_text(row.get(field))
+
+
+# --- blank rating forms (jingan 五) --------------------------------------------------------------
+
+def band_text(bands: Bands) -> str:
+    """"A档90–100分、B档70–89分…" off the scheme's bands (whole-number bands, as the document writes them)."""
+    parts = []
+    for n, band in enumerate(bands.bands):
+        high = bands.top if n == 0 else bands.bands[n - 1].low - 1
+        parts.append(f"{band.tier}档{band.low:g}–{high:g}分")
+    return "、".join(parts)
+
+
+SESSION_TITLES = {"党员群众测评": "党员群众测评表", "内部互评": "居民区内部互评表", "书记主任考评": "书记、主任考评表",
+                  sessions.MUTUAL: "居民区互评表"}
+CLASS_NAMES = {sessions.AREA_CLASS: "居民区", sessions.LEADER_CLASS: "书记、主任", sessions.OTHER_CLASS: "其他工作人员"}
+
+
+def _form(paper: Paper, a: Assessment, session: str, area: str, classes: dict[str, str], posts: dict[str, str],
+          own: str | None = None) -> None:
+    rules = a.scheme.forms
+    paper.line(f"{a.heading}居民区工作考核评估　{SESSION_TITLES[session]}", size=15, bold=True, center=True, height=30)
+    who = f"评分居民区：{own}" if session == sessions.MUTUAL else f"居民区：{area}"
+    paper.line(f"{who}　　　表号：________　　　测评日期：______年____月____日", height=22)
+    paper.line(f"请对下列被考对象按A、B、C、D四个档次进行评价，在所选档次下打“√”，并填写相应分值："
+               f"{band_text(rules.bands)}（{rules.bands.clause}）。档次与分值不符的测评表作废。", height=48)
+    counts = {cls: sum(1 for c in classes.values() if c == cls) for cls in dict.fromkeys(classes.values())}
+    caps = "；".join(f"{CLASS_NAMES[cls]}{n}个，A档至多{quota(rules.a_share, n, rules.rounding)}个"
+                     for cls, n in counts.items())
+    over = "超过的测评表作废" if rules.over_quota == "void" else "超过的将予提示"
+    paper.line(f"同类被考对象中，评价为A档的比例不超过{rules.a_share:.0%}（{rules.quota_clause}）：本表{caps}。{over}。",
+               height=48, bold=True)
+    rows = []
+    for n, (target, cls) in enumerate(classes.items(), start=1):
+        note = "（本居民区，不评）" if target == own else ""
+        rows.append([n, target + note, posts.get(target, CLASS_NAMES[cls]), *(TICK if not note else "—" for _ in range(4)),
+                     "" if not note else "—"])
+    tiers = [f"{b.tier}档" for b in rules.bands.bands]
+    paper.table(["序号", "被考对象", "岗位/类别", *tiers, "分值"], rows, shade=[bool(r[1].endswith("不评）")) for r in rows])
+    paper.gap()
+    rater = "评分人：无需署名（无记名测评）" if session in ("内部互评", sessions.MUTUAL) else "评分人（可不填）：____________"
+    paper.line(rater + ("　　不对本人评分，本人一栏留空" if session == "内部互评" else ""), height=22)
+    paper.page_break()
+
+
+def blank_forms(a: Assessment, wb: Workbook) -> int:
+    """Every session's blank form: one per area (居民区互评: one per rating area); returns how many."""
+    areas = [_key(r, "居民区") for r in a.areas if _key(r, "居民区")]
+    staff = [sessions.Member(_key(r, "姓名"), _key(r, "居民区"), _key(r, "岗位") in jingan.LEADER_POSTS)
+             for r in a.people if _key(r, "姓名")]
+    posts = {_key(r, "姓名"): _key(r, "岗位") for r in a.people}
+    pages = 0
+    for session in ("党员群众测评", "内部互评", "书记主任考评"):
+        paper = Paper(wb, SESSION_TITLES[session])
+        for area in areas:
+            classes = sessions.classes_of(session, area, areas, [m for m in staff if m.area == area])
+            if classes:
+                _form(paper, a, session, area, classes, {**posts, area: "居民区"})
+                pages += 1
+    paper = Paper(wb, SESSION_TITLES[sessions.MUTUAL])
+    for own in areas:
+        _form(paper, a, sessions.MUTUAL, "", sessions.classes_of(sessions.MUTUAL, "", areas, []),
+              dict.fromkeys(areas, "居民区"), own=own)
+        pages += 1
+    return pages
+
+
+# --- the publicity list (jingan 八(三)) -------------------------------------------------------------
+
+def publicity(a: Assessment, wb: Workbook) -> int:
+    s, (area_sheet, staff_sheet) = a.scheme, engine.sheets(a.scheme)
+    listed = jingan.publicity_list(s, a.tables[area_sheet], a.tables[staff_sheet])
+    area_of = {_key(r, "姓名"): _key(r, "居民区") for r in a.people}
+    order = {g: n for n, g in enumerate(s.area_ladder.names)}
+    listed.sort(key=lambda r: (r["类别"] != "居民区", order.get(r["拟定等次"], 9), -(r["得分"] or 0)))
+    paper = Paper(wb, "公示名单", (6, 12, 22, 20, 12, 12, 10, 20))
+    paper.line(f"{a.heading}居民区工作考核评估拟评等次公示名单", size=15, bold=True, center=True, height=30)
+    paper.line(f"根据{s.params.meta['title']}，现将考核评估等次拟确定为“优秀”“良好”的居民区和拟确定为“优秀”的"
+               f"居民区工作人员名单予以公示（{s.cite('area.grades')}；八(三)）。公示期间，对公示对象有意见的，"
+               "请向街道（镇）居民区考核评估领导小组反映；确有问题的，取消其“优秀”“良好”资格。", height=64)
+    rows = [[n, r["类别"], r["名称"], r["居民区"] or area_of.get(r["名称"], ""), r["拟定等次"], r["得分"]]
+            for n, r in enumerate(listed, start=1)]
+    paper.table(["序号", "类别", "名称", "所在居民区", "拟定等次", "得分"], rows, spans=[1, 1, 2, 1, 1, 2],
+                formats={5: "0.00"})
+    paper.gap()
+    paper.line("公示期：______年____月____日至______年____月____日　　　联系人及电话：______________", height=24)
+    paper.line(f"街道（镇）居民区考核评估领导小组　　　{a.year or '____'}年____月____日", height=24)
+    return len(listed)
+
+
+# --- one feedback page per area (jingan 八(四)) ------------------------------------------------------
+
+def _rank(a: Assessment) -> dict[str, int]:
+    table = a.tables[engine.sheets(a.scheme)[0]]
+    keys = list(table.rows)
+    totals = np.array([v if isinstance(v := table.value(k, "总分"), (int, float)) else np.nan for k in keys], dtype=float)
+    return dict(zip(keys, rank_eq(totals).tolist()))
+
+
+def feedback(a: Assessment, wb: Workbook) -> int:
+    s = a.scheme
+    area_sheet, people_sheet = engine.sheets(s)
+    areas, people = a.tables[area_sheet], a.tables[people_sheet]
+    ranks, scored = _rank(a), sum(1 for v in _rank(a).values() if v)
+    paper = Paper(wb, "反馈", (18, 12, 10, 10, 10, 14, 14, 14))
+    pages = 0
+    for row in a.areas:
+        key = _key(row, "居民区")
+        if key not in areas.rows:
+            continue
+        results = areas.rows[key]
+        paper.line(f"{key}　{a.year + '年度' if a.year else ''}工作考核评估结果反馈", size=15, bold=True, center=True,
+                   height=30)
+        paper.line(f"{a.unit}　　方案：{s.params.meta['title']}", height=30)
+        if engine.kind_of(s) == "jingan":
+            parts = [[p["项目"], p["得分"], p["权重"], p["折合"], p["依据"]] for p in jingan.feedback_parts(s, row)]
+            paper.table(["项目", "得分", "权重", "折合分", "依据"], parts, spans=[1, 1, 1, 2, 3],
+                        formats={1: "0.00", 2: "0%", 3: "0.00"})
+        else:
+            parts = [[p["项目"], p["得分"], p["满分"], p["依据"]] for p in gaojing.feedback_parts(s, row, results)]
+            paper.table(["项目", "得分", "满分", "依据"], parts, spans=[2, 1, 1, 4], formats={1: "0.00"})
+        rank = f"第{ranks[key]}名（共{scored}个）" if ranks.get(key) else "—"
+        total = results.get("总分")
+        summary = [[total if total is not None else (areas.reason(key, "总分").short() if areas.reason(key, "总分") else "—"),
+                    rank, results.get("建议等次"), results.get("最终等次")]]
+        paper.gap()
+        paper.table(["总分", "排名", "建议等次", "最终等次"], summary, spans=[2, 2, 2, 2], formats={0: "0.00"})
+        mine = [_key(p, "姓名") for p in a.people if _key(p, "居民区") == key]
+        if engine.kind_of(s) == "jingan" and mine:
+            paper.gap()
+            shown = [[people.value(p, c) if people.value(p, c) is not None else "无法计算，见下" for c in ("得分", "最终等次")]
+                     for p in mine]
+            staff = [[n, p, *cells, people.value(p, "奖金")] for n, (p, cells) in enumerate(zip(mine, shown), start=1)
+                     if p in people.rows]
+            paper.table(["序号", "姓名", "得分", "最终等次", "奖金（元）"], staff, spans=[1, 2, 1, 2, 2],
+                        formats={2: "0.00", 4: "#,##0.00"})
+        about = [f for f in a.findings if f.where.key in (key, *mine)]
+        paper.gap()
+        if about:
+            paper.table(["级别", "问题", "依据"], [[f.severity.label, f.message, f.clause] for f in about], spans=[1, 5, 2])
+        else:
+            paper.line("检查未发现问题。")
+        paper.gap()
+        paper.line("如对结果有异议，请在收到本反馈后向街道（镇）居民区考核评估领导小组反映。", height=22)
+        paper.page_break()
+        pages += 1
+    return pages
+
+
+# --- all of them --------------------------------------------------------------------------------------
+
+@dataclass
+class Printed:
+    files: list[Path]
+    pdfs: list[Path]
+    pages: dict[str, int]
+
+
+def write_papers(path: str | Path, outdir: str | Path, pdf: bool = False) -> Printed:
+    a, outdir = assess(path), Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    makers = [("反馈", feedback)]
+    if engine.kind_of(a.scheme) == "jingan":
+        makers = [("测评表", blank_forms), ("公示名单", publicity), *makers]
+    files, pages = [], {}
+    for name, make in makers:
+        wb = Workbook()
+        wb.remove(wb.active)
+        pages[name] = make(a, wb)
+        target = outdir / f"{name}.xlsx"
+        write_atomically(wb, target)
+        files.append(target)
+    return Printed(files, office.to_pdf(files, outdir) if pdf else [], pages)

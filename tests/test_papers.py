@@ -1,0 +1,143 @@
+"""`kaohe papers`: blank rating forms, the publicity list and feedback pages, written, read back and rendered."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from kaohe import cli, office
+from tests.rendering import ink, pages, require_office, text
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+JINGAN = EXAMPLES / "jingan-example.xlsm"
+GAOJING = EXAMPLES / "gaojing-2024-example.xlsm"
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("papers")
+    assert cli.main(["papers", str(JINGAN), "-o", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def calculated():
+    """`kaohe calc --json` of the example, as a separate command: the papers must say the same."""
+    done = subprocess.run([sys.executable, "-m", "kaohe.cli", "calc", str(JINGAN), "--json"], capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def cells(path, sheet):
+    return [r for r in load_workbook(path)[sheet].iter_rows(values_only=True)]
+
+
+def staff_of_example():
+    ws = load_workbook(JINGAN)["工作人员"]
+    header = [c.value for c in ws[1]]
+    return [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]]
+
+
+def test_a_members_form_lists_the_area_and_its_staff_with_bands_and_caps(printed):
+    rows = cells(printed / "测评表.xlsx", "党员群众测评表")
+    staff = [p for p in staff_of_example() if p["居民区"] == "春晖居民区"]
+    leaders = sum(1 for p in staff if p["岗位"] in ("书记", "主任", "书记兼主任"))
+    others = len(staff) - leaders
+    # jingan 五: A 90–100, B 70–89, C 60–69, D "59分以下" (0–59); A ≤ 20% per class, floor(20% × n) [default]
+    assert "A档90–100分、B档70–89分、C档60–69分、D档0–59分" in rows[2][0]
+    assert (f"本表居民区1个，A档至多0个；书记、主任{leaders}个，A档至多{leaders * 20 // 100}个；"
+            f"其他工作人员{others}个，A档至多{others * 20 // 100}个") in rows[3][0]
+    targets = [r[1] for r in rows[5:5 + 1 + len(staff)]]
+    assert targets == ["春晖居民区", *[p["姓名"] for p in staff]]
+    assert rows[5][3:7] == ("□", "□", "□", "□")
+
+
+def test_one_form_per_area_and_session_on_its_own_page(printed):
+    wb = load_workbook(printed / "测评表.xlsx")
+    areas = [r[0] for r in cells(JINGAN, "居民区")[1:] if r[0]]
+    assert wb.sheetnames == ["党员群众测评表", "居民区内部互评表", "书记、主任考评表", "居民区互评表"]
+    for ws in wb.worksheets:
+        assert len(ws.row_breaks.brk) == len(areas), ws.title
+        assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToWidth == 1  # A4, fit to width
+
+
+def test_the_mutual_form_of_an_area_leaves_its_own_row_out(printed):
+    rows = cells(printed / "测评表.xlsx", "居民区互评表")
+    areas = [r[0] for r in cells(JINGAN, "居民区")[1:] if r[0]]
+    first = rows[:6 + len(areas)]
+    assert f"评分居民区：{areas[0]}" in first[1][0]
+    own = [r for r in first if r[1] and str(r[1]).startswith(areas[0])]
+    assert own and own[0][1] == f"{areas[0]}（本居民区，不评）" and own[0][3] == "—"
+    # 12 areas in one class: floor(20% × 12) = 2 A at most
+    assert f"居民区{len(areas)}个，A档至多{len(areas) * 20 // 100}个" in first[3][0]
+
+
+def test_the_publicity_list_is_the_areas_to_be_excellent_or_good_and_the_excellent_staff(printed, calculated):
+    rows = cells(printed / "公示名单.xlsx", "公示名单")
+    header = next(i for i, r in enumerate(rows) if r[0] == "序号")
+    listed = [(r[1], r[2], r[5]) for r in rows[header + 1:] if isinstance(r[0], int)]
+    # jingan 八(三): areas to be 优秀 or 良好, staff to be 优秀 (final grades, after the leading group's overrides)
+    areas = {(a["居民区"], a["最终等次"]) for a in calculated["sheets"]["居民区"] if a["最终等次"] in ("优秀", "良好")}
+    staff = {p["姓名"] for p in calculated["sheets"]["工作人员"] if p["最终等次"] == "优秀"}
+    assert {(n, g) for kind, n, g in listed if kind == "居民区"} == areas
+    assert {n for kind, n, _ in listed if kind == "工作人员"} == staff
+    assert [kind for kind, _, _ in listed] == sorted((k for k, _, _ in listed), key=lambda k: k != "居民区")
+
+
+def test_a_feedback_page_per_area_with_its_parts_rank_and_grade(printed, calculated):
+    wb = load_workbook(printed / "反馈.xlsx")
+    ws = wb["反馈"]
+    areas = calculated["sheets"]["居民区"]
+    assert len(ws.row_breaks.brk) == len(areas)
+    rows = list(ws.iter_rows(values_only=True))
+    first = areas[0]
+    assert rows[0][0].startswith(first["居民区"])
+    parts = {r[0]: r for r in rows[3:8]}
+    # jingan 五(一): 总分 = 50% 街道考评 + 10% 互评 + 40% 党员群众测评, ± 加减分 (四(二))
+    street, mutual, members = (parts[k][1] for k in ("街道考评", "居民区互评", "党员群众测评"))
+    assert (parts["街道考评"][3], parts["居民区互评"][3], parts["党员群众测评"][3]) == \
+        (pytest.approx(0.5 * street), pytest.approx(0.1 * mutual), pytest.approx(0.4 * members))
+    bonus = parts["加分"][1] or 0
+    summary = rows[10]
+    assert summary[0] == pytest.approx(0.5 * street + 0.1 * mutual + 0.4 * members + bonus)
+    assert summary[0] == pytest.approx(first["总分"])
+    scored = sorted((a["总分"] for a in areas if a["总分"] is not None), reverse=True)
+    assert summary[2] == f"第{scored.index(first['总分']) + 1}名（共{len(scored)}个）"  # RANK.EQ among the street's areas
+    assert (summary[4], summary[6]) == (first["建议等次"], first["最终等次"])
+
+
+def test_the_feedback_lists_the_findings_about_the_area(printed, calculated):
+    rows = list(load_workbook(printed / "反馈.xlsx")["反馈"].iter_rows(values_only=True))
+    invalid = next(i for i in calculated["issues"] if i["rule"] == "测评参加率")  # the planted session at 80%
+    page = [r for r in rows if r[0] and str(r[0]).startswith(invalid["key"])]
+    assert page
+    assert any(r[1] and invalid["message"] in str(r[1]) for r in rows)
+
+
+def test_gaojing_gets_feedback_pages_only(tmp_path, capsys):
+    assert cli.main(["papers", str(GAOJING), "-o", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["反馈.xlsx"]
+    ws = load_workbook(tmp_path / "反馈.xlsx")["反馈"]
+    rows = list(ws.iter_rows(values_only=True))
+    # 附件1: 平时成绩 13 + 18 + 9 and 群众评价 18 + 18 + 24, each with its full points
+    full = {r[0]: r[3] for r in rows[3:12] if r[0]}
+    assert [full[k] for k in ("加强党建引领", "服务凝聚群众", "维护社会和谐稳定")] == [13, 18, 9]
+    assert full["12345热线及信访、舆情"] == 24
+
+
+def test_every_paper_renders_to_pdf_pages_that_are_not_blank(printed, tmp_path):
+    require_office()
+    areas = [r[0] for r in cells(JINGAN, "居民区")[1:] if r[0]]
+    pdfs = office.to_pdf(sorted(printed.glob("*.xlsx")), tmp_path)
+    counts = {pdf.stem: pages(pdf) for pdf in pdfs}
+    assert counts["反馈"] == len(areas) and counts["测评表"] == 4 * len(areas)  # a page per form: 4 sessions
+    for pdf in pdfs:
+        assert ink(pdf, tmp_path) > 0.004, pdf.name
+    shown = text(next(p for p in pdfs if p.stem == "测评表"))
+    assert "A档至多" in shown and Counter(shown.split())["□"] > 0
