@@ -44,7 +44,8 @@ def area(name, street=90, mutual=85, members=92, eligible=50, actual=41, **more)
 
 
 def run(capsys, *argv):
-    code = cli.main(list(argv))
+    """A kaohe command, its exit status and what it printed (paths may be given as Path)."""
+    code = cli.main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -13,16 +13,11 @@ from openpyxl import Workbook, load_workbook
 
 from kaohe import cli, office
 from tests.rendering import ink, require_office
+from tests.test_cli import run
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 JINGAN = EXAMPLES / "jingan-example.xlsm"
 GAOJING = EXAMPLES / "gaojing-2024-example.xlsm"
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def calc(capsys, path):
@@ -139,7 +134,7 @@ def test_two_files_of_one_street_are_reported_and_the_later_export_counts(tmp_pa
 
 
 def test_a_street_without_its_name_falls_back_to_the_file_name(tmp_path, capsys):
-    from tests.test_cli import area, jingan_book
+    from tests.test_cli import area, jingan_book, run
     path = jingan_book(tmp_path / "某街道.xlsx", [area("春晖"), area("和平", street=80)])
     code, out, _ = run(capsys, "merge", path, "-o", tmp_path / "汇总.xlsx", "--json")
     [street] = json.loads(out)["streets"]

@@ -17,17 +17,11 @@ import kaohe
 from kaohe import cli, office, submission
 from tests.rendering import require_office, text
 from tests.test_checking import FakeSheet, _Sheets
-from tests.test_cli import area, jingan_book
+from tests.test_cli import area, jingan_book, run
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 JINGAN = EXAMPLES / "jingan-example.xlsm"
 GAOJING = EXAMPLES / "gaojing-2024-example.xlsm"
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")
