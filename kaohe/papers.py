@@ -45,6 +45,7 @@ class Paper:
 
     def __init__(self, wb: Workbook, title: str, widths: Sequence[float] = WIDTHS):
         self.ws: Worksheet = wb.create_sheet(title)
+        self.widths = list(widths)
         for n, width in enumerate(widths, start=1):
             self.ws.column_dimensions[chr(64 + n)].width = width
         self.ws.page_setup.paperSize, self.ws.page_setup.orientation = Worksheet.PAPERSIZE_A4, "portrait"
@@ -70,7 +71,7 @@ class Paper:
         spans = spans or [1] * len(header)
         for n, values in enumerate([header, *rows]):
             self.row = r = self.row + 1
-            col = 1
+            col, lines = 1, 1
             for i, (value, span) in enumerate(zip(values, spans)):
                 cell = self.ws.cell(r, col, value)
                 cell.alignment = Alignment(horizontal="center" if n == 0 or span == 1 else "left", vertical="center",
@@ -84,8 +85,10 @@ class Paper:
                     cell.font = Font(bold=True)
                 if span > 1:
                     self.ws.merge_cells(start_row=r, start_column=col, end_row=r, end_column=col + span - 1)
+                room = sum(self.widths[col - 1:col - 1 + span]) - 1  # in Latin character widths
+                lines = max(lines, -(-_units(value) // max(1, int(room))))
                 col += span
-            self.ws.row_dimensions[r].height = 22
+            self.ws.row_dimensions[r].height = max(22, 15 * lines + 4)
 
     def gap(self) -> None:
         self.row += 1
@@ -93,6 +96,13 @@ class Paper:
 
     def page_break(self) -> None:
         self.ws.row_breaks.append(Break(id=self.row))
+
+
+def _units(value: object) -> int:
+    """How wide a value prints, in Latin character widths: a Chinese character takes two."""
+    if not isinstance(value, str):
+        return 8  # a number, formatted
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
 
 
 @dataclass
@@ -262,7 +272,7 @@ def feedback(a: Assessment, wb: Workbook) -> int:
         mine = [_key(p, "姓名") for p in a.people if _key(p, "居民区") == key]
         if engine.kind_of(s) == "jingan" and mine:
             paper.gap()
-            shown = [[people.value(p, c) if people.value(p, c) is not None else "无法计算，见下" for c in ("得分", "最终等次")]
+            shown = [[people.value(p, c) if people.value(p, c) is not None else "无法计算" for c in ("得分", "最终等次")]
                      for p in mine]
             staff = [[n, p, *cells, people.value(p, "奖金")] for n, (p, cells) in enumerate(zip(mine, shown), start=1)
                      if p in people.rows]

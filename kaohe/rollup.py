@@ -274,6 +274,7 @@ def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], wi
     ws.freeze_panes = "B2"
     for n, label in enumerate(labels, start=1):
         ws.column_dimensions[get_column_letter(n)].width = (widths or {}).get(label, default_width)
+    ws.row_dimensions[1].height = 32  # two lines of a wrapped header
     ws.append(_header_cells(ws, labels))
     wrap_at = [n for n, label in enumerate(labels) if label in wrapped]
     for row in rows:
