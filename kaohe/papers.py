@@ -54,12 +54,12 @@ class Paper:
         self.ws.print_options.horizontalCentered = True
         self.row = 0  # the last row written
 
-    def line(self, text: str, *, size: int = 11, bold: bool = False, center: bool = False, height: float | None = None,
-             color: str | None = None) -> None:
+    def line(self, text: str, *, size: int = 11, bold: bool = False, center: bool = False,
+             height: float | None = None) -> None:
         """A line of text across the page (merged A:H), wrapped."""
         self.row = r = self.row + 1
         cell = self.ws.cell(r, 1, text)
-        cell.font = Font(size=size, bold=bold, color=color)
+        cell.font = Font(size=size, bold=bold)
         cell.alignment = Alignment(horizontal="center" if center else "left", vertical="center", wrap_text=True)
         self.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=COLUMNS)
         if height:
@@ -245,7 +245,8 @@ def feedback(a: Assessment, wb: Workbook) -> int:
     s = a.scheme
     area_sheet, people_sheet = engine.sheets(s)
     areas, people = a.tables[area_sheet], a.tables[people_sheet]
-    ranks, scored = _rank(a), sum(1 for v in _rank(a).values() if v)
+    ranks = _rank(a)
+    scored = sum(1 for v in ranks.values() if v)
     paper = Paper(wb, "反馈", (18, 12, 10, 10, 10, 14, 14, 14))
     pages = 0
     for row in a.areas:

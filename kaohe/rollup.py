@@ -65,9 +65,7 @@ class Street:
     unit_typed: bool
     year: str
     scheme: str
-    kind: str
-    copy: bool  # a submission copy (kaohe export)
-    exported: str | None  # its 导出时间
+    exported: str | None  # a submission copy's 导出时间
     modified: float
     differences: int | None  # a copy: how many differences verify finds; None: not a copy
     area_ladder: tuple[str, ...]
@@ -135,7 +133,7 @@ def read_street(path: str | Path) -> Street | Skipped:
     areas, staff = _ladders(s)
     return Street(
         file=path.name, unit=info.get(UNIT_LABEL) or path.stem, unit_typed=bool(info.get(UNIT_LABEL)),
-        year=info.get(YEAR_LABEL) or "", scheme=s.id, kind=engine.kind_of(s), copy=is_copy, exported=exported,
+        year=info.get(YEAR_LABEL) or "", scheme=s.id, exported=exported,
         modified=path.stat().st_mtime, differences=differences, area_ladder=areas, staff_ladder=staff,
         areas=_rows(inputs, tables[area_sheet]), people=_rows(inputs, tables[people_sheet]),
         issues=[_issue(inputs, f) for f in findings], money=round(money, 2))

@@ -25,7 +25,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from openpyxl import load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import __version__, checking, engine
@@ -262,8 +262,6 @@ def _source_sheet(wb, inputs: Inputs, source: Path, findings: list[Finding], sum
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 22, 70
     for col in "CDE":
         ws.column_dimensions[col].width = 20
-    for row in ws.iter_rows(min_row=1, max_row=3):
-        row[0].alignment = Alignment(wrap_text=False)
     wb.active = 0
 
 
