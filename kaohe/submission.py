@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import numbers
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -31,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from . import __version__, checking, engine
 from .book import Book, MemoryBook
 from .findings import Finding, Where, error
+from .grid import distinct
 from .params import PARAM_SHEET
 from .reading import is_blank
 from .rules.sessions import cell_text
@@ -44,6 +46,8 @@ ROW_DIGEST = 16  # hex digits of a row's digest: enough to tell an edited row, s
 VERIFY_CLAUSE = "上报副本 来源"
 INPUTS_DIGEST, RESULTS_DIGEST = "输入摘要（SHA-256）", "结果摘要（SHA-256）"
 FORCED_LABEL = "强制导出"
+SOURCE_FIELDS = (UNIT_LABEL, YEAR_LABEL, "方案", "方案名称", "方案版本", "kaohe 版本", "导出时间", "源文件", "检查",
+                 FORCED_LABEL)  # 来源's block, in its order; covered by the inputs digest
 
 
 class ExportRefused(Exception):
@@ -56,19 +60,29 @@ class ExportRefused(Exception):
 
 # --- digests ---------------------------------------------------------------------------------------
 
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # how a file writes a character XML cannot hold
+
+
+def _number(value: float) -> object:
+    """To 16 significant digits, as openpyxl writes a number (13.728399999999999 is saved as 13.7284):
+    the value written and the value read back then make the same digest."""
+    return float(f"{value:.16g}") if math.isfinite(value) else str(value)
+
+
 def canonical(value: object) -> object:
-    """A cell as the digest sees it, the same whichever reader gave it: 41, 41.0 → 41.0; "" → None.
-    Numbers to 15 significant digits, as Excel shows them: openpyxl writes 16 (13.728399999999999 is
-    saved as 13.7284)."""
+    """A cell as the digest sees it, the same whichever reader gave it: 41, 41.0 → 41.0; "" → None;
+    a date at midnight is a date; line ends and _xHHHH_ escapes as the file gives them back."""
     kind = type(value)
     if kind is str:
-        return value or None
+        return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value.replace("\r\n", "\n").replace("\r", "\n")) or None
     if kind is float or kind is int:
-        return float(f"{value:.15g}") if math.isfinite(value) else str(value)
+        return _number(value)
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, numbers.Real):  # numpy's too: a rank comes as numpy.int64
-        return float(f"{value:.15g}") if math.isfinite(value) else str(value)
+        return _number(float(value))
+    if isinstance(value, datetime) and value.time() == time(0):
+        return value.date().isoformat()  # openpyxl gives a datetime where calamine gives a date
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     return str(value)
@@ -97,8 +111,9 @@ def _long_digest(digest, columns: Mapping[str, Sequence[object]]) -> None:
     """A long sheet's typed rows, each distinct cell made canonical once (23,000 rows of a street's forms)."""
     tokens = []
     for column in columns.values():
-        known = {raw: json.dumps(canonical(raw), ensure_ascii=False) for raw in dict.fromkeys(column)}
-        tokens.append(list(map(known.__getitem__, column)))
+        cells, codes = distinct(column)
+        known = [json.dumps(canonical(raw), ensure_ascii=False) for raw in cells]
+        tokens.append([known[c] for c in codes.tolist()])
     digest.update(_line(list(columns)))
     blank = json.dumps(None)
     for row in zip(*tokens):
@@ -106,14 +121,18 @@ def _long_digest(digest, columns: Mapping[str, Sequence[object]]) -> None:
             digest.update(("\x1f".join(row) + "\n").encode("utf-8"))
 
 
-def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]]) -> Digests:
-    """SHA-256 of every input (参数, the input sheets, 测评表) and of every result column, whole and by row."""
+def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]], source: Mapping[str, object]) -> Digests:
+    """SHA-256 of every input (参数, the input sheets, 测评表, and what 来源 says of the copy: unit, year,
+    scheme, versions, time, forced or not) and of every result column, whole and by row."""
     result_columns = {sheet: engine.results_of(inputs.scheme, sheet) for sheet in engine.sheets(inputs.scheme)}
     sheet_digest: dict[str, hashlib._Hash] = {PARAM_SHEET: hashlib.sha256()}
     results = hashlib.sha256()
     for row in params_grid:
-        if not all(is_blank(c) for c in row):
-            sheet_digest[PARAM_SHEET].update(_line([canonical(c) for c in row]))
+        cells = [canonical(c) for c in row]
+        while cells and cells[-1] is None:  # a formatted empty cell widens a row for one reader only
+            cells.pop()
+        if cells:
+            sheet_digest[PARAM_SHEET].update(_line(cells))
     rows: dict[tuple[str, str], tuple[int, str, str]] = {}
     for name in sorted(inputs.sheets):
         sheet, digest = inputs.sheets[name], hashlib.sha256()
@@ -130,7 +149,7 @@ def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]]) -> Digests:
             key = _row_key(engine.key_of(name), record, seen)
             rows[(name, key)] = (row, hashlib.sha256(_line(typed)).hexdigest()[:ROW_DIGEST],
                                  hashlib.sha256(_line(shown)).hexdigest()[:ROW_DIGEST])
-    whole = hashlib.sha256()
+    whole = hashlib.sha256(_line({label: canonical(source.get(label)) for label in SOURCE_FIELDS}))
     for name, digest in sheet_digest.items():
         whole.update(_line([name, digest.hexdigest()]))
     return Digests(whole.hexdigest(), results.hexdigest(), {n: d.hexdigest() for n, d in sheet_digest.items()}, rows)
@@ -217,8 +236,9 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
             wb.remove(wb[name])
     copy = MemoryBook(wb)
     checking.report(copy, inputs, findings)
-    sums = digests(inputs_from(copy, target.name), copy.grid(PARAM_SHEET))
-    _source_sheet(wb, inputs, source, findings, sums, info, force and bool(errors), now or datetime.now().astimezone())
+    block = _source_block(inputs, source, findings, info, force and bool(errors), now or datetime.now().astimezone())
+    sums = digests(inputs_from(copy, target.name), copy.grid(PARAM_SHEET), block)
+    _source_sheet(wb, block, sums, sum(1 for f in findings if f.is_error))
     write_atomically(wb, target)
     return Exported(target, inputs, findings, sums, info, force and bool(errors), formulas)
 
@@ -228,28 +248,27 @@ def _counts(findings: Iterable[Finding]) -> str:
     return "，".join(f"{s} {labels.count(s)} 条" for s in ("错误", "警告", "提示"))
 
 
-def _source_sheet(wb, inputs: Inputs, source: Path, findings: list[Finding], sums: Digests, info: Mapping[str, object],
-                  forced: bool, now: datetime) -> None:
+def _source_block(inputs: Inputs, source: Path, findings: list[Finding], info: Mapping[str, object], forced: bool,
+                  now: datetime) -> dict[str, str | None]:
+    meta = inputs.scheme.params.meta
+    values = (info.get(UNIT_LABEL), info.get(YEAR_LABEL), inputs.scheme.id, meta.get("title"), meta.get("version"),
+              __version__, now.isoformat(timespec="seconds"), source.name, _counts(findings), "是" if forced else "否")
+    return {label: None if v is None else str(v) for label, v in zip(SOURCE_FIELDS, values)}
+
+
+def _source_sheet(wb, block: Mapping[str, str | None], sums: Digests, errors: int) -> None:
     """来源: where the copy comes from and its digests; first, so that a forced export is seen at once."""
     ws = wb.create_sheet(SOURCE_SHEET, 0)
     ws.append(["上报副本（kaohe 导出，不含宏；全部输入和结果均为数值）"])
     ws["A1"].font = Font(bold=True, size=14)
-    if forced:
-        errors = sum(1 for f in findings if f.is_error)
+    if block[FORCED_LABEL] == "是":
         ws.append([f"注意：检查发现 {errors} 条错误，本副本按要求强制导出（--force），有关结果可能不完整或有误，"
                    f"详见“{checking.REPORT_SHEET}”表。"])
         ws.cell(ws.max_row, 1).font = Font(bold=True, color="FFC00000")
         ws.cell(ws.max_row, 1).fill = PatternFill("solid", fgColor="FFFFC7CE")
-    meta = inputs.scheme.params.meta
-    block = [
-        (UNIT_LABEL, info.get(UNIT_LABEL)), (YEAR_LABEL, info.get(YEAR_LABEL)),
-        ("方案", inputs.scheme.id), ("方案名称", meta.get("title")), ("方案版本", meta.get("version")),
-        ("kaohe 版本", __version__), ("导出时间", now.isoformat(timespec="seconds")), ("源文件", source.name),
-        ("检查", _counts(findings)), (FORCED_LABEL, "是" if forced else "否"),
-        (INPUTS_DIGEST, sums.inputs), (RESULTS_DIGEST, sums.results),
-    ]
-    block += [(f"{name}输入摘要", digest) for name, digest in sums.sheets.items()]
-    for label, value in block:
+    rows = [*block.items(), (INPUTS_DIGEST, sums.inputs), (RESULTS_DIGEST, sums.results)]
+    rows += [(f"{name}输入摘要", digest) for name, digest in sums.sheets.items()]
+    for label, value in rows:
         ws.append([label, value])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
     ws.append([])
@@ -312,7 +331,7 @@ def verify(path: str | Path, book: Book | None = None) -> Verification:
             raise WorkbookError(f"{path.name} 没有“{SOURCE_SHEET}”表，不是 kaohe 导出的上报副本（请用 kaohe check 检查）")
         recorded = read_source(book.grid(SOURCE_SHEET))
         inputs = inputs_from(book, path.name)
-        found = digests(inputs, book.grid(PARAM_SHEET))
+        found = digests(inputs, book.grid(PARAM_SHEET), recorded.values)
     finally:
         book.close()
     tables = calculate(inputs)
@@ -335,7 +354,9 @@ def _digest_differences(recorded: Recorded, found: Digests) -> list[Finding]:
         if then != now:
             what = "输入" if label == INPUTS_DIGEST else "结果"
             out.append(error("摘要不符", VERIFY_CLAUSE,
-                             f"{what}摘要与导出时不同：导出后有{what}被改动" if then else f"来源表缺少{label}",
+                             (f"{what}摘要与导出时不同：导出后有{what}被改动" + ("（或来源表的单位、年度、时间等）"
+                                                                          if what == "输入" else ""))
+                             if then else f"来源表缺少{label}",
                              Where(SOURCE_SHEET, label, ""), allowed=then, actual=now))
     for name, now in found.sheets.items():
         then = recorded.values.get(f"{name}输入摘要")

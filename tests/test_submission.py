@@ -153,6 +153,43 @@ def test_an_edited_rating_form_and_parameter_are_caught(forced, tmp_path, capsys
     assert code == 1 and any("“参数”表的输入在导出后被改动" in d["message"] for d in json.loads(out)["differences"])
 
 
+def test_what_the_source_sheet_says_is_covered_too(forced, tmp_path, capsys):
+    wb = load_workbook(forced)
+    row = next(r for r in wb["来源"].iter_rows() if r[0].value == submission.FORCED_LABEL)
+    row[1].value = "否"  # a forced export passed off as a clean one
+    path = tmp_path / "改过.xlsx"
+    wb.save(path)
+    code, out, _ = run(capsys, "verify", path, "--json")
+    assert code == 1 and any("输入摘要与导出时不同" in d["message"] for d in json.loads(out)["differences"])
+
+
+def test_values_that_readers_give_back_differently_still_verify(tmp_path, capsys):
+    # Seven 党员群众测评 forms summing to 225: the tally 225 / 7 = 32.142857142857146 replaces the KAOHE_FORMS
+    # formula in the copy and is saved by openpyxl to 16 digits (32.14285714285715), whose 15-digit rounding
+    # differs from the unsaved value's. A date in a clerk's own column (openpyxl reads a datetime, calamine a
+    # date) and a line break typed as CR LF must not count as edits either.
+    from datetime import datetime
+
+    from kaohe import template
+    scores = [30, 30, 30, 30, 35, 35, 35]
+    forms = [{"测评": "党员群众测评", "居民区": "春晖", "表号": n, "对象": "春晖", "评分": v}
+             for n, v in enumerate(scores, start=1)]
+    areas = [{"居民区": "春晖", "街道考评": 90, "居民区互评": 85, "应参加人数": 8, "实际参加人数": 7},
+             {"居民区": "和平", "街道考评": 80, "居民区互评": 85, "党员群众测评": 88, "应参加人数": 8, "实际参加人数": 7}]
+    wb = template.build("jingan", area_rows=3, people_rows=3, form_rows=10,
+                        data={"居民区": areas, "工作人员": [], "测评表": forms})
+    wb["说明"]["B2"] = "测试街道\r\n（一）"  # 填报单位, in 来源 and so in the inputs digest
+    ws = wb["居民区"]
+    ws["M1"], ws["M2"], ws["N1"], ws["N2"] = "备注", "第一行\r\n第二行", "填表日期", datetime(2024, 12, 20)
+    path = tmp_path / "静安.xlsm"
+    wb.save(path)
+    copy = tmp_path / "上报.xlsx"
+    assert run(capsys, "export", path, "-o", copy)[0] == 0
+    assert load_workbook(copy)["居民区"]["D2"].value == pytest.approx(225 / 7)  # the tally, as a value
+    code, out, _ = run(capsys, "verify", copy, "--json")
+    assert json.loads(out)["differences"] == [] and code == 0
+
+
 def test_a_deleted_row_is_reported(forced, tmp_path, capsys):
     wb = load_workbook(forced)
     name = wb["工作人员"]["A5"].value

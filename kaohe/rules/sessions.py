@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..findings import Finding, Where, error, warning
+from ..grid import distinct
 from ..reading import is_blank, read_choice
 from .forms import Ballots, FormRules, read_cells, tally_ballots
 
@@ -84,12 +85,6 @@ def input_cell(session: str, target: str, areas: set[str]) -> tuple[str, str, st
     return sheet, target, session
 
 
-def _distinct(column: Sequence[object]) -> tuple[list[object], np.ndarray]:
-    """The distinct cells of a column, and each row's index among them."""
-    index = {raw: k for k, raw in enumerate(dict.fromkeys(column))}
-    return list(index), np.fromiter(map(index.__getitem__, column), dtype=np.int64, count=len(column))
-
-
 def _combined(*codes: np.ndarray) -> np.ndarray:
     """One dense code per distinct combination of the code columns (compressed as it goes: no overflow)."""
     key = np.zeros(len(codes[0]), dtype=np.int64)
@@ -111,11 +106,11 @@ class _Coded:
         self.n = len(self.raw_session)
         self.texts_index: dict[str, int] = {"": 0}
         self.area, self.number, self.rater, self.target = (self._text(cols[h]) for h in ("居民区", "表号", "评分人", "对象"))
-        sessions, session_of = _distinct(self.raw_session)
+        sessions, session_of = distinct(self.raw_session)
         names = [read_choice(s, Where(), NAMES, rule="测评", clause="jingan 五").value for s in sessions]
         self.session = np.array([NAMES.index(s) if s else -1 for s in names], dtype=np.int64)[session_of]
         blank_session = np.array([is_blank(s) for s in sessions], dtype=bool)[session_of]
-        cells, self.cell = _distinct(cols["评分"])
+        cells, self.cell = distinct(cols["评分"])
         self.readings = read_cells(cells, rules.bands)
         blank_cell = np.array([is_blank(c) for c in cells], dtype=bool)[self.cell]
         self.typed = ~(blank_session & blank_cell & (self.area == 0) & (self.number == 0) & (self.rater == 0)
@@ -124,7 +119,7 @@ class _Coded:
         self.texts[list(self.texts_index.values())] = list(self.texts_index)
 
     def _text(self, column: Sequence[object]) -> np.ndarray:
-        raws, of = _distinct(column)
+        raws, of = distinct(column)
         ids = np.array([self.texts_index.setdefault(cell_text(r), len(self.texts_index)) for r in raws], dtype=np.int64)
         return ids[of] if len(column) else np.zeros(0, dtype=np.int64)
 
