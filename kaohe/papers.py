@@ -147,12 +147,20 @@ def _key(row: dict, field: str) -> str:
 # --- blank rating forms (jingan 五) --------------------------------------------------------------
 
 def band_text(bands: Bands) -> str:
-    """"A档90–100分、B档70–89分…" off the scheme's bands (whole-number bands, as the document writes them)."""
+    """"A档90–100分、B档70–89分…" off the scheme's bands (as the document writes whole-number bands)."""
+    whole = all(float(b.low).is_integer() for b in bands.bands)
     parts = []
     for n, band in enumerate(bands.bands):
-        high = bands.top if n == 0 else bands.bands[n - 1].low - 1
-        parts.append(f"{band.tier}档{band.low:g}–{high:g}分")
+        if n == 0:
+            parts.append(f"{band.tier}档{band.low:g}–{bands.top:g}分")
+        else:
+            above = bands.bands[n - 1].low
+            parts.append(f"{band.tier}档{band.low:g}–{above - 1:g}分" if whole
+                         else f"{band.tier}档{band.low:g}分至不足{above:g}分")
     return "、".join(parts)
+
+
+NUMERALS = "零一二三四五六七八九十"
 
 
 SESSION_TITLES = {"党员群众测评": "党员群众测评表", "内部互评": "居民区内部互评表", "书记主任考评": "书记、主任考评表",
@@ -166,21 +174,25 @@ def _form(paper: Paper, a: Assessment, session: str, area: str, classes: dict[st
     paper.line(f"{a.heading}居民区工作考核评估　{SESSION_TITLES[session]}", size=15, bold=True, center=True, height=30)
     who = f"评分居民区：{own}" if session == sessions.MUTUAL else f"居民区：{area}"
     paper.line(f"{who}　　　表号：________　　　测评日期：______年____月____日", height=22)
-    paper.line(f"请对下列被考对象按A、B、C、D四个档次进行评价，在所选档次下打“√”，并填写相应分值："
-               f"{band_text(rules.bands)}（{rules.bands.clause}）。档次与分值不符的测评表作废。", height=48)
+    tiers = [b.tier for b in rules.bands.bands]
+    count = NUMERALS[len(tiers)] if len(tiers) < len(NUMERALS) else str(len(tiers))
+    mismatch = "档次与分值不符的测评表作废" if rules.mismatch == "void" else "档次与分值不符的按分值计，并予提示"
+    paper.line(f"请对下列被考对象按{'、'.join(tiers)}{count}个档次进行评价，在所选档次下打“√”，并填写相应分值："
+               f"{band_text(rules.bands)}（{rules.bands.clause}）。{mismatch}。", height=48)
     counts = {cls: sum(1 for c in classes.values() if c == cls) for cls in dict.fromkeys(classes.values())}
-    caps = "；".join(f"{CLASS_NAMES[cls]}{n}个，A档至多{quota(rules.a_share, n, rules.rounding)}个"
+    caps = "；".join(f"{CLASS_NAMES[cls]}{n}个，{rules.a_tier}档至多{quota(rules.a_share, n, rules.rounding)}个"
                      for cls, n in counts.items())
     over = "超过的测评表作废" if rules.over_quota == "void" else "超过的将予提示"
-    paper.line(f"同类被考对象中，评价为A档的比例不超过{rules.a_share:.0%}（{rules.quota_clause}）：本表{caps}。{over}。",
-               height=48, bold=True)
-    rows = []
+    paper.line(f"同类被考对象中，评价为{rules.a_tier}档的比例不超过{rules.a_share:.0%}（{rules.quota_clause}）："
+               f"本表{caps}。{over}。", height=48, bold=True)
+    rows, shade = [], []
     for n, (target, cls) in enumerate(classes.items(), start=1):
-        note = "（本居民区，不评）" if target == own else ""
-        rows.append([n, target + note, posts.get(target, CLASS_NAMES[cls]), *(TICK if not note else "—" for _ in range(4)),
-                     "" if not note else "—"])
-    tiers = [f"{b.tier}档" for b in rules.bands.bands]
-    paper.table(["序号", "被考对象", "岗位/类别", *tiers, "分值"], rows, shade=[bool(r[1].endswith("不评）")) for r in rows])
+        own_row = target == own  # 居民区互评: an area does not rate itself
+        marks = ["—"] * len(tiers) if own_row else [TICK] * len(tiers)
+        rows.append([n, target + ("（本居民区，不评）" if own_row else ""), posts.get(target, CLASS_NAMES[cls]), *marks,
+                     "—" if own_row else ""])
+        shade.append(own_row)
+    paper.table(["序号", "被考对象", "岗位/类别", *(f"{t}档" for t in tiers), "分值"], rows, shade=shade)
     paper.gap()
     rater = "评分人：无需署名（无记名测评）" if session in ("内部互评", sessions.MUTUAL) else "评分人（可不填）：____________"
     paper.line(rater + ("　　不对本人评分，本人一栏留空" if session == "内部互评" else ""), height=22)
@@ -258,7 +270,8 @@ def feedback(a: Assessment, wb: Workbook) -> int:
                    height=30)
         paper.line(f"{a.unit}　　方案：{s.params.meta['title']}", height=30)
         if engine.kind_of(s) == "jingan":
-            parts = [[p["项目"], p["得分"], p["权重"], p["折合"], p["依据"]] for p in jingan.feedback_parts(s, row)]
+            parts = [[p["项目"], p["得分"], p["权重"], p["折合"], p["依据"]]
+                     for p in jingan.feedback_parts(s, key, row, results.get("总分"))]
             paper.table(["项目", "得分", "权重", "折合分", "依据"], parts, spans=[1, 1, 1, 2, 3],
                         formats={1: "0.00", 2: "0%", 3: "0.00"})
         else:

@@ -61,6 +61,7 @@ def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
 @dataclass
 class Street:
     file: str
+    path: str
     unit: str  # 填报单位, or the file's name when it is not filled in
     unit_typed: bool
     year: str
@@ -109,8 +110,12 @@ def read_street(path: str | Path) -> Street | Skipped:
     path = Path(path)
     try:
         book = open_book(path)
-        is_copy = submission.SOURCE_SHEET in book.sheet_names()
-        info = submission.workbook_info(book)
+        try:
+            is_copy = submission.SOURCE_SHEET in book.sheet_names()
+            info = submission.workbook_info(book)
+        except Exception:
+            book.close()
+            raise
         exported, differences = None, None
         if is_copy:
             checked = submission.verify(path, book)  # closes the book
@@ -132,7 +137,7 @@ def read_street(path: str | Path) -> Street | Skipped:
                 if isinstance(v, (int, float)))
     areas, staff = _ladders(s)
     return Street(
-        file=path.name, unit=info.get(UNIT_LABEL) or path.stem, unit_typed=bool(info.get(UNIT_LABEL)),
+        file=path.name, path=str(path.resolve()), unit=info.get(UNIT_LABEL) or path.stem, unit_typed=bool(info.get(UNIT_LABEL)),
         year=info.get(YEAR_LABEL) or "", scheme=s.id, exported=exported,
         modified=path.stat().st_mtime, differences=differences, area_ladder=areas, staff_ladder=staff,
         areas=_rows(inputs, tables[area_sheet]), people=_rows(inputs, tables[people_sheet]),
@@ -164,10 +169,20 @@ class RollUp:
         return out
 
 
+def _exported_at(street: Street) -> datetime | None:
+    """A copy's 导出时间 as a time with its zone; None where it is missing or no time (edited by hand)."""
+    try:
+        at = datetime.fromisoformat(str(street.exported))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
 def _later(a: Street, b: Street) -> bool:
     """Whether a is the later of two files of one street: by export time (copies), else by save time."""
-    if a.exported and b.exported and a.exported != b.exported:
-        return datetime.fromisoformat(a.exported) > datetime.fromisoformat(b.exported)
+    at, bt = _exported_at(a), _exported_at(b)
+    if at and bt and at != bt:
+        return at > bt
     return a.modified > b.modified
 
 
@@ -185,13 +200,18 @@ def gather(paths: Sequence[Path], progress: Callable[[int, int, str], None] | No
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(read_street, str(p)): p for p in paths}
             for n, future in enumerate(as_completed(futures), start=1):
-                results.append(future.result())
+                try:
+                    results.append(future.result())
+                except Exception as exc:  # noqa: BLE001 — a worker that died: that file is skipped, not the roll-up
+                    results.append(Skipped(futures[future].name, f"处理时进程中断（{type(exc).__name__}）"))
                 if progress:
                     progress(n, len(paths), futures[future].name)
     rollup = RollUp(skipped=sorted((r for r in results if isinstance(r, Skipped)), key=lambda r: r.file))
     chosen: dict[tuple[str, str], Street] = {}
     for street in sorted((r for r in results if isinstance(r, Street)), key=lambda r: r.file):
-        key = (street.unit, street.year)
+        # a street is its typed 填报单位 and year; without one, each file is its own (two folders may
+        # both hold a 考核.xlsm)
+        key = (street.unit, street.year) if street.unit_typed else ("", street.path)
         if key in chosen:
             kept, left = (street, chosen[key]) if _later(street, chosen[key]) else (chosen[key], street)
             rollup.duplicates.append((kept, left))

@@ -146,3 +146,26 @@ def test_progress_is_shown_and_nothing_usable_is_exit_2(folder, tmp_path, capsys
     assert code == 2 and "没有一个文件可以汇总" in err and not (tmp_path / "汇总.xlsx").exists()
     code, _, err = run(capsys, "merge", folder, "-o", tmp_path / "汇总.xlsx", "--workers", "1")
     assert "汇总 4/4" in err
+
+
+def test_files_without_a_unit_are_never_taken_for_one_street(tmp_path, capsys):
+    from tests.test_cli import area, jingan_book
+    for folder in ("一", "二"):
+        (tmp_path / folder).mkdir()
+        jingan_book(tmp_path / folder / "考核.xlsx", [area("春晖"), area("和平", street=80)])
+    code, out, _ = run(capsys, "merge", tmp_path / "一", tmp_path / "二", "-o", tmp_path / "汇总.xlsx", "--json")
+    assert code == 0 and len(json.loads(out)["streets"]) == 2
+
+
+def test_an_export_time_edited_by_hand_does_not_stop_the_roll_up(tmp_path, capsys):
+    first, second = tmp_path / "a-上报.xlsx", tmp_path / "b-上报.xlsx"
+    for copy in (first, second):
+        assert run(capsys, "export", GAOJING, "-o", copy, "--force")[0] == 0
+    wb = load_workbook(first)
+    next(r for r in wb["来源"].iter_rows() if r[0].value == "导出时间")[1].value = "昨天下午"
+    wb.save(first)
+    os.utime(second, (1, 1))  # no time to go by: the file times decide, and the newer file is counted
+    code, out, _ = run(capsys, "merge", first, second, "-o", tmp_path / "汇总.xlsx", "--json")
+    report = json.loads(out)
+    assert code == 1 and [s["文件"] for s in report["streets"]] == [first.name]
+    assert next(s for s in report["streets"])["核对"].startswith("不符")  # the edited 来源 does not verify

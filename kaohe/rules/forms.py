@@ -80,7 +80,7 @@ class Ballots:
     cell: np.ndarray  # per rating: its index among the readings
     readings: Readings
     # per rating: where a finding about it points; per form: where one about the form points
-    rating_at: Callable[[int], Where] | None = None
+    rating_at: Callable[[int, str], Where] | None = None  # (rating, "评分" or "对象")
     form_at: Callable[[int], Where] | None = None
     target_at: Callable[[str], Where] | None = None  # …and one about a target (no valid form)
 
@@ -117,7 +117,7 @@ def tally_ballots(session: str, classes: Mapping[str, str], b: Ballots, rules: F
     """
     targets = list(classes)
     label = [f"第{n}号表" for n in b.numbers]
-    rating_at = b.rating_at or (lambda i: Where(session, label[b.form[i]], str(b.names[i])))
+    rating_at = b.rating_at or (lambda i, _field="评分": Where(session, label[b.form[i]], str(b.names[i])))
     form_at = b.form_at or (lambda f: Where(session, label[f], ""))
     findings: list[Finding] = quota_notes(classes, rules, session)
     reasons: dict[str, Finding] = {}
@@ -125,17 +125,17 @@ def tally_ballots(session: str, classes: Mapping[str, str], b: Ballots, rules: F
     for i in np.flatnonzero(state == UNREADABLE):
         read = read_rating(b.readings.raws[b.cell[i]], Where(session, label[b.form[i]], str(b.names[i])), rules.bands)
         problem = read.findings[0]
-        findings.append(problem if b.rating_at is None else _moved(problem, rating_at(i)))
+        findings.append(problem if b.rating_at is None else _moved(problem, rating_at(i, "评分")))
         if b.target[i] >= 0:
             reasons.setdefault(targets[b.target[i]], findings[-1])
     for i in np.flatnonzero((b.target < 0) & (state != BLANK)):
         findings.append(error("测评对象", rules.quota_clause,
-                              f"{label[b.form[i]]}：“{b.names[i]}”不在本次测评对象名单中", rating_at(i)))
+                              f"{label[b.form[i]]}：“{b.names[i]}”不在本次测评对象名单中", rating_at(i, "对象")))
     known = (b.target >= 0) & (state == READ)
     own = known & (b.target == b.raters[b.form])
     for i in np.flatnonzero(own):
         findings.append(warning("自评", rules.quota_clause, f"{label[b.form[i]]}：{b.names[i]}对自己的评分不计入",
-                                rating_at(i)))
+                                rating_at(i, "评分")))
     kept = known & ~own
     void = np.zeros(len(b.numbers), dtype=bool)
     findings += _mismatches(b, kept, rules, label, rating_at, void)
@@ -174,7 +174,7 @@ def _mismatches(b: Ballots, kept: np.ndarray, rules: FormRules, label, rating_at
             f"{label[b.form[i]]}：对{b.names[i]}评{read.typed_tier}档却填{read.score:g}分"
             f"（{read.typed_tier}档为{rules.bands.span(read.typed_tier)}分）"
             + ("，该表作废" if rules.mismatch == "void" else "，按分值计"),
-            rating_at(i), allowed=rules.bands.span(read.typed_tier), actual=read.score))
+            rating_at(i, "评分"), allowed=rules.bands.span(read.typed_tier), actual=read.score))
         void[b.form[i]] |= rules.mismatch == "void"
     return findings
 

@@ -247,21 +247,32 @@ def _composable(key: str, total: float | None, points: Iterable[float], field: s
                   allowed=f"{shown}的和", actual=total),)
 
 
-def area_total(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
-    """总分 = 50% 街道考评 + 10% 互评 + 40% 党员群众测评, ± 加减分 (jingan 五(一), 四(二))."""
-    where = Where(AREA_SHEET, key, "")
-    parts = {
+def _area_parts(s: Scheme, where: Where, row: Mapping[str, object]) -> dict[str, Checked[float]]:
+    """The three rated parts of an area's 总分, each read within its bounds (jingan 五(一))."""
+    return {
         "street": read_number(row.get("街道考评"), where.at("街道考评"), lo=0, hi=s.items_total, rule="街道考评",
                               clause=s.cite("area.items_total")),
         "mutual": _rating(s, row, where, "居民区互评", "area.weights.mutual"),
         "members": _rating(s, row, where, "党员群众测评", "area.weights.members"),
     }
-    valid, turnout = strict_turnout(row.get("应参加人数"), row.get("实际参加人数"), s.turnout_share, where,
-                                    s.cite("turnout.min_share"))
-    clause = s.cite("area.awards")
-    bonus = read_number(row.get("加分"), where.at("加分"), lo=0, hi=None, rule="加分", clause=clause, required=False)
+
+
+def _adjustments(s: Scheme, where: Where, row: Mapping[str, object]) -> tuple[Checked[float], Checked[float]]:
+    """加分 and 减分 as typed: sums of award and deduction points (jingan 四(二))."""
+    bonus = read_number(row.get("加分"), where.at("加分"), lo=0, hi=None, rule="加分", clause=s.cite("area.awards"),
+                        required=False)
     minus = read_number(row.get("减分"), where.at("减分"), lo=0, hi=None, rule="减分",
                         clause=s.cite("area.deductions"), required=False)
+    return bonus, minus
+
+
+def area_total(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
+    """总分 = 50% 街道考评 + 10% 互评 + 40% 党员群众测评, ± 加减分 (jingan 五(一), 四(二))."""
+    where = Where(AREA_SHEET, key, "")
+    parts = _area_parts(s, where, row)
+    valid, turnout = strict_turnout(row.get("应参加人数"), row.get("实际参加人数"), s.turnout_share, where,
+                                    s.cite("turnout.min_share"))
+    bonus, minus = _adjustments(s, where, row)
     findings = tuple(f for p in (*parts.values(), bonus, minus) for f in p.findings) + turnout
     findings += _composable(key, bonus.value, s.awards.values(), "加分", s.cite("area.awards"))
     findings += _composable(key, minus.value, s.deductions.values(), "减分", s.cite("area.deductions"))
@@ -540,23 +551,28 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
 
 # --- 反馈 (jingan 八(四)) ---------------------------------------------------------------------
 
-AREA_PARTS = (("街道考评", "street"), ("居民区互评", "mutual"), ("党员群众测评", "members"))
+PART_FIELDS = {"street": "街道考评", "mutual": "居民区互评", "members": "党员群众测评"}
 
 
-def feedback_parts(s: Scheme, row: Mapping[str, object]) -> list[dict[str, object]]:
-    """An area's 总分 part by part, for its feedback page: each part's score, weight and points."""
+def feedback_parts(s: Scheme, key: str, row: Mapping[str, object], total: float | None) -> list[dict[str, object]]:
+    """An area's 总分 part by part, for its feedback page: each part's score, weight and points, read as
+    ``area_total`` reads them; a cap on the total (DOMAIN 1.2) shows as a part of its own."""
+    where = Where(AREA_SHEET, key, "")
     parts = []
-    for field, name in AREA_PARTS:
-        read = read_number(row.get(field), Where(AREA_SHEET, "", field), lo=0, hi=None)
-        parts.append({"项目": field, "得分": read.value if read.value is not None else row.get(field),
+    for name, read in _area_parts(s, where, row).items():
+        field = PART_FIELDS[name]
+        parts.append({"项目": field, "得分": row.get(field) if read.value is None else read.value,
                       "权重": s.area_weights[name], "折合": None if read.value is None else s.area_weights[name] * read.value,
                       "依据": s.cite(f"area.weights.{name}")})
     weight = s.area_weights["street"] if s.apply_to == "street_score" else None  # DOMAIN 1.2 [default]: total
-    for field, sign, path in (("加分", 1, "area.awards"), ("减分", -1, "area.deductions")):
-        read = read_number(row.get(field), Where(AREA_SHEET, "", field), lo=0, hi=None, required=False)
-        points = None if read.value is None else sign * read.value * (weight or 1)
-        parts.append({"项目": field, "得分": read.value if read.value is not None else row.get(field), "权重": weight,
-                      "折合": points, "依据": s.cite(path)})
+    for (field, path, sign), read in zip((("加分", "area.awards", 1), ("减分", "area.deductions", -1)),
+                                         _adjustments(s, where, row)):
+        parts.append({"项目": field, "得分": row.get(field) if read.value is None else read.value, "权重": weight,
+                      "折合": None if read.value is None else sign * read.value * (weight or 1), "依据": s.cite(path)})
+    added = sum(p["折合"] for p in parts if p["折合"] is not None)
+    if total is not None and abs(added - total) > 1e-9:
+        parts.append({"项目": "总分上限", "得分": None, "权重": None, "折合": total - added,
+                      "依据": s.cite("area.adjustments.cap_total")})
     return parts
 
 

@@ -142,11 +142,11 @@ def _placed(c: _Coded, areas: Sequence[str], findings: list[Finding]) -> np.ndar
     for i in np.flatnonzero(c.typed & ~placed):
         if c.session[i] < 0:
             findings += read_choice(c.raw_session[i], _row(i, "测评"), NAMES, rule="测评", clause="jingan 五").findings
-        problems = [f"未填{f}" for f, code in (("居民区", c.area[i]), ("表号", c.number[i]), ("对象", c.target[i]))
+        problems = [(f"未填{f}", f) for f, code in (("居民区", c.area[i]), ("表号", c.number[i]), ("对象", c.target[i]))
                     if code == 0]
         if c.area[i] and not known_area[i]:
-            problems.append(f"居民区“{c.texts[c.area[i]]}”不在居民区表中")
-        findings += [error("测评表", "jingan 五", f"{FORM_SHEET}第{i + 1}条：{p}", _row(i, "")) for p in problems]
+            problems.append((f"居民区“{c.texts[c.area[i]]}”不在居民区表中", "居民区"))
+        findings += [error("测评表", "jingan 五", f"{FORM_SHEET}第{i + 1}条：{p}", _row(i, field)) for p, field in problems]
     return placed
 
 
@@ -192,7 +192,7 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
         ballots = Ballots(numbers=numbers, raters=local[rater[mine[first]]], form=form_of.reshape(-1),
                           target=local[c.target[mine]], names=c.texts[c.target[mine]], cell=c.cell[mine],
                           readings=c.readings,
-                          rating_at=lambda i, mine=mine: _row(mine[i], "评分"),
+                          rating_at=lambda i, field, mine=mine: _row(mine[i], field),
                           form_at=lambda f, mine=mine, first=first: _row(mine[first[f]], "表号"),
                           target_at=lambda t, session=session: Where(*input_cell(session, t, area_names)))
         result = tally_ballots(f"{session}·{area or '全街道'}", classes, ballots, rules)

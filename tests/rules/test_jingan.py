@@ -753,3 +753,14 @@ def test_not_assessed_pay_follows_the_average_grades_factor(jingan):
     paid = rules.staff_bonus(s, "王", grade=None, area_grade=None, base=12000, category="社区工作者",
                              reason="新进未满半年", months=6)
     assert paid.value == pytest.approx(6300)
+
+
+def test_feedback_parts_add_up_to_the_total_even_under_a_cap(jingan):
+    # jingan 五(一): 0.5×98 + 0.1×96 + 0.4×97 = 49 + 9.6 + 38.8 = 97.4; + 加分 6 (四(二)(1) 国家级综合类) = 103.4
+    row = area("A", street=98, mutual=96, members=97, plus=6)
+    parts = {p["项目"]: p["折合"] for p in rules.feedback_parts(jingan, "A", row, 103.4)}
+    assert parts == pytest.approx({"街道考评": 49, "居民区互评": 9.6, "党员群众测评": 38.8, "加分": 6, "减分": None})
+    capped = engine.build(with_overrides(load("jingan"), {"area.adjustments.cap_total": 100}))
+    total = rules.area_total(capped, "A", row).value
+    parts = {p["项目"]: p["折合"] for p in rules.feedback_parts(capped, "A", row, total)}
+    assert total == 100 and parts["总分上限"] == pytest.approx(100 - 103.4)  # the cap (DOMAIN 1.2) as its own line

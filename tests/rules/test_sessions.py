@@ -92,3 +92,12 @@ def test_the_same_target_twice_on_one_form_is_an_error(jingan):
     forms = [rating("党员群众测评", "A", 1, "A", 80), rating("党员群众测评", "A", 1, "A", 82)]
     areas, _ = calc(jingan, [area("A")], [], forms)
     assert any(f.is_error and "不止一次" in f.message for f in areas.findings)
+
+
+def test_a_form_numbered_true_is_not_form_1(jingan):
+    # Python counts TRUE equal to 1: a 表号 typed TRUE (a stray checkbox cell) is its own form, not form 1
+    forms = [rating("党员群众测评", "A", 1, "A", 80), rating("党员群众测评", "A", True, "A", 88)]
+    areas, _ = calc(jingan, [area("A")], [], forms)
+    assert not any("不止一次" in f.message for f in areas.findings)
+    # two forms (both B: a lone area allows no A): (80 + 88) / 2 = 84; 总分 = 0.5×90 + 0.1×80 + 0.4×84 = 86.6
+    assert areas.value("A", "总分") == pytest.approx(86.6)
