@@ -277,7 +277,8 @@ def feedback(a: Assessment, wb: Workbook) -> int:
         else:
             parts = [[p["项目"], p["得分"], p["满分"], p["依据"]] for p in gaojing.feedback_parts(s, row, results)]
             paper.table(["项目", "得分", "满分", "依据"], parts, spans=[2, 1, 1, 4], formats={1: "0.00"})
-        rank = f"第{ranks[key]}名（共{scored}个）" if ranks.get(key) else "—"
+        place = results.get("排名") or ranks.get(key)  # gaojing-2024's own 排名; jingan: RANK.EQ of 总分
+        rank = f"第{place:g}名（共{scored}个）" if place else "—"
         total = results.get("总分")
         summary = [[total if total is not None else (areas.reason(key, "总分").short() if areas.reason(key, "总分") else "—"),
                     rank, results.get("建议等次"), results.get("最终等次")]]
