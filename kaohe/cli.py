@@ -44,12 +44,6 @@ from .workbook import (
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
 
-def _issue(inputs: Inputs, finding: Finding) -> dict[str, object]:
-    issue = finding.as_dict()
-    issue["cell"] = inputs.cell(finding)
-    return issue
-
-
 def _print_json(data: object) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
 
@@ -87,7 +81,7 @@ def cmd_calc(args: argparse.Namespace) -> int:
         print(f"已写入 {args.output}：{written} 个结果格（公式不变，附计算结果）", file=sys.stderr)
     if args.json:
         _print_json({"scheme": inputs.scheme.id, "sheets": {n: t.records() for n, t in tables.items()},
-                     "issues": [_issue(inputs, f) for f in findings]})
+                     "issues": [inputs.issue(f) for f in findings]})
         return EXIT_OK
     print(f"{inputs.path.name}：方案 {inputs.scheme.id}（{inputs.scheme.params.meta['title']}）")
     for name, table in tables.items():
@@ -122,7 +116,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         inputs = read_inputs(args.file, args.scheme)
         _, findings = _results(inputs)
     if args.json:
-        _print_json({"scheme": inputs.scheme.id, "issues": [_issue(inputs, f) for f in findings]})
+        _print_json({"scheme": inputs.scheme.id, "issues": [inputs.issue(f) for f in findings]})
     else:
         _print_findings(inputs, findings)
     return EXIT_ERRORS if any(f.is_error for f in findings) else EXIT_OK
@@ -178,7 +172,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                      "source": {k: recorded.get(k) for k in (template.UNIT_LABEL, template.YEAR_LABEL, "方案", "方案版本",
                                                              "kaohe 版本", "导出时间", submission.FORCED_LABEL)},
                      "inputs_digest": checked.digests.inputs, "results_digest": checked.digests.results,
-                     "differences": [_issue(checked.inputs, f) for f in checked.findings]})
+                     "differences": [checked.inputs.issue(f) for f in checked.findings]})
     else:
         print(f"{Path(args.file).name}：{recorded.get(template.UNIT_LABEL) or '（未填单位）'}，方案 {checked.inputs.scheme.id}，"
               f"导出于 {recorded.get('导出时间')}")

@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import checking, engine, submission
-from .findings import Finding
+from .findings import Severity
 from .results import Table
 from .template import HEADER_FILL, HEADER_FONT, UNIT_LABEL, YEAR_LABEL
 from .workbook import Inputs, WorkbookError, open_book
@@ -141,13 +141,7 @@ def read_street(path: str | Path) -> Street | Skipped:
         year=info.get(YEAR_LABEL) or "", scheme=s.id, exported=exported,
         modified=path.stat().st_mtime, differences=differences, area_ladder=areas, staff_ladder=staff,
         areas=_rows(inputs, tables[area_sheet]), people=_rows(inputs, tables[people_sheet]),
-        issues=[_issue(inputs, f) for f in findings], money=round(money, 2))
-
-
-def _issue(inputs: Inputs, f: Finding) -> dict[str, object]:
-    issue = f.as_dict()
-    issue["cell"] = inputs.cell(f)
-    return issue
+        issues=[inputs.issue(f) for f in findings], money=round(money, 2))
 
 
 # --- the roll-up ------------------------------------------------------------------------------------
@@ -347,7 +341,6 @@ def write(rollup: RollUp, target: Path) -> None:
 
 
 def _report_row(issue: dict[str, object]) -> dict[str, object]:
-    levels = {"error": "错误", "warning": "警告", "info": "提示"}
-    return {"级别": levels[str(issue["severity"])], "规则": issue["rule"], "依据": issue["clause"], "位置": issue["cell"],
+    return {"级别": Severity(issue["severity"]).label, "规则": issue["rule"], "依据": issue["clause"], "位置": issue["cell"],
             "对象": issue["key"], "说明": issue["message"], "上限/要求": _value(issue["allowed"]),
             "实际": _value(issue["actual"])}

@@ -56,6 +56,10 @@ class Inputs:
     scheme: engine.Scheme
     sheets: dict[str, Sheet] = field(default_factory=dict)
 
+    def issue(self, finding: Finding) -> dict[str, object]:
+        """A finding as the `--json` contract gives it (WORKBOOK.md): with its sheet!cell."""
+        return {**finding.as_dict(), "cell": self.cell(finding)}
+
     def cell(self, finding: Finding) -> str:
         """sheet!A1 for a finding, as near as its coordinates allow."""
         sheet = self.sheets.get(finding.where.table)
