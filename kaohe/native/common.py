@@ -1,0 +1,377 @@
+"""Building blocks of the native-formula workbook: sheets whose results are built-in formulas.
+
+An adapter: it lays out sheets and writes formula text; the rules it writes come from the scheme
+modules' clauses, and every weight, band, quota and amount is a reference to its cell on the
+`参数` sheet (never a number in a formula), so a street's edit of 参数 recalculates.
+
+Only functions Excel 2010, WPS and LibreOffice share: IF, AND, OR, NOT, ISNUMBER, ISBLANK, TRIM,
+ROUND, INT, MIN, MAX, RANK, COUNTIF(S), SUMIFS, SUMPRODUCT, INDEX, MATCH, IFERROR, SUBSTITUTE.
+No dynamic arrays, LET, LAMBDA, XLOOKUP or ``_xlfn.`` names.
+
+A sheet is a list of ``Col``: a typed input (``formula`` None), a result (a header of WORKBOOK.md)
+or a helper (hidden, to the right, headed "辅助：…" so no reader mistakes it for a result).
+A formula is a function of a ``Row``: ``row["总分"]`` is that row's cell of the column 总分,
+``row.sheet.col("总分")`` the whole column, both as absolute references.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .. import engine
+from ..checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
+from ..params import PARAM_SHEET, sheet_rows
+from ..template import (
+    BORDER,
+    COUNT,
+    FINDING_FILL,
+    GUIDE_SHEET,
+    INPUT_FILL,
+    POINTS,
+    RESULT_FILL,
+    TEXT,
+    UNIT_LABEL,
+    YEAR_LABEL,
+    _header,
+    _param_sheet,
+    _print_setup,
+    _protect,
+)
+
+HELPER = "辅助："  # the label prefix of hidden helper columns
+HELPER_FILL = RESULT_FILL
+ERROR_PREFIX = "#错误："  # a result that cannot be computed shows this and the cause (as Finding.short)
+
+Formula = Callable[["Row"], str]
+
+
+def q(text: str) -> str:
+    """A string literal for a formula."""
+    return '"' + str(text).replace('"', '""') + '"'
+
+
+# --- 参数: where each parameter's value lies ---------------------------------------------------
+
+class ParamCells:
+    """The 参数 sheet as kaohe.template writes it (params.sheet_rows order); ``p("items.visits")`` is
+    the absolute reference of that parameter's 值 cell, which every formula uses instead of a number."""
+
+    VALUE_COLUMN = "C"  # params.SHEET_HEADER: 参数, 名称, 值, …
+
+    def __init__(self, s: engine.Scheme):
+        rows = sheet_rows(s.params)
+        self.paths = [str(r[0]) for r in rows[1:]]
+        self.cells = {str(r[0]): f"'{PARAM_SHEET}'!${self.VALUE_COLUMN}${n}" for n, r in enumerate(rows, start=1)
+                      if n > 1}
+
+    def __call__(self, path: str) -> str:
+        return self.cells[path]
+
+    def has(self, path: str) -> bool:
+        return path in self.cells
+
+    def table(self, path: str) -> list[dict[str, str]]:
+        """A table parameter's rows (``path.N.field``), each field → its cell reference."""
+        rows: dict[int, dict[str, str]] = {}
+        prefix = path + "."
+        for p in self.paths:
+            if p.startswith(prefix) and p[len(prefix):].split(".")[0].isdigit():
+                n, name = p[len(prefix):].split(".", 1)
+                rows.setdefault(int(n), {})[name] = self.cells[p]
+        return [rows[n] for n in sorted(rows)]
+
+
+# --- sheets and rows ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Col:
+    header: str
+    formula: Formula | None = None  # None: typed by the clerk
+    fmt: str = POINTS
+    helper: bool = False
+
+    @property
+    def label(self) -> str:
+        return HELPER + self.header if self.helper else self.header
+
+
+@dataclass
+class Sheet:
+    """One sheet: its columns in order (inputs, results, then helpers) and its typed rows 2…rows+1."""
+
+    name: str
+    columns: list[Col]
+    rows: int
+    choices: Mapping[str, Sequence[str]] = field(default_factory=dict)  # header → dropdown
+    numbers: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)  # header → (type, lo, hi) validation
+
+    def __post_init__(self) -> None:
+        self.letters = {c.header: get_column_letter(i) for i, c in enumerate(self.columns, start=1)}
+
+    @property
+    def last(self) -> int:
+        return self.rows + 1
+
+    def col(self, header: str) -> str:
+        """The whole typed column (rows 2…last), qualified by the sheet name: usable from any sheet."""
+        letter = self.letters[header]
+        return f"'{self.name}'!${letter}$2:${letter}${self.last}"
+
+    def at(self, header: str, row: int, other_sheet: bool = False) -> str:
+        ref = f"${self.letters[header]}{row}"
+        return f"'{self.name}'!{ref}" if other_sheet else ref
+
+
+@dataclass(frozen=True)
+class Row:
+    sheet: Sheet
+    n: int
+
+    def __getitem__(self, header: str) -> str:
+        return self.sheet.at(header, self.n)
+
+
+# --- formula pieces ----------------------------------------------------------------------------
+
+def blank(ref: str) -> str:
+    """True where a cell holds nothing a clerk typed (empty or spaces), as reading.is_blank."""
+    return f'TRIM({ref}&"")=""'
+
+
+def active(row: Row, key: str) -> str:
+    """The row has a key: results are computed; a row without one shows nothing."""
+    return f"NOT({blank(row[key])})"
+
+
+def count_keys(sheet: Sheet, key: str) -> str:
+    """How many rows of a sheet have a key (the n of a pool's quota)."""
+    return f'SUMPRODUCT(--(TRIM({sheet.col(key)}&"")<>""))'
+
+
+def literal_key(ref: str) -> str:
+    """A key as a MATCH/COUNTIF criterion that matches itself only: ``* ? ~`` escaped."""
+    return f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(TRIM({ref}&""),"~","~~"),"*","~*"),"?","~?")'
+
+
+def number_problem(ref: str, what: str, lo: str | None, hi: str | None, clause: str, *, required: bool = True,
+                   integer: bool = False) -> str:
+    """A text formula: "" when the cell is a number within [lo, hi] (blank allowed if not required),
+    else the cause, naming the column and clause, ending in "；" so that causes concatenate."""
+    end = f"（{clause}）；"
+    missing = q(f"{what}未填{end}") if required else '""'
+    out_of = []
+    if lo is not None:
+        out_of.append(f"{ref}<{lo}")
+    if hi is not None:
+        out_of.append(f"{ref}>{hi}")
+    bounds = (f'"–"&{hi}' if hi is not None else '"以上"')
+    low = lo if lo is not None else '"…"'
+    checks = f'IF(NOT(ISNUMBER({ref})),{q(what + "不是数字" + end)},'
+    if out_of:
+        checks += f'IF(OR({",".join(out_of)}),{q(what + "超出范围")}&"（应为"&{low}&{bounds}&"）"&{q(end)},'
+    if integer:
+        checks += f'IF({ref}<>INT({ref}),{q(what + "应为整数" + end)},"")'
+    else:
+        checks += '""'
+    checks += ")" * (1 + bool(out_of))
+    return f"IF({blank(ref)},{missing},{checks})"
+
+
+def shown(problem: str, value: str, none: str = '""') -> str:
+    """A result: the error text where ``problem`` (a text formula) is not "", else ``value``."""
+    return f'IF({problem}<>"",{q(ERROR_PREFIX)}&{problem},{value})' if problem != '""' else value
+
+
+def quota(share: str, n: str, rounding: str) -> str:
+    """grading.quota as a formula: share × n rounded as the 参数 choice says (9 decimals first, as
+    the engine's exact decimal arithmetic: 0.3 × 10 is 3, not 2.9999…)."""
+    x = f"ROUND({share}*{n},9)"
+    return f'IF({rounding}="ceil",-INT(-{x}),IF({rounding}="round_half_up",INT({x}+0.5),INT({x})))'
+
+
+def band(rank: str, bands: Sequence[Mapping[str, str]], label: str, none: str) -> str:
+    """grading.band_of as a formula: the label of the band whose from…to holds the rank, else ``none``."""
+    out = none
+    for b in reversed(bands):
+        test = f"{rank}>={b['from']}" + (f",{rank}<={b['to']}" if "to" in b else "")
+        out = f"IF(AND({test}),{b[label]},{out})"
+    return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """One grade of a ladder, as 参数 references: name, min_score (None: the bottom), cap (None: uncapped)."""
+
+    name: str
+    min_score: str | None
+    cap: Formula | None  # the cap of this grade in the row's pool, a formula of the row
+
+
+def ladder_steps(p: ParamCells, path: str, n: Callable[[Row], str]) -> list[Step]:
+    """The grade ladder of 参数 ``path`` (grades.N.name/share/max_count/min_score), with the pool size n."""
+    rounding = p("rounding.quota") if p.has("rounding.quota") else q("floor")
+    steps = []
+    for row in p.table(path):
+        cap = None
+        if "share" in row or "max_count" in row:
+            def cap(r: Row, row=row) -> str:
+                limits = ([quota(row["share"], n(r), rounding)] if "share" in row else []) + \
+                         ([row["max_count"]] if "max_count" in row else [])
+                return limits[0] if len(limits) == 1 else f"MIN({','.join(limits)})"
+        steps.append(Step(row["name"], row.get("min_score"), cap))
+    return steps
+
+
+def ladder_columns(tag: str, steps: Sequence[Step], score: str, tie: str, pool: str | None = None,
+                   barred: Callable[[Row, Step], str] | None = None) -> tuple[list[Col], Formula]:
+    """grading.propose as formulas: helper columns for the capped grades, and the proposal's formula.
+
+    ``score`` is the header of the unrounded score (compared with each min_score), ``tie`` of the
+    score rounded to 9 decimals, "" where not graded (ties and counts, as TIE_DECIMALS). Going down
+    the ladder, a capped grade goes to an eligible row (not yet graded, score ≥ its floor, not barred)
+    when the eligible rows scoring at least as much are no more than the cap: rows tied across the
+    cap all get a lower grade (DOMAIN §6). ``pool`` is the header whose value splits the rows into
+    pools (None: one pool). Returns (helper columns, formula of the proposed grade: "" if ungraded).
+    """
+    uncapped = [s for s in steps if s.cap is None]
+    if not uncapped or any(s.cap is not None for s in steps[len(steps) - len(uncapped):]):
+        raise ValueError("capped grades must come first and the bottom grade be uncapped")
+    cols: list[Col] = []
+    before: str | None = None  # header of the grade assigned so far ("" none)
+    for k, step in enumerate(steps):
+        if step.cap is None:
+            continue
+        eligible, taken = f"{tag}可选{k + 1}", f"{tag}已定{k + 1}"
+
+        def elig(r: Row, step=step, before=before) -> str:
+            tests = [f'{r[tie]}<>""', f"{r[score]}>={step.min_score}" if step.min_score else "TRUE"]
+            if before:
+                tests.append(f'{r[before]}=""')
+            if barred:
+                tests.append(f"NOT({barred(r, step)})")
+            return f"IF(AND({','.join(tests)}),1,0)"
+
+        def take(r: Row, step=step, before=before, eligible=eligible) -> str:
+            s = r.sheet
+            within = f',{s.col(pool)},{literal_key(r[pool])}' if pool else ""
+            # COUNTIFS with the number as text criterion: ">=" & a 9-decimal value is exact
+            count = f'COUNTIFS({s.col(eligible)},1,{s.col(tie)},">="&{r[tie]}{within})'
+            chosen = f"IF(AND({r[eligible]}=1,{count}<={step.cap(r)}),{step.name},\"\")"
+            return f'IF({r[before]}<>"",{r[before]},{chosen})' if before else chosen
+
+        cols += [Col(eligible, elig, COUNT, helper=True), Col(taken, take, TEXT, helper=True)]
+        before = taken
+
+    def proposal(r: Row) -> str:
+        out = uncapped[-1].name
+        for step in reversed(uncapped[:-1]):
+            out = f"IF({r[score]}>={step.min_score},{step.name},{out})"
+        if before is not None:
+            out = f'IF({r[before]}<>"",{r[before]},{out})'
+        return f'IF({r[tie]}="","",{out})'
+
+    return cols, proposal
+
+
+def final_grade(r: Row, proposed: str, override: str, names: Sequence[str], clause: str) -> str:
+    """grading.final_grades: the override where typed (it must be a grade name), else the proposal."""
+    typed = f'SUBSTITUTE(TRIM({r[override]}&"")," ","")'
+    known = "OR(" + ",".join(f"{typed}={n}" for n in names) + ")"
+    bad = q(f"{ERROR_PREFIX}领导小组调整应为等次名称之一（{clause}）")
+    return f"IF({blank(r[override])},{r[proposed]},IF({known},{typed},{bad}))"
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def write_sheet(wb: Workbook, sheet: Sheet, data: Sequence[Mapping[str, object]] = ()) -> Worksheet:
+    """The sheet with its header, typed rows (``data`` first), result and helper formulas, dropdowns,
+    number validations, protection (results and helpers locked) and helpers hidden and grouped."""
+    ws = wb.create_sheet(sheet.name)
+    _header(ws, [c.label for c in sheet.columns])
+    for n in range(sheet.rows):
+        r = Row(sheet, n + 2)
+        record = data[n] if n < len(data) else {}
+        for i, c in enumerate(sheet.columns, start=1):
+            cell = ws.cell(r.n, i)
+            cell.border, cell.number_format = BORDER, c.fmt
+            if c.formula is None:
+                cell.value = record.get(c.header)
+                cell.fill, cell.protection = INPUT_FILL, Protection(locked=False)
+            else:
+                cell.value = "=" + c.formula(r)
+                cell.fill = HELPER_FILL if c.helper else RESULT_FILL
+    for header, options in sheet.choices.items():
+        rule = DataValidation(type="list", formula1=q(",".join(options)), allow_blank=True, showErrorMessage=True,
+                              errorTitle="请从下拉列表中选择", error=f"“{header}”应为：{'、'.join(options)}")
+        rule.add(f"{sheet.letters[header]}2:{sheet.letters[header]}{sheet.last}")
+        ws.add_data_validation(rule)
+    for header, (kind, lo, hi) in sheet.numbers.items():
+        rule = DataValidation(type=kind, operator="between", formula1=lo, formula2=hi, allow_blank=True,
+                              showErrorMessage=True, errorTitle="输入不在范围内",
+                              error=f"“{header}”应为{'整数' if kind == 'whole' else '数字'}，见“{PARAM_SHEET}”表")
+        rule.add(f"{sheet.letters[header]}2:{sheet.letters[header]}{sheet.last}")
+        ws.add_data_validation(rule)
+    results = [c for c in sheet.columns if c.formula is not None and not c.helper]
+    if results:
+        first, final = sheet.letters[results[0].header], sheet.letters[results[-1].header]
+        ws.conditional_formatting.add(f"A2:{final}{sheet.last}", FormulaRule(
+            formula=[f'COUNTIF(${first}2:${final}2,"#*")>0'], fill=FINDING_FILL))
+    helpers = [sheet.letters[c.header] for c in sheet.columns if c.helper]
+    if helpers:
+        ws.column_dimensions.group(helpers[0], helpers[-1], hidden=True, outline_level=1)
+    _print_setup(ws)
+    _protect(ws)
+    return ws
+
+
+def start_book(s: engine.Scheme, guide: Sequence[str], info: Mapping[str, object] | None = None) -> Workbook:
+    """A workbook with 说明 (filled by ``guide`` lines) first; the caller adds the input sheets,
+    then ``finish_book`` adds 检查结果 and 参数."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = GUIDE_SHEET
+    ws.append(["居民区年度考核工作簿（kaohe，公式版：不需要 Python 和宏）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    for label in (UNIT_LABEL, YEAR_LABEL):
+        ws.append([label, (info or {}).get(label)])
+        value = ws.cell(ws.max_row, 2)
+        value.fill, value.border, value.protection = INPUT_FILL, BORDER, Protection(locked=False)
+        ws.cell(ws.max_row, 1).font = Font(bold=True)
+    ws.append(["方案", f"{s.params.meta['title']}（{s.id}）"])
+    for line in guide:
+        ws.append([None, line])
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 110
+    _print_setup(ws, landscape=False)
+    return wb
+
+
+GUIDE = (
+    "",
+    "怎样填写：黄色格由填报人填写，灰色格是公式计算的结果（受保护，不能手改）；隐藏的“辅助：”列是中间计算，勿删。",
+    "本工作簿只用 Excel、WPS 和 LibreOffice 共有的内置函数，不含宏、不需要 Python：改动任何输入或“参数”表的值，结果即时重算。",
+    "计算结果显示“#错误：……（条款）”时，说明哪一格、哪条规则有问题；改正输入后自动重算。",
+    "输入请直接填数字（如 90，不要写“90分”“９０”）：数据有效性会拦下文字；用 kaohe check 核对时会列出全部问题。",
+    "“领导小组调整”列填写等次后，“最终等次”随之改变；名额上限由 kaohe check 核对。",
+)
+
+
+def finish_book(wb: Workbook, s: engine.Scheme, active_sheet: str) -> Workbook:
+    check = wb.create_sheet(REPORT_SHEET)
+    _header(check, (*REPORT_HEADER, PRIOR_FILL), {"说明": 60, "位置": 16})
+    check.column_dimensions[get_column_letter(len(REPORT_HEADER) + 1)].hidden = True
+    _print_setup(check)
+    _param_sheet(wb, s)
+    wb.active = wb.sheetnames.index(active_sheet)
+    for ws in wb.worksheets:  # exactly one selected tab
+        ws.sheet_view.tabSelected = ws.title == active_sheet
+    wb.calculation.fullCalcOnLoad = True  # no cached values yet: every program computes on open
+    return wb
