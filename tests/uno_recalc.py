@@ -34,11 +34,16 @@ def available() -> bool:
     return probe.returncode == 0
 
 
-def recalc(paths: list[Path], sheets: list[str], timeout: float = 300) -> dict[str, dict[str, list[list[object]]]]:
-    """Each workbook (by str(path)) → sheet → rows of values after LibreOffice's calculateAll()."""
+def recalc(paths: list[Path], sheets: list[str], timeout: float = 300,
+           save_dir: Path | None = None) -> dict[str, dict[str, list[list[object]]]]:
+    """Each workbook (by str(path)) → sheet → rows of values after LibreOffice's calculateAll().
+
+    With ``save_dir``, each recalculated workbook is also saved there as .xlsx (same file name),
+    so its formulas carry LibreOffice's values as cached results."""
     with tempfile.TemporaryDirectory(prefix="kaohe-uno-") as tmp:
         job, out = Path(tmp) / "job.json", Path(tmp) / "out.json"
-        job.write_text(json.dumps({"paths": [str(Path(p).resolve()) for p in paths], "sheets": sheets}))
+        job.write_text(json.dumps({"paths": [str(Path(p).resolve()) for p in paths], "sheets": sheets,
+                                   "save_dir": str(save_dir.resolve()) if save_dir else None}))
         done = subprocess.run([SYSTEM_PYTHON, __file__, str(job), str(out)], capture_output=True, text=True,
                               timeout=timeout)
         if done.returncode != 0 or not out.exists():
@@ -90,8 +95,9 @@ def main(job_file: str, out_file: str) -> None:
     import uno
     from com.sun.star.beans import PropertyValue
 
-    hidden = PropertyValue()
+    hidden, xlsx = PropertyValue(), PropertyValue()
     hidden.Name, hidden.Value = "Hidden", True
+    xlsx.Name, xlsx.Value = "FilterName", "Calc MS Excel 2007 XML"
     job = json.loads(Path(job_file).read_text())
     profile = tempfile.mkdtemp(prefix="kaohe_lo_")
     proc, desktop = _office(profile)
@@ -104,6 +110,9 @@ def main(job_file: str, out_file: str) -> None:
                 doc.calculateAll()
                 results[path] = {name: _read_sheet(doc.Sheets.getByName(name)) for name in job["sheets"]
                                  if doc.Sheets.hasByName(name)}
+                if job.get("save_dir"):
+                    target = os.path.join(job["save_dir"], os.path.basename(path))
+                    doc.storeToURL(uno.systemPathToFileUrl(target), (xlsx,))
             finally:
                 doc.close(True)
         Path(out_file).write_text(json.dumps(results, ensure_ascii=False))
