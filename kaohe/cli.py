@@ -6,6 +6,7 @@
     kaohe scheme show NAME|FILE                every parameter with its unit and clause
     kaohe scheme check FILE                    validate a street's own scheme file
     kaohe new --scheme NAME -o FILE.xlsm       a ready workbook for a scheme
+    kaohe new --scheme NAME -o FILE.xlsx --native   the same with built-in formulas (no Python, no macros)
     kaohe export FILE -o 上报.xlsx [--force]    the macro-free submission copy, refused while the check finds errors
     kaohe verify 上报.xlsx [--json]             recompute a copy from its inputs; exit 0 when all agrees
     kaohe merge FILES_OR_FOLDERS -o 汇总.xlsx    the district's roll-up; exit 1 when a file was skipped or doubled
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, checking, engine, papers, rollup, submission, template
+from . import __version__, checking, engine, native, papers, rollup, submission, template
 from .findings import Finding
 from .office import OfficeError
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
@@ -139,6 +140,12 @@ def cmd_new(args: argparse.Namespace) -> int:
     out = _output(None, args.output, force=args.force)
     if args.areas < 1 or args.people < 1:
         raise WorkbookError("行数应为正整数")
+    if args.native:
+        if out.suffix.lower() != ".xlsx":
+            raise WorkbookError(f"公式版工作簿（--native）不含宏，输出文件应为 .xlsx：{out.name}")
+        native.write_native(args.scheme, out, area_rows=args.areas, people_rows=args.people)
+        print(f"已生成 {out}（方案 {args.scheme}，公式版：Excel、WPS、LibreOffice 均可直接计算，不需要 Python）")
+        return EXIT_OK
     if out.suffix.lower() not in (".xlsm", ".xlsx"):
         raise WorkbookError(f"输出文件应为 .xlsm（带宏，可用 Excel 函数）或 .xlsx：{out.name}")
     wb = template.build(args.scheme, macro=out.suffix.lower() == ".xlsm", area_rows=args.areas,
@@ -267,6 +274,8 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument("--areas", type=int, default=60, help="居民区行数（默认60）")
     n.add_argument("--people", type=int, default=600, help="人员行数（默认600）")
     n.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+    n.add_argument("--native", action="store_true",
+                   help="公式版 .xlsx：结果全用内置函数计算，不需要 Python 和宏（WPS、Mac、LibreOffice 可用）")
     n.set_defaults(func=cmd_new)
     e = sub.add_parser("export", help="导出上报副本：不含宏的 .xlsx，结果为数值，附检查结果和摘要")
     e.add_argument("file", help="工作簿 .xlsx / .xlsm")
