@@ -32,28 +32,32 @@ def jingan():
 
 
 def test_the_members_session_feeds_the_area_and_its_staff(jingan):
-    # 党员群众测评 of area A, held with its staff (jingan 五(二)(2)). One 书记 (甲) and one other (乙):
-    # each class has fewer than 5 members, so floor(20% × n) = 0 A ratings are allowed (DOMAIN 1.4).
+    # 党员群众测评 of area A, held with its staff (jingan 五(二)(2)): 书记 甲 and 主任 丙 (one class of 2), other 乙.
+    # DOMAIN 1.4: cap = max(1, floor(20% × 2) = 0) = 1 A per class per form.
     forms = [rating("党员群众测评", "A", 1, "A", "B 85"), rating("党员群众测评", "A", 1, "甲", "B 80"),
-             rating("党员群众测评", "A", 1, "乙", 75),
-             rating("党员群众测评", "A", 2, "A", "B 88"), rating("党员群众测评", "A", 2, "甲", "A 95"),  # an A: void
+             rating("党员群众测评", "A", 1, "丙", "A 90"), rating("党员群众测评", "A", 1, "乙", 75),  # one A: allowed
+             rating("党员群众测评", "A", 2, "A", "B 88"), rating("党员群众测评", "A", 2, "甲", "A 95"),
+             rating("党员群众测评", "A", 2, "丙", "A 92"),  # two A of the pair: void
              rating("党员群众测评", "A", 3, "A", "C 65"), rating("党员群众测评", "A", 3, "甲", "B 70"),
-             rating("党员群众测评", "A", 3, "乙", "B 80")]
-    areas, people = calc(jingan, [area("A")], [staff("甲", "A", "书记"), staff("乙", "A")], forms)
-    # valid forms 1 and 3: A (85 + 65)/2 = 75; 甲 (80 + 70)/2 = 75; 乙 (75 + 80)/2 = 77.5
+             rating("党员群众测评", "A", 3, "丙", "B 70"), rating("党员群众测评", "A", 3, "乙", "B 80")]
+    areas, people = calc(jingan, [area("A")], [staff("甲", "A", "书记"), staff("丙", "A", "主任"), staff("乙", "A")],
+                         forms)
+    # valid forms 1 and 3: A (85 + 65)/2 = 75; 甲 (80 + 70)/2 = 75; 丙 (90 + 70)/2 = 80; 乙 (75 + 80)/2 = 77.5
     # 总分 (五(一)) = 0.5×90 + 0.1×80 + 0.4×75 = 45 + 8 + 30 = 83
     assert areas.value("A", "总分") == pytest.approx(83)
     # 甲 (五(二)) = 0.5×83 + 0.1×80 + 0.4×75 = 41.5 + 8 + 30 = 79.5
     assert people.value("甲", "得分") == pytest.approx(79.5)
+    # 丙 = 41.5 + 8 + 0.4×80 = 81.5
+    assert people.value("丙", "得分") == pytest.approx(81.5)
     # 乙 (五(三)) = 0.3×83 + 0.2×80 + 0.1×80 + 0.4×77.5 = 24.9 + 16 + 8 + 31 = 79.9
     assert people.value("乙", "得分") == pytest.approx(79.9)
-    # the over-quota finding names form 2 and points at its first row in 测评表 (the 4th record), 表号 column
+    # the over-quota finding names form 2 and points at its first row in 测评表 (the 5th record), 表号 column
     [over] = [f for f in areas.findings if f.rule == "A档比例" and "第2号表" in f.message]
-    assert (over.where.table, over.where.key, over.where.field) == ("测评表", "第4条", "表号")
+    assert (over.where.table, over.where.key, over.where.field) == ("测评表", "第5条", "表号")
 
 
 def test_mutual_rating_leaves_out_the_self_rating_and_voids_an_over_quota_form(jingan):
-    # 五(一)2: five areas rate each other; floor(20% × 5) = 1 A per form
+    # 五(一)2: five areas rate each other; each form rates 4 others: max(1, floor(20% × 4)) = 1 A per form
     names = ["A", "B", "C", "D", "E"]
     forms = [rating("居民区互评", "A", 1, t, v) for t, v in zip(names, ["A 99", "B 80", "B 70", "C 60", "B 88"])]
     forms += [rating("居民区互评", "B", 1, t, v) for t, v in zip(names, ["A 91", 85, "A 92", "C 65", 75])]  # 2 A: void
