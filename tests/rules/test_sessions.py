@@ -105,3 +105,22 @@ def test_a_form_numbered_true_is_not_form_1(jingan):
     assert not any("不止一次" in f.message for f in areas.findings)
     # two forms (both B: a lone area allows no A): (80 + 88) / 2 = 84; 总分 = 0.5×90 + 0.1×80 + 0.4×84 = 86.6
     assert areas.value("A", "总分") == pytest.approx(86.6)
+
+
+def test_internal_forms_by_the_secretary_or_director_do_not_rate_other_staff(jingan):
+    # jingan 五(三)(2): other staff rate each other "(居民区党组织书记、居委会主任除外)" — the 书记/主任's view of
+    # them is the 20% 书记主任考评 (五(三)(1)); 五(二)(1): "所有工作人员" still rate the 书记 and the 主任.
+    team = [staff("甲", "A", "书记"), staff("丙", "A", "主任"), staff("乙", "A"), staff("丁", "A")]
+    forms = [rating("内部互评", "A", 1, "丙", 80, rater="甲"), rating("内部互评", "A", 1, "乙", 90, rater="甲"),
+             rating("内部互评", "A", 1, "丁", 60, rater="甲"),
+             rating("内部互评", "A", 2, "甲", 70, rater="乙"), rating("内部互评", "A", 2, "丙", 90, rater="乙"),
+             rating("内部互评", "A", 2, "丁", 70, rater="乙"),
+             rating("内部互评", "A", 3, "甲", 80, rater="丁"), rating("内部互评", "A", 3, "乙", 80, rater="丁")]
+    tallied = engine.tally_forms(jingan, forms, [area("A")], team)
+    means = {key: mean for (sheet, key, column), mean in tallied.means.items() if column == "内部互评"}
+    # 甲 (书记): forms 2, 3 → (70 + 80)/2 = 75; 丙 (主任): forms 1 (by 甲, counted), 2 → (80 + 90)/2 = 85
+    # 乙: form 3 only → 80 (甲's 90 not counted; with it, 85); 丁: form 2 only → 70 (甲's 60 not counted)
+    assert means == pytest.approx({"甲": 75, "丙": 85, "乙": 80, "丁": 70})
+    [note] = [f for f in tallied.findings if f.rule == "内部互评"]
+    assert note.severity == "info" and "甲" in note.message
+    assert note.where.key == "第2条"  # the first rating not counted: 甲 rating 乙
