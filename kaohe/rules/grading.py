@@ -151,16 +151,18 @@ def final_grades(
 def check_caps(
     finals: Sequence[str | None], keys: Sequence[str], caps: Mapping[str, int], ladder: Ladder, table: str,
     pool: str,
+    as_a_rule: bool = False,
 ) -> list[Finding]:
-    """The final grades (after overrides) of one pool against its caps."""
+    """The final grades (after overrides) of one pool against its caps: an error for "不超过", a warning
+    for a cap that holds "原则上" (as a rule: the party committee may decide otherwise)."""
     findings = []
     for name, cap in caps.items():
         holders = [k for k, g in zip(keys, finals) if g == name]
         if len(holders) > cap:
-            findings.append(error(
+            findings.append((warning if as_a_rule else error)(
                 "等次名额", ladder.clause,
-                f"{pool}最终「{name}」{len(holders)}个，超过名额{cap}个：{'、'.join(holders)}",
-                Where(table, holders[0], "最终等次"), allowed=cap, actual=len(holders)))
+                f"{pool}最终「{name}」{len(holders)}个，超过{'原则上的' if as_a_rule else ''}名额{cap}个："
+                f"{'、'.join(holders)}", Where(table, holders[0], "最终等次"), allowed=cap, actual=len(holders)))
     return findings
 
 

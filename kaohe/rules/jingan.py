@@ -42,6 +42,7 @@ POSTS = ("书记", "主任", "书记兼主任", "其他")  # WORKBOOK 工作人�
 LEADER_POSTS = ("书记", "主任", "书记兼主任")  # jingan 五(二): one formula, one pool, a person once
 CATEGORIES = ("社区工作者", "居委会全日制成员", "退休返聘", "事业编制", "公务员")  # jingan 三
 SYSTEM_CATEGORIES = ("公务员", "事业编制")  # jingan 八(六)
+CIVIL_SERVANT = "公务员"  # no year-end bonus figure (七(一)1)
 REASONS = ("新进未满半年", "病事假超半年", "当年退休书记")  # jingan 八(五)
 NOT_ASSESSED = "不参加考核"
 SYSTEM_TEXT = "纳入公务员/事业编制考核统筹"
@@ -79,6 +80,7 @@ class Scheme:
     excellent_reward: float
     not_assessed_grade: str  # its area factor applies (jingan 八(五): 按照“一般”等次确定)
     items_total: float
+    staff_score_cap: float | None
 
     @property
     def id(self) -> str:
@@ -133,6 +135,14 @@ def _grade_table(r: ParamReader, path: str, fields: dict[str, str], ladder: Ladd
     return rows
 
 
+def _optional_number(r: ParamReader, path: str) -> float | None:
+    """A cap that is a number of points, or none."""
+    leaf = r.leaf(path)
+    if leaf is not None and leaf.value != "none" and not isinstance(leaf.value, (int, float)):
+        r.problem(path, "应为 none 或一个分数", actual=leaf.value)
+    return leaf.value if leaf is not None and isinstance(leaf.value, (int, float)) else None
+
+
 def from_params(params: Params) -> Scheme:
     r = ParamReader(params)
     item_ids = [p.rsplit(".", 1)[1] for p in params.leaves if p.startswith("area.items.")]
@@ -146,9 +156,6 @@ def from_params(params: Params) -> Scheme:
         for n, points in enumerate(table.values(), start=1):
             if points < 0:
                 r.problem(f"{path}.{n}.points", f"为{points:g}，不能为负（减分表填扣除的分数）", actual=points)
-    cap = r.leaf("area.adjustments.cap_total")
-    if cap is not None and cap.value != "none" and not isinstance(cap.value, (int, float)):
-        r.problem("area.adjustments.cap_total", "应为 none 或一个分数", actual=cap.value)
     rounding = r.choice("rounding.quota", ROUNDINGS)
     top = r.number("forms.score_max", lo=1)
     area_ladder = ladder_from(r, "area.grades", rounding)
@@ -160,7 +167,7 @@ def from_params(params: Params) -> Scheme:
         awards=awards,
         deductions=deductions,
         apply_to=r.choice("area.adjustments.apply_to", ("total", "street_score")),
-        cap_total=cap.value if cap is not None and isinstance(cap.value, (int, float)) else None,
+        cap_total=_optional_number(r, "area.adjustments.cap_total"),
         area_ladder=area_ladder,
         area_tiebreak=tiebreak_values(r, "area.tiebreak.column", ("街道考评", "居民区互评", "党员群众测评")),
         turnout_share=r.share("turnout.min_share"),
@@ -185,6 +192,7 @@ def from_params(params: Params) -> Scheme:
         excellent_reward=r.number("money.excellent_reward", lo=0),
         not_assessed_grade=r.choice("money.not_assessed_grade", area_ladder.names),
         items_total=items_total,
+        staff_score_cap=_optional_number(r, "staff.score_cap"),
     )
     r.finish()
     return scheme
@@ -391,6 +399,11 @@ def staff_score(s: Scheme, person: Person, row: Mapping[str, object], area_score
     if not valid or any(p.value is None for p in parts.values()):
         return Checked(None, findings)
     total = weights["area"] * area_score + sum(weights[n] * p.value for n, p in parts.items())
+    if s.staff_score_cap is not None and total > s.staff_score_cap:  # "满分为100分" (五(二), 五(三))
+        findings += (info("得分上限", s.cite("staff.score_cap"),
+                          f"{person.key}：得分{total:.2f}超过满分，按{s.staff_score_cap:g}分计", where.at("得分"),
+                          allowed=s.staff_score_cap, actual=round(total, 2)),)
+        total = s.staff_score_cap
     return Checked(total, findings)
 
 
@@ -402,7 +415,7 @@ def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area
     if status.errors:
         return Checked(None, status.findings)
     _, category, reason = status.value
-    if category in SYSTEM_CATEGORIES:
+    if category == CIVIL_SERVANT:  # 七(一)1 excludes only "公务员身份的人员"
         return Checked(SYSTEM_TEXT)
     base_read = read_number(base, where.at("奖金基数"), lo=0, hi=None, rule="奖金基数",
                             clause=s.cite("money.staff"), suffixes=("元",))
@@ -414,12 +427,17 @@ def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area
             return Checked(None, findings)
         amount = base_read.value * months_read.value / 12 * s.area_factor[s.not_assessed_grade]
         return Checked(round(amount, 2), findings)
-    grade_read = read_choice(grade, where.at("最终等次"), s.staff_ladder.names, rule="等次名称",
-                             clause=s.staff_ladder.clause)
-    findings = base_read.findings + grade_read.findings
-    if grade_read.value is None or base_read.value is None:
+    if category in SYSTEM_CATEGORIES:  # 事业编制: base × area factor; grade, share and reward left to 统筹 (八(六))
+        money, findings = StaffMoney(1.0, True, False), base_read.findings
+    else:
+        grade_read = read_choice(grade, where.at("最终等次"), s.staff_ladder.names, rule="等次名称",
+                                 clause=s.staff_ladder.clause)
+        findings = base_read.findings + grade_read.findings
+        if grade_read.value is None:
+            return Checked(None, findings)
+        money = s.staff_money[grade_read.value]
+    if base_read.value is None:
         return Checked(None, findings)
-    money = s.staff_money[grade_read.value]
     factor = 1.0
     if money.with_area_factor:
         area_read = read_choice(area_grade, where.at("居民区等次"), s.area_ladder.names, rule="等次名称",
@@ -540,9 +558,9 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
         if (key, "建议等次") not in table.reasons:
             table.put(key, "建议等次", proposed[i], person.problem or table.reason(key, "得分"))
         table.put(key, "最终等次", finals[i], bad.get(key) or person.problem or table.reason(key, "建议等次"))
-    for name, (members, caps) in pools.items():
+    for name, (members, caps) in pools.items():  # "原则上不超过": a warning naming them, not an error (六(二))
         table.findings += check_caps([finals[i] for i in members], [keys[i] for i in members], caps,
-                                     s.staff_ladder, STAFF_SHEET, name)
+                                     s.staff_ladder, STAFF_SHEET, name, as_a_rule=True)
     for i, person in enumerate(people):
         if worst_area[i] and finals[i] == s.staff_ladder.best:
             table.findings.append(error(

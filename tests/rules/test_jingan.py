@@ -477,13 +477,50 @@ def test_excellent_staff_must_reach_70(jingan):
     assert staff.value("甲书记", "建议等次") == "基本合格"
     assert "优秀" not in column(staff, "建议等次").values()
 
-def test_staff_override_that_breaks_the_leaders_cap_is_an_error(jingan):
+def test_staff_override_over_the_leaders_cap_is_a_warning_naming_them(jingan):
     people = [person(f"{a}书记", a, "书记", 90) for a in FIVE]
     people[1]["领导小组调整"] = "优秀"  # 乙书记: a second 优秀 where floor(20% × 5) = 1
     _, staff = calc(jingan, street(FIVE), people)
     assert staff.value("乙书记", "最终等次") == "优秀"
-    [over] = found(staff.findings, "等次名额", "error")
+    # 六(二) "原则上不超过": the party committee may decide otherwise → a warning, not an error (DOMAIN 2.3)
+    assert not found(staff.findings, "等次名额", "error")
+    [over] = found(staff.findings, "等次名额", "warning")
     assert over.allowed == 1 and over.actual == 2
+    assert "甲书记" in over.message and "乙书记" in over.message
+
+
+def test_staff_override_over_the_others_cap_is_a_warning(jingan):
+    rows = others("丙", [80] * 7)  # 丙 is 一般 (80): floor(15% × 7) = floor(1.05) = 1 优秀 at most
+    rows[0]["领导小组调整"] = rows[1]["领导小组调整"] = "优秀"
+    _, staff = calc(jingan, street(FIVE), rows)
+    [over] = found(staff.findings, "等次名额", "warning")
+    assert (over.allowed, over.actual) == (1, 2)
+    assert "丙1" in over.message and "丙2" in over.message
+
+
+def test_area_override_over_the_area_cap_stays_an_error(jingan):
+    areas = street(FIVE)
+    areas[1]["领导小组调整"] = "优秀"  # 六(一) "不超过20%": floor(20% × 5) = 1
+    area_table, _ = calc(jingan, areas)
+    assert found(area_table.findings, "等次名额", "error")
+
+
+def test_staff_score_above_100_is_capped_and_noted(jingan):
+    areas = street(FIVE)
+    areas[0]["加分"] = 12  # 甲: 90 + 6 + 6 (two national 综合类 awards) = 102 (not capped: DOMAIN 1.2)
+    a, staff = calc(jingan, areas, [person("甲书记", "甲", "书记", 100)])
+    assert a.value("甲", "总分") == pytest.approx(102)
+    # 五(二) "满分为100分": 0.5×102 + 0.1×100 + 0.4×100 = 51 + 10 + 40 = 101 → 100 [default staff_score_cap]
+    assert staff.value("甲书记", "得分") == pytest.approx(100)
+    [note] = found(staff.findings, "得分上限", "info")
+    assert note.allowed == 100 and note.actual == pytest.approx(101)
+
+
+def test_staff_score_of_exactly_100_is_not_noted(jingan):
+    _, staff = calc(jingan, street({"甲": 100}), [person("甲书记", "甲", "书记", 100)])
+    # 0.5×100 + 0.5×100 = 100: at the cap, not above it
+    assert staff.value("甲书记", "得分") == pytest.approx(100)
+    assert not found(staff.findings, "得分上限")
 
 
 # --- §2.4 not assessed, 公务员/事业编制: jingan 八(五), 八(六) ---------------------------------------
@@ -510,14 +547,16 @@ def test_not_assessed_bonus_directly(jingan):
     assert result.value == pytest.approx(6000)
 
 
-def test_system_staff_get_a_score_but_no_grade_or_bonus(jingan):
-    row = person("赵", "丁", "其他", 100, category="事业编制")
-    _, staff = calc(jingan, street(FIVE), [row])
+def test_system_staff_get_a_score_but_no_grade_and_their_bonus_by_category(jingan):
+    rows = [person("赵", "丁", "其他", 100, category="事业编制"), person("钱", "丁", "其他", 100, category="公务员")]
+    _, staff = calc(jingan, street(FIVE), rows)
     # jingan 八(六): they take part: 0.3×75 + 0.7×100 = 22.5 + 70 = 92.5
     assert staff.value("赵", "得分") == pytest.approx(92.5)
     assert staff.value("赵", "建议等次") == SYSTEM
     assert staff.value("赵", "最终等次") == SYSTEM
-    assert staff.value("赵", "奖金") == SYSTEM
+    # 七(一)1 excludes only 公务员: 事业编制 赵 gets base × 丁's factor (一般, 1.0) = 10000; 公务员 钱 no figure
+    assert staff.value("赵", "奖金") == pytest.approx(10000)
+    assert staff.value("钱", "奖金") == SYSTEM
 
 
 def test_system_staff_do_not_count_in_the_others_quota(jingan):
@@ -601,10 +640,18 @@ def test_excellent_reward_is_added_when_set():
     assert not found(result.findings, "优秀奖励")
 
 
-@pytest.mark.parametrize("category", ["公务员", "事业编制"])
-def test_system_staff_bonus_is_left_to_their_system(jingan, category):
+def test_civil_servant_bonus_is_left_to_their_system(jingan):
     # jingan 七(一)1 (除公务员身份的人员外), 八(六)
-    assert bonus_of(jingan, "合格", "优秀", category=category).value == SYSTEM
+    assert bonus_of(jingan, "合格", "优秀", category="公务员").value == SYSTEM
+
+
+@pytest.mark.parametrize(("grade", "area_grade", "amount"), [
+    (SYSTEM, "优秀", 12000),  # 七(一)1 includes 事业编制: 10000 × 1.2; their own grade is 统筹's (八(六))
+    (SYSTEM, "较差", 9000),  # 10000 × 0.9
+    ("不合格", "良好", 11000),  # a grade typed for them is not theirs to use here: still 10000 × 1.1
+])
+def test_institution_staff_bonus_is_base_times_area_factor(jingan, grade, area_grade, amount):
+    assert bonus_of(jingan, grade, area_grade, category="事业编制").value == pytest.approx(amount)
 
 
 @pytest.mark.parametrize(("grade", "area_grade", "amount"), [
