@@ -396,9 +396,8 @@ def read_post(s: Scheme, key: str, post: object) -> Checked[str]:
     where = Where(PEOPLE_SHEET, key, "岗位")
     text = "" if is_blank(post) else str(post).strip()
     if text in UNQUALIFIED:
-        meant = UNQUALIFIED[text]
-        return Checked(meant, (warning("岗位", s.cite("money"),
-                                       f"{key}：岗位“{text}”未注明（五(二)1区分{'、'.join(p for p in POSTS if p.startswith(text))}），"
+        meant, variants = UNQUALIFIED[text], "、".join(p for p in POSTS if p.startswith(text))
+        return Checked(meant, (warning("岗位", s.cite("money"), f"{key}：岗位“{text}”未注明（五(二)1区分{variants}），"
                                        f"按“{meant}”计发，请在岗位中写明", where, allowed=meant, actual=text),))
     return read_choice(post, where, POSTS, rule="岗位", clause=s.cite("money"))
 
