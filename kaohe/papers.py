@@ -27,7 +27,7 @@ from . import engine, office
 from .findings import Finding
 from .reading import Bands
 from .rules import gaojing, jingan, sessions
-from .rules.grading import quota, rank_eq
+from .rules.grading import rank_eq
 from .submission import workbook_info
 from .template import UNIT_LABEL, YEAR_LABEL
 from .workbook import Inputs, calculate, inputs_from, open_book, write_atomically
@@ -179,8 +179,9 @@ def _form(paper: Paper, a: Assessment, session: str, area: str, classes: dict[st
     mismatch = "档次与分值不符的测评表作废" if rules.mismatch == "void" else "档次与分值不符的按分值计，并予提示"
     paper.line(f"请对下列被考对象按{'、'.join(tiers)}{count}个档次进行评价，在所选档次下打“√”，并填写相应分值："
                f"{band_text(rules.bands)}（{rules.bands.clause}）。{mismatch}。", height=48)
-    counts = {cls: sum(1 for c in classes.values() if c == cls) for cls in dict.fromkeys(classes.values())}
-    caps = "；".join(f"{CLASS_NAMES[cls]}{n}个，{rules.a_tier}档至多{quota(rules.a_share, n, rules.rounding)}个"
+    # the rater's own row counts neither in n nor in the A's (DOMAIN 1.4)
+    counts = {cls: sum(1 for t, c in classes.items() if c == cls and t != own) for cls in dict.fromkeys(classes.values())}
+    caps = "；".join(f"{CLASS_NAMES[cls]}{n}个，{rules.a_tier}档至多{rules.cap(n)}个"
                      for cls, n in counts.items())
     over = "超过的测评表作废" if rules.over_quota == "void" else "超过的将予提示"
     paper.line(f"同类被考对象中，评价为{rules.a_tier}档的比例不超过{rules.a_share:.0%}（{rules.quota_clause}）："

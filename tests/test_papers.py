@@ -49,10 +49,11 @@ def test_a_members_form_lists_the_area_and_its_staff_with_bands_and_caps(printed
     staff = [p for p in staff_of_example() if p["居民区"] == "春晖居民区"]
     leaders = sum(1 for p in staff if p["岗位"] in ("书记", "主任", "书记兼主任"))
     others = len(staff) - leaders
-    # jingan 五: A 90–100, B 70–89, C 60–69, D "59分以下" (0–59); A ≤ 20% per class, floor(20% × n) [default]
+    # jingan 五: A 90–100, B 70–89, C 60–69, D "59分以下" (0–59); A ≤ 20% per class,
+    # max(1, floor(20% × n)) [default, DOMAIN 1.4]: the one area and the pair may each have one A
     assert "A档90–100分、B档70–89分、C档60–69分、D档0–59分" in rows[2][0]
-    assert (f"本表居民区1个，A档至多0个；书记、主任{leaders}个，A档至多{leaders * 20 // 100}个；"
-            f"其他工作人员{others}个，A档至多{others * 20 // 100}个") in rows[3][0]
+    assert (f"本表居民区1个，A档至多1个；书记、主任{leaders}个，A档至多{max(1, leaders * 20 // 100)}个；"
+            f"其他工作人员{others}个，A档至多{max(1, others * 20 // 100)}个") in rows[3][0]
     targets = [r[1] for r in rows[5:5 + 1 + len(staff)]]
     assert targets == ["春晖居民区", *[p["姓名"] for p in staff]]
     assert rows[5][3:7] == ("□", "□", "□", "□")
@@ -74,8 +75,9 @@ def test_the_mutual_form_of_an_area_leaves_its_own_row_out(printed):
     assert f"评分居民区：{areas[0]}" in first[1][0]
     own = [r for r in first if r[1] and str(r[1]).startswith(areas[0])]
     assert own and own[0][1] == f"{areas[0]}（本居民区，不评）" and own[0][3] == "—"
-    # 12 areas in one class: floor(20% × 12) = 2 A at most
-    assert f"居民区{len(areas)}个，A档至多{len(areas) * 20 // 100}个" in first[3][0]
+    # 12 areas, its own left out: n = 11, floor(20% × 11) = floor(2.2) = 2 A at most (DOMAIN 1.4)
+    assert len(areas) == 12
+    assert "居民区11个，A档至多2个" in first[3][0]
 
 
 def test_the_publicity_list_is_the_areas_to_be_excellent_or_good_and_the_excellent_staff(printed, calculated):

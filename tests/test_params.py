@@ -103,6 +103,8 @@ def test_leaf_cites_a_clause_of_its_own_document_with_unit_and_label(scheme_id, 
 @pytest.mark.parametrize("scheme_id, path", [
     ("jingan", "rounding.quota"),  # DOMAIN 1.4 quota_rounding
     ("jingan", "forms.over_quota"),  # 1.4 over_quota_form = void
+    ("jingan", "forms.form_quota_rounding"),  # 1.4 floor, separate from the grade caps'
+    ("jingan", "forms.form_quota_min"),  # 1.4 a form may always rate one A
     ("jingan", "forms.tier_mismatch"),
     ("jingan", "area.adjustments.apply_to"),  # 1.2
     ("jingan", "area.adjustments.cap_total"),
@@ -183,7 +185,8 @@ INVALID = [
                  "hotline.rank_points.2.from", "应从6接续", id="rank-table-gap-6"),
     pytest.param("jingan", '{ name = "合格", min_score = 70 }', '{ name = "合格", min_score = 75 }',
                  "staff.grades", "从高到低", id="grade-floors-rise-70-75"),
-    pytest.param("jingan", 'value = "floor"', 'value = "nearest"', "rounding.quota", "nearest", id="bad-choice"),
+    pytest.param("jingan", '向上）", value = "floor"', '向上）", value = "nearest"', "rounding.quota", "nearest",
+                 id="bad-choice"),
     pytest.param("jingan", "[meta]", "[meta", "(文件)", "TOML", id="invalid-toml"),
 ]
 
@@ -210,7 +213,7 @@ def test_unknown_key_and_missing_key_of_a_typo_are_both_reported(tmp_path):
 
 
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
-    path = street_copy(tmp_path, "jingan", ('value = "floor"', 'value = "nearest"'),
+    path = street_copy(tmp_path, "jingan", ('向上）", value = "floor"', '向上）", value = "nearest"'),
                        ('{ tier = "B", min = 70, max = 89 }', '{ tier = "B", min = 70, max = 88 }'))
     assert {"rounding.quota", "forms.tiers.2.max"} <= {f.where.key for f in scheme_error(path).findings}
 
@@ -328,7 +331,7 @@ def test_the_rank_tables_best_points_must_equal_the_hotline_item():
     assert "最高得分应等于12345热线项分值24" in finding_for(scheme_error(rows), "hotline.rank_points").message
 
 
-@pytest.mark.parametrize("path", ["area.weights.extra", "area.awards.6.points", "area.awards.1.bonus", "area.grades"])
+@pytest.mark.parametrize("path", ["area.weights.extra", "area.awards.7.points", "area.awards.1.bonus", "area.grades"])
 def test_an_unknown_path_is_an_error_naming_it(path):
     with pytest.raises(SchemeError) as caught:
         with_overrides(params.load("jingan"), {path: 1})

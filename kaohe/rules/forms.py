@@ -33,14 +33,19 @@ class Form:
 class FormRules:
     bands: Bands
     a_share: float
-    rounding: str
+    rounding: str  # the form quota's own rounding, not the grade caps' (DOMAIN 1.4)
     over_quota: str  # "void" | "keep_and_flag"
     mismatch: str  # "void" | "keep_and_flag"
     quota_clause: str
+    quota_min: int = 1  # a form may always rate this many of a class A (DOMAIN 1.4 [default])
 
     @property
     def a_tier(self) -> str:
         return self.bands.bands[0].tier
+
+    def cap(self, n: int) -> int:
+        """How many of n targets of one class a form may rate A: max(minimum, rounding(20% × n))."""
+        return max(self.quota_min, quota(self.a_share, n, self.rounding)) if n > 0 else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +105,7 @@ def quota_notes(classes: Mapping[str, str], rules: FormRules, session: str) -> l
     notes = []
     for cls in dict.fromkeys(classes.values()):
         n = sum(1 for c in classes.values() if c == cls)
-        if quota(rules.a_share, n, rules.rounding) == 0:
+        if rules.cap(n) == 0:
             notes.append(warning(
                 "A档比例", rules.quota_clause,
                 f"{session}：{cls}只有{n}个，按{rules.a_share:.0%}取整后不允许评任何A档，请确认名额取整参数",
@@ -181,11 +186,16 @@ def _mismatches(b: Ballots, kept: np.ndarray, rules: FormRules, label, rating_at
 
 def _over_quota(b: Ballots, kept: np.ndarray, classes: Mapping[str, str], rules: FormRules, label, form_at,
                 void: np.ndarray) -> list[Finding]:
-    """More A ratings in one class on one form than floor(20% × n) allows (jingan 五, DOMAIN 1.4)."""
+    """More A ratings in one class on one form than the cap allows (jingan 五, DOMAIN 1.4).
+
+    n is the class's targets that the form's rater may rate: the rater's own row counts neither in n
+    nor in the A's (with 10 areas a 居民区互评 form has n = 9)."""
     names = list(dict.fromkeys(classes.values()))
     of_target = np.array([names.index(c) for c in classes.values()], dtype=np.int64)
-    sizes = np.bincount(of_target, minlength=len(names))
-    caps = np.array([quota(rules.a_share, int(n), rules.rounding) for n in sizes], dtype=np.int64)
+    sizes = np.tile(np.bincount(of_target, minlength=len(names)), (len(b.numbers), 1))
+    rates_self = np.flatnonzero(b.raters >= 0)
+    sizes[rates_self, of_target[b.raters[rates_self]]] -= 1
+    caps = np.vectorize(rules.cap, otypes=[np.int64])(sizes) if sizes.size else sizes
     a = kept & b.readings.is_a[b.cell]
     per_form = np.bincount(b.form[a] * len(names) + of_target[b.target[a]],
                            minlength=len(b.numbers) * len(names)).reshape(len(b.numbers), len(names))
@@ -193,9 +203,9 @@ def _over_quota(b: Ballots, kept: np.ndarray, classes: Mapping[str, str], rules:
     for f, c in zip(*np.nonzero(per_form > caps)):
         findings.append(warning(
             "A档比例", rules.quota_clause,
-            f"{label[f]}：{names[c]}共{sizes[c]}个，A档至多{caps[c]}个，评了{per_form[f, c]}个"
+            f"{label[f]}：可评的{names[c]}共{sizes[f, c]}个，A档至多{caps[f, c]}个，评了{per_form[f, c]}个"
             + ("，该表作废" if rules.over_quota == "void" else "，保留并提示"),
-            form_at(f), allowed=int(caps[c]), actual=int(per_form[f, c])))
+            form_at(f), allowed=int(caps[f, c]), actual=int(per_form[f, c])))
         void[f] |= rules.over_quota == "void"
     return findings
 

@@ -23,6 +23,7 @@ from .grading import (
     Ladder,
     caps_for,
     check_caps,
+    empty_caps,
     final_grades,
     ladder_from,
     propose,
@@ -42,6 +43,7 @@ POSTS = ("书记", "主任", "书记兼主任", "其他")  # WORKBOOK 工作人�
 LEADER_POSTS = ("书记", "主任", "书记兼主任")  # jingan 五(二): one formula, one pool, a person once
 CATEGORIES = ("社区工作者", "居委会全日制成员", "退休返聘", "事业编制", "公务员")  # jingan 三
 SYSTEM_CATEGORIES = ("公务员", "事业编制")  # jingan 八(六)
+CIVIL_SERVANT = "公务员"  # no year-end bonus figure (七(一)1)
 REASONS = ("新进未满半年", "病事假超半年", "当年退休书记")  # jingan 八(五)
 NOT_ASSESSED = "不参加考核"
 SYSTEM_TEXT = "纳入公务员/事业编制考核统筹"
@@ -79,6 +81,8 @@ class Scheme:
     excellent_reward: float
     not_assessed_grade: str  # its area factor applies (jingan 八(五): 按照“一般”等次确定)
     items_total: float
+    staff_score_cap: float | None
+    half_year_months: float
 
     @property
     def id(self) -> str:
@@ -133,6 +137,14 @@ def _grade_table(r: ParamReader, path: str, fields: dict[str, str], ladder: Ladd
     return rows
 
 
+def _optional_number(r: ParamReader, path: str) -> float | None:
+    """A cap that is a number of points, or none."""
+    leaf = r.leaf(path)
+    if leaf is not None and leaf.value != "none" and not isinstance(leaf.value, (int, float)):
+        r.problem(path, "应为 none 或一个分数", actual=leaf.value)
+    return leaf.value if leaf is not None and isinstance(leaf.value, (int, float)) else None
+
+
 def from_params(params: Params) -> Scheme:
     r = ParamReader(params)
     item_ids = [p.rsplit(".", 1)[1] for p in params.leaves if p.startswith("area.items.")]
@@ -146,9 +158,6 @@ def from_params(params: Params) -> Scheme:
         for n, points in enumerate(table.values(), start=1):
             if points < 0:
                 r.problem(f"{path}.{n}.points", f"为{points:g}，不能为负（减分表填扣除的分数）", actual=points)
-    cap = r.leaf("area.adjustments.cap_total")
-    if cap is not None and cap.value != "none" and not isinstance(cap.value, (int, float)):
-        r.problem("area.adjustments.cap_total", "应为 none 或一个分数", actual=cap.value)
     rounding = r.choice("rounding.quota", ROUNDINGS)
     top = r.number("forms.score_max", lo=1)
     area_ladder = ladder_from(r, "area.grades", rounding)
@@ -160,13 +169,15 @@ def from_params(params: Params) -> Scheme:
         awards=awards,
         deductions=deductions,
         apply_to=r.choice("area.adjustments.apply_to", ("total", "street_score")),
-        cap_total=cap.value if cap is not None and isinstance(cap.value, (int, float)) else None,
+        cap_total=_optional_number(r, "area.adjustments.cap_total"),
         area_ladder=area_ladder,
         area_tiebreak=tiebreak_values(r, "area.tiebreak.column", ("街道考评", "居民区互评", "党员群众测评")),
         turnout_share=r.share("turnout.min_share"),
-        forms=FormRules(_bands(r, top), r.share("forms.a_quota_share"), rounding,
+        forms=FormRules(_bands(r, top), r.share("forms.a_quota_share"),
+                        r.choice("forms.form_quota_rounding", ROUNDINGS),
                         r.choice("forms.over_quota", ("void", "keep_and_flag")),
-                        r.choice("forms.tier_mismatch", ("void", "keep_and_flag")), r.ref("forms.a_quota_share")),
+                        r.choice("forms.tier_mismatch", ("void", "keep_and_flag")), r.ref("forms.a_quota_share"),
+                        int(r.number("forms.form_quota_min", lo=0, integer=True))),
         leader_weights=_weights(r, "staff.weights.leader", ("area", "internal", "members"), "书记、主任评分权重"),
         other_weights=_weights(r, "staff.weights.other", ("area", "leaders", "internal", "members"),
                                "其他人员评分权重"),
@@ -183,6 +194,8 @@ def from_params(params: Params) -> Scheme:
         excellent_reward=r.number("money.excellent_reward", lo=0),
         not_assessed_grade=r.choice("money.not_assessed_grade", area_ladder.names),
         items_total=items_total,
+        staff_score_cap=_optional_number(r, "staff.score_cap"),
+        half_year_months=r.number("staff.half_year_months", lo=0),
     )
     r.finish()
     return scheme
@@ -303,6 +316,7 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         table.put(key, "总分", result)
         totals[i] = np.nan if result.value is None else result.value
     caps = caps_for(s.area_ladder, len(keys))
+    table.findings += empty_caps(s.area_ladder, caps, len(keys), AREA_SHEET, "本街道（镇）居民区")
     second, unread = tiebreak_array(s.area_tiebreak, keyed, AREA_SHEET, s.cite("area.tiebreak.column"))
     proposed, ties = propose(totals, keys, s.area_ladder, caps, AREA_SHEET, tiebreak=second)
     table.findings += unread
@@ -360,6 +374,25 @@ def read_status(s: Scheme, key: str, post: object, category: object, reason: obj
     return Checked((post_v, category_v, reason_v), findings)
 
 
+def months_agree(s: Scheme, key: str, reason: str | None, months: object) -> tuple[Finding, ...]:
+    """不参加考核原因 against 在岗月数 (0–12; jingan 八(五), DOMAIN 2.4): 新进未满半年 with half a year or more, or
+    病事假超半年 with more than half a year worked, is an error; under half a year and assessed, a warning."""
+    where, clause, half = Where(STAFF_SHEET, key, "在岗月数"), s.cite("staff.half_year_months"), s.half_year_months
+    read = read_number(months, where, lo=0, hi=12, rule="在岗月数", clause=clause, suffixes=("个月", "月"),
+                       required=False)
+    if read.value is None:
+        return () if reason else read.findings  # with a reason the bonus reads (and reports) the months
+    worked = read.value
+    if (reason == "新进未满半年" and worked >= half) or (reason == "病事假超半年" and worked > half):
+        limit = f"<{half:g}" if reason == "新进未满半年" else f"≤{half:g}"
+        return (error("不参加考核", clause, f"{key}：不参加考核原因为“{reason}”，但在岗月数为{worked:g}个月（应{limit}）",
+                      where, allowed=limit, actual=worked),)
+    if reason is None and worked < half:
+        return (warning("不参加考核", clause, f"{key}：在岗{worked:g}个月，不足半年，却未填不参加考核原因，是否应不参加考核？",
+                        where.at("不参加考核原因"), allowed=f"≥{half:g}或填写原因", actual=worked),)
+    return ()
+
+
 def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Person]:
     status = read_status(s, key, row.get("岗位"), row.get("人员类别"), row.get("不参加考核原因"))
     post, category, reason = status.value
@@ -368,6 +401,7 @@ def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Perso
     if is_blank(area):
         findings += (error("所属居民区", "WORKBOOK 工作人员", f"{key}：未填所属居民区", Where(STAFF_SHEET, key, "居民区")),)
     problem = next((f for f in findings if f.is_error), None)
+    findings += months_agree(s, key, reason, row.get("在岗月数"))
     return Checked(Person(key, "" if is_blank(area) else str(area).strip(), post, category, reason, problem), findings)
 
 
@@ -389,6 +423,11 @@ def staff_score(s: Scheme, person: Person, row: Mapping[str, object], area_score
     if not valid or any(p.value is None for p in parts.values()):
         return Checked(None, findings)
     total = weights["area"] * area_score + sum(weights[n] * p.value for n, p in parts.items())
+    if s.staff_score_cap is not None and total > s.staff_score_cap:  # "满分为100分" (五(二), 五(三))
+        findings += (info("得分上限", s.cite("staff.score_cap"),
+                          f"{person.key}：得分{total:.2f}超过满分，按{s.staff_score_cap:g}分计", where.at("得分"),
+                          allowed=s.staff_score_cap, actual=round(total, 2)),)
+        total = s.staff_score_cap
     return Checked(total, findings)
 
 
@@ -400,7 +439,7 @@ def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area
     if status.errors:
         return Checked(None, status.findings)
     _, category, reason = status.value
-    if category in SYSTEM_CATEGORIES:
+    if category == CIVIL_SERVANT:  # 七(一)1 excludes only "公务员身份的人员"
         return Checked(SYSTEM_TEXT)
     base_read = read_number(base, where.at("奖金基数"), lo=0, hi=None, rule="奖金基数",
                             clause=s.cite("money.staff"), suffixes=("元",))
@@ -412,12 +451,17 @@ def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area
             return Checked(None, findings)
         amount = base_read.value * months_read.value / 12 * s.area_factor[s.not_assessed_grade]
         return Checked(round(amount, 2), findings)
-    grade_read = read_choice(grade, where.at("最终等次"), s.staff_ladder.names, rule="等次名称",
-                             clause=s.staff_ladder.clause)
-    findings = base_read.findings + grade_read.findings
-    if grade_read.value is None or base_read.value is None:
+    if category in SYSTEM_CATEGORIES:  # 事业编制: base × area factor; grade, share and reward left to 统筹 (八(六))
+        money, findings = StaffMoney(1.0, True, False), base_read.findings
+    else:
+        grade_read = read_choice(grade, where.at("最终等次"), s.staff_ladder.names, rule="等次名称",
+                                 clause=s.staff_ladder.clause)
+        findings = base_read.findings + grade_read.findings
+        if grade_read.value is None:
+            return Checked(None, findings)
+        money = s.staff_money[grade_read.value]
+    if base_read.value is None:
         return Checked(None, findings)
-    money = s.staff_money[grade_read.value]
     factor = 1.0
     if money.with_area_factor:
         area_read = read_choice(area_grade, where.at("居民区等次"), s.area_ladder.names, rule="等次名称",
@@ -538,9 +582,9 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
         if (key, "建议等次") not in table.reasons:
             table.put(key, "建议等次", proposed[i], person.problem or table.reason(key, "得分"))
         table.put(key, "最终等次", finals[i], bad.get(key) or person.problem or table.reason(key, "建议等次"))
-    for name, (members, caps) in pools.items():
+    for name, (members, caps) in pools.items():  # "原则上不超过": a warning naming them, not an error (六(二))
         table.findings += check_caps([finals[i] for i in members], [keys[i] for i in members], caps,
-                                     s.staff_ladder, STAFF_SHEET, name)
+                                     s.staff_ladder, STAFF_SHEET, name, as_a_rule=True)
     for i, person in enumerate(people):
         if worst_area[i] and finals[i] == s.staff_ladder.best:
             table.findings.append(error(

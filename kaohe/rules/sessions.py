@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..findings import Finding, Where, error, warning
+from ..findings import Finding, Where, error, info, warning
 from ..grid import distinct
 from ..reading import is_blank, read_choice
 from .forms import Ballots, FormRules, read_cells, tally_ballots
 
 FORM_SHEET = "测评表"
 FORM_INPUTS = ("测评", "居民区", "表号", "评分人", "对象", "评分")
-MUTUAL = "居民区互评"
+MUTUAL, INTERNAL = "居民区互评", "内部互评"
 # session → its clause; its means feed the input column of the same name (on 居民区 or 工作人员)
 SESSIONS = {
     MUTUAL: "jingan 五(一)2",
@@ -49,6 +49,7 @@ class Tallied:
     means: dict[tuple[str, str, str], float | None] = field(default_factory=dict)
     reasons: dict[tuple[str, str, str], Finding] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    forms: dict[tuple[str, str], tuple[int, Where]] = field(default_factory=dict)  # (session, area) → forms, 1st row
 
 
 def cell_text(value: object) -> str:
@@ -164,6 +165,21 @@ def _first_ratings(c: _Coded, rows: np.ndarray, findings: list[Finding]) -> np.n
     return rows[keep]
 
 
+def _without_leaders_view_of_others(c: _Coded, mine: np.ndarray, classes: Mapping[str, str],
+                                    findings: list[Finding]) -> np.ndarray:
+    """内部互评 rows left once a form by the 书记 or 主任 no longer rates the other staff: their view of
+    them is the 20% 书记主任考评 (jingan 五(三)(2)); it still rates the other 书记/主任 (五(二)(1))."""
+    leaders = [c.code(name) for name, cls in classes.items() if cls == LEADER_CLASS]
+    others = [c.code(name) for name, cls in classes.items() if cls == OTHER_CLASS]
+    dropped = np.isin(c.rater[mine], leaders) & np.isin(c.target[mine], others)
+    for i in mine[dropped][np.unique(c.number[mine[dropped]], return_index=True)[1]]:  # once per form
+        findings.append(info(
+            "内部互评", SESSIONS[INTERNAL],
+            f"内部互评第{c.texts[c.number[i]]}号表的评分人{c.texts[c.rater[i]]}是书记/主任，其对其他工作人员的评分不计入"
+            f"内部互评（其意见见书记主任考评），对另一位书记/主任的评分照常计入", _row(i, "评分人")))
+    return mine[~dropped]
+
+
 def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Member]) -> Tallied:
     """Every session's means, from the 测评表 as typed (records, or columns by header).
 
@@ -185,8 +201,13 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
     for mine in np.split(rows_kept[by_group], starts[1:]) if len(rows_kept) else ():
         session, area = NAMES[c.session[mine[0]]], str(c.texts[whose[mine[0]]])
         classes = classes_of(session, area, areas, staff_of.get(area, ()))
+        if session == INTERNAL:
+            mine = _without_leaders_view_of_others(c, mine, classes, out.findings)
+            if not len(mine):
+                continue
         local = c.local(list(classes))
         _, first, form_of = np.unique(_combined(c.area[mine], c.number[mine]), return_index=True, return_inverse=True)
+        out.forms[(session, area)] = (len(first), _row(int(mine.min()), "表号"))
         numbers = [f"{c.texts[c.area[i]]}{c.texts[c.number[i]]}" if session == MUTUAL else str(c.texts[c.number[i]])
                    for i in mine[first]]
         ballots = Ballots(numbers=numbers, raters=local[rater[mine[first]]], form=form_of.reshape(-1),
@@ -213,6 +234,22 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
             f"这些测评表上的{cls}不能评A档（{'、'.join(where)}）；如非本意请调整名额取整参数",
             Where(FORM_SHEET, session, cls), allowed=0, actual=len(where)))
     return out
+
+
+def against_turnout(tallied: Tallied, session: str, area: str, actual: int | None) -> list[Finding]:
+    """A session's forms for an area against its 实际参加人数 (DOMAIN 1.4): more papers than people is an
+    error, fewer a warning (not every paper typed)."""
+    if (session, area) not in tallied.forms or actual is None:
+        return []
+    count, where = tallied.forms[(session, area)]
+    if count > actual:
+        return [error("测评表份数", SESSIONS[session], f"{area}的{session}录入了{count}张测评表，多于实际参加人数{actual}人",
+                      where, allowed=f"≤{actual}", actual=count)]
+    if count < actual:
+        return [warning("测评表份数", SESSIONS[session],
+                        f"{area}的{session}只录入了{count}张测评表，实际参加人数为{actual}人，是否有测评表未录入？",
+                        where, allowed=actual, actual=count)]
+    return []
 
 
 def shown(tallied: Tallied, sheet: str, key: str, column: str) -> float | str | None:

@@ -3,11 +3,14 @@
 "对被考对象按A、B、C、D四个档次进行评价，并填写相应分值。其中，A档对应分值为90-100分，B档对应分值为
 70-89分，C档对应分值为60-69分，D档对应分值为59分以下。同类被考对象中，评价为A档的比例不超过20%。"
 Defaults (DOMAIN 1.4): D = 0–59 with decimals; a decimal between two bands belongs to the lower band
-(89.5 is B); the A cap is floor(20% × n) per class on one form; a form over the cap or with a tier
+(89.5 is B); the A cap is max(1, floor(20% × n)) per class on one form,
+n leaving out the rater's own row; a form over the cap or with a tier
 that disagrees with its score is void; a tier with no score is an error.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
@@ -115,10 +118,21 @@ def test_a_score_alone_counts_as_its_tier_for_the_quota():
 
 # --- A-quota per class on one form -----------------------------------------------------------------
 
-def test_four_targets_allow_no_a():
-    result = run([form(1, {"居1": "A 95", "居2": "B 80"}), form(2, {"居1": "B 85", "居2": "B 75"})],
-                 targets(4))
-    # floor(20% × 4) = floor(0.8) = 0: the one A voids form 1; means from form 2 alone
+def test_four_targets_still_allow_one_a():
+    # DOMAIN 1.4 [default]: cap = max(form_quota_min = 1, floor(20% × 4) = floor(0.8) = 0) = 1
+    one_a = form(1, {"居1": "A 95", "居2": "B 80"})
+    two_a = form(2, {"居1": "A 91", "居2": "A 93"})  # 2 A > 1: void
+    result = run([one_a, two_a], targets(4))
+    assert (result.valid_forms, result.void_forms) == (1, 1)
+    assert result.means == {"居1": 95, "居2": 80, "居3": None, "居4": None}
+    assert not [f for f in found(result, "A档比例") if f.where.key == "居民区"]  # no parameter warning
+
+
+def test_a_form_quota_minimum_of_0_gives_the_parameter_warning():
+    rules = dataclasses.replace(RULES, quota_min=0)
+    result = tally("居民区互评", [form(1, {"居1": "A 95", "居2": "B 80"}), form(2, {"居1": "B 85", "居2": "B 75"})],
+                   targets(4), rules)
+    # max(0, floor(0.8) = 0) = 0: the one A voids form 1; means from form 2 alone
     assert (result.valid_forms, result.void_forms) == (1, 1)
     assert result.means == {"居1": 85, "居2": 75, "居3": None, "居4": None}
     [note] = [f for f in found(result, "A档比例", "warning") if f.where.key == "居民区"]
@@ -126,6 +140,11 @@ def test_four_targets_allow_no_a():
 
 
 @pytest.mark.parametrize(("n", "a_count", "void"), [
+    (1, 1, False),  # max(1, floor(0.2)) = 1: the one area of a 党员群众测评 form may be A
+    (2, 1, False),  # the 书记/主任 pair: max(1, floor(0.4)) = 1
+    (2, 2, True),
+    (4, 1, False),  # max(1, floor(0.8)) = 1
+    (4, 2, True),
     (5, 1, False),  # floor(20% × 5) = 1
     (5, 2, True),
     (6, 1, False),  # floor(20% × 6) = floor(1.2) = 1
@@ -142,7 +161,7 @@ def test_a_quota(n, a_count, void):
     assert bool(found(result, "A档比例")) == void
     if void:
         [over] = found(result, "A档比例")
-        assert (over.allowed, over.actual) == (n // 5, a_count)
+        assert (over.allowed, over.actual) == (max(1, n // 5), a_count)
 
 
 def test_a_quota_counts_each_class_separately():
@@ -168,6 +187,36 @@ def test_self_rating_is_left_out_and_flagged():
     assert result.means["居2"] == pytest.approx(80)
     [own] = found(result, "自评", "warning")
     assert own.where.field == "居1"
+
+
+def test_ten_areas_a_mutual_form_rates_nine_so_one_a():
+    # DOMAIN 1.4: 居1 rates the 9 others; floor(20% × 9) = floor(1.8) = 1 A (not floor(20% × 10) = 2)
+    result = run([form(1, {"居2": "A 95", "居3": "A 92", "居4": "B 80"}, rater="居1")], targets(10))
+    assert result.void_forms == 1
+    [over] = found(result, "A档比例")
+    assert (over.allowed, over.actual) == (1, 2)
+
+
+def test_ten_areas_the_self_rating_a_is_not_counted():
+    # 居1 rates itself A (left out, flagged) and 居2 A: one A of n = 9 ≤ 1 → valid
+    result = run([form(1, {"居1": "A 99", "居2": "A 95"}, rater="居1")], targets(10))
+    assert (result.valid_forms, result.void_forms) == (1, 0)
+    assert result.means["居2"] == pytest.approx(95)
+    assert found(result, "自评") and not found(result, "A档比例")
+
+
+def test_ten_targets_without_a_known_rater_allow_two():
+    # no rater named: n = 10, floor(2.0) = 2
+    result = run([form(1, {"居2": "A 95", "居3": "A 92"})], targets(10))
+    assert result.void_forms == 0
+
+
+def test_form_quota_has_its_own_rounding():
+    rules = dataclasses.replace(RULES, rounding="round_half_up")
+    # n = 9 (rater 居1 left out): round_half_up(1.8) = 2 → two A keep the form
+    result = tally("居民区互评", [form(1, {"居2": "A 95", "居3": "A 92"}, rater="居1")], targets(10), rules)
+    assert result.void_forms == 0
+    assert engine.scheme("jingan").area_ladder.rounding == "floor"  # the grade caps keep theirs
 
 
 def test_mean_of_the_valid_forms():

@@ -141,11 +141,11 @@ def test_adjusted_item_points_that_add_up_are_used():
 # --- §1.2 bonus and deduction: jingan 四(二) ----------------------------------------------------
 
 @pytest.mark.parametrize(("kind", "level", "points"), [
-    ("综合类", "国家级", 6),  # jingan 四(二)(1) table: 综合类奖励 国家级 6
-    ("综合类", "市级", 3),  # 综合类奖励 市级 3
-    ("综合类", "区级", 1),  # 综合类奖励 区级 1
-    ("单项类", "国家级", 3),  # 单项类 国家级 3
-    ("单项类", "市级", 1),  # 单项类 市级 1
+    ("综合类奖励", "国家级", 6),  # jingan 四(二)(1) table: 综合类奖励 国家级 6
+    ("综合类奖励", "市级", 3),  # 综合类奖励 市级 3
+    ("综合类奖励", "区级", 1),  # 综合类奖励 区级 1
+    ("单项类奖励", "国家级", 3),  # 单项类 国家级 3
+    ("单项类奖励", "市级", 1),  # 单项类 市级 1
 ])
 def test_award_points_per_row_of_the_table(jingan, kind, level, points):
     result = rules.award_points(jingan, "甲", [(kind, level)])
@@ -153,23 +153,22 @@ def test_award_points_per_row_of_the_table(jingan, kind, level, points):
     assert result.findings == ()
 
 
-def test_single_item_district_award_is_not_in_the_table(jingan):
-    # jingan 四(二)(1): 单项类 has only 国家级 and 市级 columns; 区级 has no points → error, not 0
-    result = rules.award_points(jingan, "甲", [("单项类", "区级")])
-    assert result.value is None
-    [bad] = found(result.findings, "加分", "error")
-    assert bad.actual == "单项类区级"
+def test_single_item_district_award_is_a_valid_row_worth_0(jingan):
+    # jingan 四(二)(1): the 单项类 row has an empty 区级 cell — DOMAIN 1.2: a valid row worth no points
+    result = rules.award_points(jingan, "甲", [("单项类奖励", "区级")])
+    assert result.value == 0
+    assert result.findings == ()
 
 
 def test_each_award_is_counted(jingan):
     # jingan 四(二)(1), one row per award: 综合类国家级 6 + 单项类市级 1 + 单项类市级 1 = 8
-    result = rules.award_points(jingan, "甲", [("综合类", "国家级"), ("单项类", "市级"), ("单项类", "市级")])
+    result = rules.award_points(jingan, "甲", [("综合类奖励", "国家级"), ("单项类奖励", "市级"), ("单项类奖励", "市级")])
     assert result.value == pytest.approx(8)
 
 
 @pytest.mark.parametrize(("kind", "level", "points"), [
-    ("考核评估影响排序", "国家级", 4),  # jingan 四(二)(2): 国家级考核评估的每次扣4分
-    ("考核评估影响排序", "市级", 2),  # 市级考核评估的每次扣2分
+    ("考核排名拖后", "国家级", 4),  # jingan 四(二)(2): 国家级考核评估的每次扣4分
+    ("考核排名拖后", "市级", 2),  # 市级考核评估的每次扣2分
     ("媒体曝光", "国家级", 3),  # 国家级媒体曝光的每次扣3分
     ("媒体曝光", "市级", 1),  # 市级媒体曝光的每次扣1分
 ])
@@ -181,7 +180,7 @@ def test_deduction_points_per_occurrence(jingan, kind, level, points):
 
 def test_each_deduction_occurrence_is_counted(jingan):
     # jingan 四(二)(2) "每次": 国家级考核 4 + 市级媒体 1 + 市级媒体 1 = 6
-    events = [("考核评估影响排序", "国家级"), ("媒体曝光", "市级"), ("媒体曝光", "市级")]
+    events = [("考核排名拖后", "国家级"), ("媒体曝光", "市级"), ("媒体曝光", "市级")]
     assert rules.deduction_points(jingan, "甲", events).value == pytest.approx(6)
 
 
@@ -477,13 +476,50 @@ def test_excellent_staff_must_reach_70(jingan):
     assert staff.value("甲书记", "建议等次") == "基本合格"
     assert "优秀" not in column(staff, "建议等次").values()
 
-def test_staff_override_that_breaks_the_leaders_cap_is_an_error(jingan):
+def test_staff_override_over_the_leaders_cap_is_a_warning_naming_them(jingan):
     people = [person(f"{a}书记", a, "书记", 90) for a in FIVE]
     people[1]["领导小组调整"] = "优秀"  # 乙书记: a second 优秀 where floor(20% × 5) = 1
     _, staff = calc(jingan, street(FIVE), people)
     assert staff.value("乙书记", "最终等次") == "优秀"
-    [over] = found(staff.findings, "等次名额", "error")
+    # 六(二) "原则上不超过": the party committee may decide otherwise → a warning, not an error (DOMAIN 2.3)
+    assert not found(staff.findings, "等次名额", "error")
+    [over] = found(staff.findings, "等次名额", "warning")
     assert over.allowed == 1 and over.actual == 2
+    assert "甲书记" in over.message and "乙书记" in over.message
+
+
+def test_staff_override_over_the_others_cap_is_a_warning(jingan):
+    rows = others("丙", [80] * 7)  # 丙 is 一般 (80): floor(15% × 7) = floor(1.05) = 1 优秀 at most
+    rows[0]["领导小组调整"] = rows[1]["领导小组调整"] = "优秀"
+    _, staff = calc(jingan, street(FIVE), rows)
+    [over] = found(staff.findings, "等次名额", "warning")
+    assert (over.allowed, over.actual) == (1, 2)
+    assert "丙1" in over.message and "丙2" in over.message
+
+
+def test_area_override_over_the_area_cap_stays_an_error(jingan):
+    areas = street(FIVE)
+    areas[1]["领导小组调整"] = "优秀"  # 六(一) "不超过20%": floor(20% × 5) = 1
+    area_table, _ = calc(jingan, areas)
+    assert found(area_table.findings, "等次名额", "error")
+
+
+def test_staff_score_above_100_is_capped_and_noted(jingan):
+    areas = street(FIVE)
+    areas[0]["加分"] = 12  # 甲: 90 + 6 + 6 (two national 综合类 awards) = 102 (not capped: DOMAIN 1.2)
+    a, staff = calc(jingan, areas, [person("甲书记", "甲", "书记", 100)])
+    assert a.value("甲", "总分") == pytest.approx(102)
+    # 五(二) "满分为100分": 0.5×102 + 0.1×100 + 0.4×100 = 51 + 10 + 40 = 101 → 100 [default staff_score_cap]
+    assert staff.value("甲书记", "得分") == pytest.approx(100)
+    [note] = found(staff.findings, "得分上限", "info")
+    assert note.allowed == 100 and note.actual == pytest.approx(101)
+
+
+def test_staff_score_of_exactly_100_is_not_noted(jingan):
+    _, staff = calc(jingan, street({"甲": 100}), [person("甲书记", "甲", "书记", 100)])
+    # 0.5×100 + 0.5×100 = 100: at the cap, not above it
+    assert staff.value("甲书记", "得分") == pytest.approx(100)
+    assert not found(staff.findings, "得分上限")
 
 
 # --- §2.4 not assessed, 公务员/事业编制: jingan 八(五), 八(六) ---------------------------------------
@@ -510,14 +546,16 @@ def test_not_assessed_bonus_directly(jingan):
     assert result.value == pytest.approx(6000)
 
 
-def test_system_staff_get_a_score_but_no_grade_or_bonus(jingan):
-    row = person("赵", "丁", "其他", 100, category="事业编制")
-    _, staff = calc(jingan, street(FIVE), [row])
+def test_system_staff_get_a_score_but_no_grade_and_their_bonus_by_category(jingan):
+    rows = [person("赵", "丁", "其他", 100, category="事业编制"), person("钱", "丁", "其他", 100, category="公务员")]
+    _, staff = calc(jingan, street(FIVE), rows)
     # jingan 八(六): they take part: 0.3×75 + 0.7×100 = 22.5 + 70 = 92.5
     assert staff.value("赵", "得分") == pytest.approx(92.5)
     assert staff.value("赵", "建议等次") == SYSTEM
     assert staff.value("赵", "最终等次") == SYSTEM
-    assert staff.value("赵", "奖金") == SYSTEM
+    # 七(一)1 excludes only 公务员: 事业编制 赵 gets base × 丁's factor (一般, 1.0) = 10000; 公务员 钱 no figure
+    assert staff.value("赵", "奖金") == pytest.approx(10000)
+    assert staff.value("钱", "奖金") == SYSTEM
 
 
 def test_system_staff_do_not_count_in_the_others_quota(jingan):
@@ -601,10 +639,18 @@ def test_excellent_reward_is_added_when_set():
     assert not found(result.findings, "优秀奖励")
 
 
-@pytest.mark.parametrize("category", ["公务员", "事业编制"])
-def test_system_staff_bonus_is_left_to_their_system(jingan, category):
+def test_civil_servant_bonus_is_left_to_their_system(jingan):
     # jingan 七(一)1 (除公务员身份的人员外), 八(六)
-    assert bonus_of(jingan, "合格", "优秀", category=category).value == SYSTEM
+    assert bonus_of(jingan, "合格", "优秀", category="公务员").value == SYSTEM
+
+
+@pytest.mark.parametrize(("grade", "area_grade", "amount"), [
+    (SYSTEM, "优秀", 12000),  # 七(一)1 includes 事业编制: 10000 × 1.2; their own grade is 统筹's (八(六))
+    (SYSTEM, "较差", 9000),  # 10000 × 0.9
+    ("不合格", "良好", 11000),  # a grade typed for them is not theirs to use here: still 10000 × 1.1
+])
+def test_institution_staff_bonus_is_base_times_area_factor(jingan, grade, area_grade, amount):
+    assert bonus_of(jingan, grade, area_grade, category="事业编制").value == pytest.approx(amount)
 
 
 @pytest.mark.parametrize(("grade", "area_grade", "amount"), [
@@ -764,3 +810,43 @@ def test_feedback_parts_add_up_to_the_total_even_under_a_cap(jingan):
     total = rules.area_total(capped, "A", row).value
     parts = {p["项目"]: p["折合"] for p in rules.feedback_parts(capped, "A", row, total)}
     assert total == 100 and parts["总分上限"] == pytest.approx(100 - 103.4)  # the cap (DOMAIN 1.2) as its own line
+
+
+# --- §2.4 不参加考核原因 vs 在岗月数: jingan 八(五) ------------------------------------------------------
+
+@pytest.mark.parametrize(("reason", "months", "severity"), [
+    ("新进未满半年", 5, None),  # 5 < 6: joined less than half a year ago
+    ("新进未满半年", 6, "error"),  # 6 months is half a year: not "未满半年"
+    ("病事假超半年", 6, None),  # worked 6 (≤ 6): leave may exceed half a year
+    ("病事假超半年", 7, "error"),  # worked 7 > 6: leave cannot have exceeded half a year
+    ("当年退休书记", 3, None),  # 八(五): months do not decide a retiring 书记
+    (None, 5, "warning"),  # under half a year and assessed: should they be?
+    (None, 6, None),
+    (None, None, None),  # not typed: nothing to compare
+])
+def test_not_assessed_reason_against_months(jingan, reason, months, severity):
+    post = "书记" if reason == "当年退休书记" else "其他"
+    _, staff = calc(jingan, street(FIVE), [person("王", "甲", post, reason=reason, months=months)])
+    said = found(staff.findings, "不参加考核")
+    said = [f for f in said if f.where.key == "王" and f.severity != "info"]
+    assert [f.severity for f in said] == ([severity] if severity else [])
+
+
+def test_months_outside_0_to_12_is_an_error(jingan):
+    _, staff = calc(jingan, street(FIVE), [person("王", "甲", months=13)])
+    assert [f for f in staff.findings if f.is_error and f.where.field == "在岗月数"]
+
+
+def test_four_areas_warn_that_the_caps_round_to_none(jingan):
+    # 六(一) 20% of 4 = 0.8 → floor 0 优秀 and 0 良好 [default rounding]: a warning about the parameter (DOMAIN 1.6)
+    areas, _ = calc(jingan, street({"甲": 95, "乙": 90, "丙": 85, "丁": 80}))
+    said = found(areas.findings, "名额为0", "warning")
+    assert {f.message.split("「")[1][:2] for f in said} == {"优秀", "良好"}
+    assert all(f.actual == 4 for f in said)
+    assert "优秀" not in column(areas).values()
+
+
+def test_five_areas_have_one_place_and_no_warning(jingan):
+    # 20% of 5 = 1
+    areas, _ = calc(jingan, street(FIVE))
+    assert not found(areas.findings, "名额为0")

@@ -32,28 +32,32 @@ def jingan():
 
 
 def test_the_members_session_feeds_the_area_and_its_staff(jingan):
-    # 党员群众测评 of area A, held with its staff (jingan 五(二)(2)). One 书记 (甲) and one other (乙):
-    # each class has fewer than 5 members, so floor(20% × n) = 0 A ratings are allowed (DOMAIN 1.4).
+    # 党员群众测评 of area A, held with its staff (jingan 五(二)(2)): 书记 甲 and 主任 丙 (one class of 2), other 乙.
+    # DOMAIN 1.4: cap = max(1, floor(20% × 2) = 0) = 1 A per class per form.
     forms = [rating("党员群众测评", "A", 1, "A", "B 85"), rating("党员群众测评", "A", 1, "甲", "B 80"),
-             rating("党员群众测评", "A", 1, "乙", 75),
-             rating("党员群众测评", "A", 2, "A", "B 88"), rating("党员群众测评", "A", 2, "甲", "A 95"),  # an A: void
+             rating("党员群众测评", "A", 1, "丙", "A 90"), rating("党员群众测评", "A", 1, "乙", 75),  # one A: allowed
+             rating("党员群众测评", "A", 2, "A", "B 88"), rating("党员群众测评", "A", 2, "甲", "A 95"),
+             rating("党员群众测评", "A", 2, "丙", "A 92"),  # two A of the pair: void
              rating("党员群众测评", "A", 3, "A", "C 65"), rating("党员群众测评", "A", 3, "甲", "B 70"),
-             rating("党员群众测评", "A", 3, "乙", "B 80")]
-    areas, people = calc(jingan, [area("A")], [staff("甲", "A", "书记"), staff("乙", "A")], forms)
-    # valid forms 1 and 3: A (85 + 65)/2 = 75; 甲 (80 + 70)/2 = 75; 乙 (75 + 80)/2 = 77.5
+             rating("党员群众测评", "A", 3, "丙", "B 70"), rating("党员群众测评", "A", 3, "乙", "B 80")]
+    areas, people = calc(jingan, [area("A")], [staff("甲", "A", "书记"), staff("丙", "A", "主任"), staff("乙", "A")],
+                         forms)
+    # valid forms 1 and 3: A (85 + 65)/2 = 75; 甲 (80 + 70)/2 = 75; 丙 (90 + 70)/2 = 80; 乙 (75 + 80)/2 = 77.5
     # 总分 (五(一)) = 0.5×90 + 0.1×80 + 0.4×75 = 45 + 8 + 30 = 83
     assert areas.value("A", "总分") == pytest.approx(83)
     # 甲 (五(二)) = 0.5×83 + 0.1×80 + 0.4×75 = 41.5 + 8 + 30 = 79.5
     assert people.value("甲", "得分") == pytest.approx(79.5)
+    # 丙 = 41.5 + 8 + 0.4×80 = 81.5
+    assert people.value("丙", "得分") == pytest.approx(81.5)
     # 乙 (五(三)) = 0.3×83 + 0.2×80 + 0.1×80 + 0.4×77.5 = 24.9 + 16 + 8 + 31 = 79.9
     assert people.value("乙", "得分") == pytest.approx(79.9)
-    # the over-quota finding names form 2 and points at its first row in 测评表 (the 4th record), 表号 column
+    # the over-quota finding names form 2 and points at its first row in 测评表 (the 5th record), 表号 column
     [over] = [f for f in areas.findings if f.rule == "A档比例" and "第2号表" in f.message]
-    assert (over.where.table, over.where.key, over.where.field) == ("测评表", "第4条", "表号")
+    assert (over.where.table, over.where.key, over.where.field) == ("测评表", "第5条", "表号")
 
 
 def test_mutual_rating_leaves_out_the_self_rating_and_voids_an_over_quota_form(jingan):
-    # 五(一)2: five areas rate each other; floor(20% × 5) = 1 A per form
+    # 五(一)2: five areas rate each other; each form rates 4 others: max(1, floor(20% × 4)) = 1 A per form
     names = ["A", "B", "C", "D", "E"]
     forms = [rating("居民区互评", "A", 1, t, v) for t, v in zip(names, ["A 99", "B 80", "B 70", "C 60", "B 88"])]
     forms += [rating("居民区互评", "B", 1, t, v) for t, v in zip(names, ["A 91", 85, "A 92", "C 65", 75])]  # 2 A: void
@@ -101,3 +105,36 @@ def test_a_form_numbered_true_is_not_form_1(jingan):
     assert not any("不止一次" in f.message for f in areas.findings)
     # two forms (both B: a lone area allows no A): (80 + 88) / 2 = 84; 总分 = 0.5×90 + 0.1×80 + 0.4×84 = 86.6
     assert areas.value("A", "总分") == pytest.approx(86.6)
+
+
+def test_internal_forms_by_the_secretary_or_director_do_not_rate_other_staff(jingan):
+    # jingan 五(三)(2): other staff rate each other "(居民区党组织书记、居委会主任除外)" — the 书记/主任's view of
+    # them is the 20% 书记主任考评 (五(三)(1)); 五(二)(1): "所有工作人员" still rate the 书记 and the 主任.
+    team = [staff("甲", "A", "书记"), staff("丙", "A", "主任"), staff("乙", "A"), staff("丁", "A")]
+    forms = [rating("内部互评", "A", 1, "丙", 80, rater="甲"), rating("内部互评", "A", 1, "乙", 90, rater="甲"),
+             rating("内部互评", "A", 1, "丁", 60, rater="甲"),
+             rating("内部互评", "A", 2, "甲", 70, rater="乙"), rating("内部互评", "A", 2, "丙", 90, rater="乙"),
+             rating("内部互评", "A", 2, "丁", 70, rater="乙"),
+             rating("内部互评", "A", 3, "甲", 80, rater="丁"), rating("内部互评", "A", 3, "乙", 80, rater="丁")]
+    tallied = engine.tally_forms(jingan, forms, [area("A")], team)
+    means = {key: mean for (sheet, key, column), mean in tallied.means.items() if column == "内部互评"}
+    # 甲 (书记): forms 2, 3 → (70 + 80)/2 = 75; 丙 (主任): forms 1 (by 甲, counted), 2 → (80 + 90)/2 = 85
+    # 乙: form 3 only → 80 (甲's 90 not counted; with it, 85); 丁: form 2 only → 70 (甲's 60 not counted)
+    assert means == pytest.approx({"甲": 75, "丙": 85, "乙": 80, "丁": 70})
+    [note] = [f for f in tallied.findings if f.rule == "内部互评"]
+    assert note.severity == "info" and "甲" in note.message
+    assert note.where.key == "第2条"  # the first rating not counted: 甲 rating 乙
+
+
+@pytest.mark.parametrize(("actual", "severity"), [(2, "error"), (3, None), (4, "warning")])
+def test_members_forms_against_the_turnout(jingan, actual, severity):
+    # DOMAIN 1.4: 3 forms (表号 1–3) typed for A's 党员群众测评. 实际参加人数 2: more papers than people → error;
+    # 3: as many as people → nothing; 4: one paper not typed? → warning.
+    forms = [rating("党员群众测评", "A", n, "A", "B 80") for n in (1, 2, 3)]
+    row = {**area("A", members=None), "应参加人数": 4, "实际参加人数": actual}  # 2/4 = 50% is also a turnout error
+    areas, _ = calc(jingan, [row], [], forms)
+    counted = [f for f in areas.findings if f.rule == "测评表份数"]
+    assert [f.severity for f in counted] == ([severity] if severity else [])
+    if counted:
+        assert (counted[0].allowed, counted[0].actual) == ((f"≤{actual}" if actual < 3 else actual), 3)
+        assert counted[0].where.table == "测评表"
