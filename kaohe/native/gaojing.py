@@ -184,19 +184,28 @@ def people_sheet(s: rules.Scheme, p: ParamCells, areas: Sheet, rows: int) -> She
         unknown = f'{q(ERROR_PREFIX + "所属居民区“")}&{r["居民区"]}&{q("”不在居民区表中（WORKBOOK 人员奖励）")}'
         return f'IF({active(r, "姓名")},IF({r["居民区行"]}=0,{unknown},INDEX({areas.col("档次")},{r["居民区行"]})&""),"")'
 
+    def paid_post(r: Row) -> str:  # rules.read_post: a qualified post, or an unqualified word read as its paid
+        # variant; then PAID_AS (副书记（主持工作） paid as 党组织负责人); "" when not a post
+        typed = f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(TRIM({r["岗位"]}&"")," ",""),"(","（"),")","）")'
+        out = '""'
+        for post in reversed(rules.POSTS):
+            out = f"IF({typed}={q(post)},{q(rules.PAID_AS.get(post, post))},{out})"
+        for word, meant in rules.UNQUALIFIED.items():
+            out = f"IF({typed}={q(word)},{q(rules.PAID_AS.get(meant, meant))},{out})"
+        return out
+
     def amount(r: Row) -> str:  # 五(二)1: yuan by post and tier from the 参数 money table; other posts, no tier: 0
-        post = f'SUBSTITUTE(TRIM({r["岗位"]}&"")," ","")'
-        known = "OR(" + ",".join(f"{post}={q(x)}" for x in rules.POSTS) + ")"
-        money = "+".join(f"({post}={m['post']})*({r['档次']}={m['tier']})*{m['amount']}" for m in p.table("money"))
+        paid = r["计发岗位"]
+        money = "+".join(f"({paid}={m['post']})*({r['档次']}={m['tier']})*{m['amount']}" for m in p.table("money"))
         bad = (f'{q(ERROR_PREFIX)}&IF({blank(r["岗位"])},"岗位未填",'
                f'"岗位填的是“"&{r["岗位"]}&"”，应为：{"、".join(rules.POSTS)}")&"（{s.cite("money")}）"')
         return (f'IF({active(r, "姓名")},IF(LEFT({r["档次"]},1)="#",{r["档次"]},'
-                f'IF({known},{money},{bad})),"")')
+                f'IF({paid}<>"",{money},{bad})),"")')
 
     results = {"档次": tier, "奖励金额": amount}
     columns = [Col(h, None, layout.formats.get(h, TEXT)) for h in layout.inputs]
     columns += [Col(h, results[h], layout.formats.get(h, TEXT)) for h in layout.results]
-    columns.append(Col("居民区行", found, COUNT, helper=True))
+    columns += [Col("居民区行", found, COUNT, helper=True), Col("计发岗位", paid_post, TEXT, helper=True)]
     return Sheet(layout.sheet, columns, rows, layout.choices)
 
 

@@ -63,7 +63,7 @@ def workbook(seed: int, n_areas: int | None = None, bad: float = 0.1) -> dict[st
     names = [a["居民区"] for a in areas]
     people = []
     for j in range(rng.randint(1, 3 * n)):
-        post = rng.choice([*rules.POSTS, *rules.POSTS, None, "书记"])
+        post = rng.choice([*rules.POSTS, *rules.POSTS, *rules.UNQUALIFIED, None, "书记", "居委主任 (坐班)"])
         where = rng.choice(names) if rng.random() > 0.05 else "不存在居民区"
         people.append({"姓名": f"人员{j + 1:03d}", "居民区": where, "岗位": post})
     return {rules.AREA_SHEET: areas, rules.PEOPLE_SHEET: people}

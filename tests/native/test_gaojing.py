@@ -40,7 +40,8 @@ FORBIDDEN = re.compile(r"_xlfn|_xlws|\b(LET|LAMBDA|XLOOKUP|FILTER|SORT|SORTBY|UN
 # 丙 76.92 ≥ 70 → 合格; the leading group's override makes 丙 优秀 in 最终等次.
 # With 参数 rounding.quota = ceil: ceil(1.2) = 2 → 甲 and 乙 both 优秀.
 # Money (五(二)1): 张一 党组织负责人 in 甲 (A档) 5000; 钱五 其他 in 乙 0; 王三 in 丁 (no tier): the cause; 赵四 in
-# 戊 (not an area): the cause.
+# 戊 (not an area): the cause; 孙六 副书记（主持工作） in 乙 is paid as 党组织负责人: 5000; 周七 居委主任（不坐班）: 0;
+# 吴八 typed 社区工作者 without qualifier: read as 社区工作者（聘用人员）, A档 1500.
 BASE = {"总户数": 1000, "党员数": 100, "座谈会户数": 60, "座谈会党员数": 12, "第三方户数": 60, "社区通上半年户数": 450,
         "社区通下半年户数": 450}
 HAND = {
@@ -59,7 +60,10 @@ HAND = {
          "社区通上半年得分": 70, "社区通下半年得分": 70, "处置率": 0.8, "解决率": 0.8, "满意率": 0.8},
     ],
     "人员奖励": [{"姓名": "张一", "居民区": "甲", "岗位": "党组织负责人"}, {"姓名": "钱五", "居民区": "乙", "岗位": "其他"},
-             {"姓名": "王三", "居民区": "丁", "岗位": "党组织负责人"}, {"姓名": "赵四", "居民区": "戊", "岗位": "其他"}],
+             {"姓名": "王三", "居民区": "丁", "岗位": "党组织负责人"}, {"姓名": "赵四", "居民区": "戊", "岗位": "其他"},
+             {"姓名": "孙六", "居民区": "乙", "岗位": "党组织副书记（主持工作）"},
+             {"姓名": "周七", "居民区": "丙", "岗位": "居委主任（不坐班）"},
+             {"姓名": "吴八", "居民区": "甲", "岗位": "社区工作者"}],
 }
 RANDOM_SEEDS = range(12)
 EDITED_SEEDS = dict(zip(range(100, 100 + len(PARAM_EDITS)), PARAM_EDITS))
@@ -135,6 +139,7 @@ def test_hand_worked_case(books):
     assert cells(values, "人员奖励", "钱五")["奖励金额"] == 0
     assert str(cells(values, "人员奖励", "王三")["奖励金额"]).startswith(ERROR_PREFIX)
     assert "不在居民区表中" in cells(values, "人员奖励", "赵四")["档次"]
+    assert [cells(values, "人员奖励", k)["奖励金额"] for k in ("孙六", "周七", "吴八")] == [5000, 0, 1500]
 
 
 def test_a_parameter_edit_recalculates(books):
