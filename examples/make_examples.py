@@ -1,6 +1,7 @@
 """Build the bundled example workbooks (fictional names), with deliberate problems for the check.
 
     python examples/make_examples.py      # writes examples/jingan-example.xlsm, examples/gaojing-2024-example.xlsm
+                                          # and the same data as formula workbooks, examples/*-native.xlsx
 
 Deterministic (fixed seed). The problems planted, so that `kaohe check` has something to find:
 jingan — twelve areas, ~100 staff and every session's paper forms in 测评表 (~3,000 ratings), the
@@ -14,11 +15,15 @@ for 9th place across the 优秀 cap (at most 9), a rate typed above 1.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 from openpyxl import Workbook
 
-from kaohe import engine, template
+from kaohe import engine, native, template
+
+Builder = Callable[..., Workbook]  # template.build or native.build_native: (scheme, *, rows, data, info)
+NATIVE_EXAMPLES = ("gaojing-2024",)
 
 HERE = Path(__file__).parent
 PLACES = ["春晖", "和平", "长青", "新华", "锦绣", "明珠", "桂花", "阳光", "彩虹", "东方", "丰收", "宝华", "翠竹", "金桥",
@@ -78,7 +83,7 @@ def _forms(rng: random.Random, areas: list[str], staff: list[list[object]], qual
     return rows
 
 
-def jingan(rng: random.Random) -> Workbook:
+def jingan(rng: random.Random, build: Builder = template.build) -> Workbook:
     s = engine.scheme("jingan")
     areas = [f"{p}居民区" for p in PLACES[:12]]
     quality = {a: rng.uniform(76, 90) for a in areas}
@@ -110,13 +115,13 @@ def jingan(rng: random.Random) -> Workbook:
     forms[first]["评分"] = "A 85"  # a tier that disagrees with its score: the form is void
     forms[first + 1]["评分"] = "B"  # a tier without a score
     spare = {"area_rows": len(area_rows) + 3, "people_rows": len(staff_rows) + 10, "form_rows": len(forms) + 20}
-    return template.build("jingan", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
-                                                   "工作人员": _records(engine.inputs(s, "工作人员"), staff_rows),
-                                                   "测评表": forms},
-                          info={template.UNIT_LABEL: "静安区示例街道", template.YEAR_LABEL: 2025})
+    return build("jingan", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
+                                          "工作人员": _records(engine.inputs(s, "工作人员"), staff_rows),
+                                          "测评表": forms},
+                 info={template.UNIT_LABEL: "静安区示例街道", template.YEAR_LABEL: 2025})
 
 
-def gaojing(rng: random.Random) -> Workbook:
+def gaojing(rng: random.Random, build: Builder = template.build) -> Workbook:
     s = engine.scheme("gaojing-2024")
     rows = []
     for place in PLACES:
@@ -147,9 +152,9 @@ def gaojing(rng: random.Random) -> Workbook:
         for post in ("党组织负责人", "居委主任", "社区工作者", rng.choice(("社区工作者", "党组织副书记", "其他"))):
             people.append([names.pop(), f"{place}居民区", post])
     spare = {"area_rows": len(rows) + 3, "people_rows": len(people) + 10}
-    return template.build("gaojing-2024", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), rows),
+    return build("gaojing-2024", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), rows),
                                                 "人员奖励": _records(engine.inputs(s, "人员奖励"), people)},
-                          info={template.UNIT_LABEL: "高境镇", template.YEAR_LABEL: 2024})
+                 info={template.UNIT_LABEL: "高境镇", template.YEAR_LABEL: 2024})
 
 
 def _table(rows: list[list[object]]):
@@ -163,10 +168,16 @@ def _rank(rows: list[list[object]]) -> list[str]:
     return [k for _, k in sorted(scored, reverse=True)]
 
 
+EXAMPLES = {"jingan": jingan, "gaojing-2024": gaojing}
+
+
 def main() -> None:
-    for name, build in (("jingan-example.xlsm", jingan), ("gaojing-2024-example.xlsm", gaojing)):
-        build(random.Random(2024)).save(HERE / name)
-        print(f"写入 {HERE / name}")
+    for scheme, make in EXAMPLES.items():
+        make(random.Random(2024)).save(HERE / f"{scheme}-example.xlsm")
+        print(f"写入 {HERE / f'{scheme}-example.xlsm'}")
+        if scheme in NATIVE_EXAMPLES:  # the same data in the formula workbook (WPS, Mac, LibreOffice)
+            native.save(make(random.Random(2024), build=native.build_native), HERE / f"{scheme}-native.xlsx")
+            print(f"写入 {HERE / f'{scheme}-native.xlsx'}")
 
 
 if __name__ == "__main__":

@@ -30,10 +30,14 @@ def build_native(scheme: str | Path | engine.Scheme, *, area_rows: int = 60, peo
 
 
 def write_native(scheme: str | Path | engine.Scheme, path: str | Path, **options) -> Path:
-    """Build and save (atomically, with fixed metadata times so equal content gives equal bytes)."""
+    """Build and save (see ``save``)."""
+    return save(build_native(scheme, **options), path)
+
+
+def save(wb: Workbook, path: str | Path) -> Path:
+    """Save atomically, kaohe as author and fixed times, so equal content gives equal bytes."""
     from ..workbook import write_atomically
 
-    wb = build_native(scheme, **options)
     wb.properties.creator = wb.properties.lastModifiedBy = "kaohe"
     wb.properties.created = wb.properties.modified = FIXED_TIME
     write_atomically(wb, Path(path))

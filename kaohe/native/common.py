@@ -231,7 +231,8 @@ def ladder_steps(p: ParamCells, path: str, n: Callable[[Row], str]) -> list[Step
 
 
 def ladder_columns(tag: str, steps: Sequence[Step], score: str, tie: str, pool: str | None = None,
-                   barred: Callable[[Row, Step], str] | None = None) -> tuple[list[Col], Formula]:
+                   barred: Callable[[Row, Step], str] | None = None,
+                   second: str | None = None) -> tuple[list[Col], Formula]:
     """grading.propose as formulas: helper columns for the capped grades, and the proposal's formula.
 
     ``score`` is the header of the unrounded score (compared with each min_score), ``tie`` of the
@@ -239,7 +240,8 @@ def ladder_columns(tag: str, steps: Sequence[Step], score: str, tie: str, pool: 
     the ladder, a capped grade goes to an eligible row (not yet graded, score ≥ its floor, not barred)
     when the eligible rows scoring at least as much are no more than the cap: rows tied across the
     cap all get a lower grade (DOMAIN §6). ``pool`` is the header whose value splits the rows into
-    pools (None: one pool). Returns (helper columns, formula of the proposed grade: "" if ungraded).
+    pools (None: one pool); ``second`` the header of the tie-break key (``tiebreak_key``), compared
+    before a tie is left to people. Returns (helper columns, formula of the proposed grade: "" if ungraded).
     """
     uncapped = [s for s in steps if s.cap is None]
     if not uncapped or any(s.cap is not None for s in steps[len(steps) - len(uncapped):]):
@@ -264,6 +266,9 @@ def ladder_columns(tag: str, steps: Sequence[Step], score: str, tie: str, pool: 
             within = f',{s.col(pool)},{literal_key(r[pool])}' if pool else ""
             # COUNTIFS with the number as text criterion: ">=" & a 9-decimal value is exact
             count = f'COUNTIFS({s.col(eligible)},1,{s.col(tie)},">="&{r[tie]}{within})'
+            if second:  # (score, second) compared in turn: higher, or equal and at least as high second
+                count = (f'COUNTIFS({s.col(eligible)},1,{s.col(tie)},">"&{r[tie]}{within})'
+                         f'+COUNTIFS({s.col(eligible)},1,{s.col(tie)},{r[tie]},{s.col(second)},">="&{r[second]}{within})')
             chosen = f"IF(AND({r[eligible]}=1,{count}<={step.cap(r)}),{step.name},\"\")"
             return f'IF({r[before]}<>"",{r[before]},{chosen})' if before else chosen
 
@@ -279,6 +284,15 @@ def ladder_columns(tag: str, steps: Sequence[Step], score: str, tie: str, pool: 
         return f'IF({r[tie]}="","",{out})'
 
     return cols, proposal
+
+
+def tiebreak_key(param: str, first: str, last: str) -> Formula:
+    """grading.tiebreak_array: the value of the input column that 参数 ``param`` names (found by its
+    header among columns first…last), 9 decimals; lowest where blank or not a number; 0 for "none"."""
+    def key(r: Row) -> str:
+        value = f"INDEX(${first}{r.n}:${last}{r.n},MATCH({param},${first}$1:${last}$1,0))"
+        return f'IF({param}="none",0,IFERROR(IF(ISNUMBER({value}),ROUND({value},9),-1E+300),-1E+300))'
+    return key
 
 
 def final_grade(r: Row, proposed: str, override: str, names: Sequence[str], clause: str) -> str:

@@ -35,6 +35,7 @@ from .common import (
     q,
     shown,
     start_book,
+    tiebreak_key,
     write_sheet,
 )
 
@@ -113,7 +114,8 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
                         f'{r["热线综合"]})')
 
     def total_problems(r: Row) -> str:
-        hot = f'IF(ISNUMBER({r["热线得分"]}),"","热线得分无法计算；")'
+        outside = f'"热线名次不在得分表内（{s.cite("hotline.rank_points")}）；"'
+        hot = f'IF({r["问题热线"]}<>"",{r["问题热线"]},IF(ISNUMBER({r["热线得分"]}),"",{outside}))'
         return "&".join((r["问题平时"], r["问题加减"], r["问题满意度"], r["问题走访"], hot))
 
     def total(r: Row) -> str:  # 四(二): 平时成绩 + 加分 − 减分 + 走访 + 办实事 + 热线
@@ -132,7 +134,9 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
         return _when(r, f'IF(ISNUMBER({r["排名"]}),{band(r["排名"], p.table("rank_tiers"), "tier", q(""))},{r["排名"]})')
 
     steps = ladder_steps(p, "grades", lambda r: count_keys(r.sheet, "居民区"))
-    grade_helpers, proposal = ladder_columns("等次", steps, "总分", "总分9")
+    grade_helpers, proposal = ladder_columns("等次", steps, "总分", "总分9", second="并列比较")
+    inputs = layout.inputs
+    second = tiebreak_key(p("tiebreak.column"), layout.letter(inputs[0]), layout.letter(inputs[-1]))
 
     def proposed(r: Row) -> str:  # 五(一): 优秀 ≤ 30% and ≤ 9, ties at the cap all lower (DOMAIN §6)
         return _when(r, f'IF(ISNUMBER({r["总分"]}),{proposal(r)},{r["总分"]})')
@@ -162,7 +166,7 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
                Col("问题加减", problems(adjustment("加分", "bonus"), adjustment("减分", "deduction")), TEXT, helper=True),
                Col("问题总分", total_problems, TEXT, helper=True), Col("热线综合9", hot_tie, helper=True),
                Col("热线名次", hot_rank, COUNT, helper=True),
-               Col("总分9", tie, helper=True), *grade_helpers]
+               Col("总分9", tie, helper=True), Col("并列比较", second, helper=True), *grade_helpers]
     columns = [Col(h, None, layout.formats.get(h, TEXT if h in layout.choices else "0.0")) for h in layout.inputs]
     columns += [Col(h, results[h], layout.formats.get(h, "0.0")) for h in layout.results]
     numbers = {h: ("decimal", "0", p("satisfaction.full_score")) for h in CHANNEL_SCORES}

@@ -78,4 +78,6 @@ PARAM_EDITS = (  # a street's own scheme typed into 参数 (each kept valid)
     {"visits.deduction_per_household": 2},
     {"grades.2.min_score": 75, "grades.1.min_score": 80},
     {"satisfaction.weights.forum": 0.3, "satisfaction.weights.online": 0.3},
+    {"tiebreak.column": "第三方得分"},  # ties at the cap broken by this column first (DOMAIN §6)
+    {"tiebreak.column": "加强党建引领", "grades.1.max_count": 2},
 )

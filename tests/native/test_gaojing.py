@@ -39,6 +39,8 @@ FORBIDDEN = re.compile(r"_xlfn|_xlws|\b(LET|LAMBDA|XLOOKUP|FILTER|SORT|SORTBY|UN
 # 优秀 cap: 4 areas × 30% = 1.2 → floor 1 (and ≤ 9): 甲 and 乙 tie across the cap → both 合格 (DOMAIN §6);
 # 丙 76.92 ≥ 70 → 合格; the leading group's override makes 丙 优秀 in 最终等次.
 # With 参数 rounding.quota = ceil: ceil(1.2) = 2 → 甲 and 乙 both 优秀.
+# With 乙's channels 90 / 95 / 85, 85: S = 18 + 38 + 34 = 90 again, 总分 96.4 tied; with 参数 tiebreak.column =
+# 第三方得分, 乙 (95) goes before 甲 (90): 乙 takes the one 优秀, 甲 合格.
 # Money (五(二)1): 张一 党组织负责人 in 甲 (A档) 5000; 钱五 其他 in 乙 0; 王三 in 丁 (no tier): the cause; 赵四 in
 # 戊 (not an area): the cause; 孙六 副书记（主持工作） in 乙 is paid as 党组织负责人: 5000; 周七 居委主任（不坐班）: 0;
 # 吴八 typed 社区工作者 without qualifier: read as 社区工作者（聘用人员）, A档 1500.
@@ -103,6 +105,9 @@ def books(tmp_path_factory):
 
     make("hand", HAND, area_rows=6, people_rows=6)
     set_param(make("hand-ceil", HAND, area_rows=6, people_rows=6), {"rounding.quota": "ceil"})
+    yi = {**HAND["居民区"][1], "第三方得分": 95, "社区通上半年得分": 85, "社区通下半年得分": 85}
+    tiebreak = {**HAND, "居民区": [HAND["居民区"][0], yi, *HAND["居民区"][2:]]}
+    set_param(make("hand-tiebreak", tiebreak, area_rows=6, people_rows=6), {"tiebreak.column": "第三方得分"})
     for seed in RANDOM_SEEDS:
         make(f"random-{seed}", workbook(seed, n_areas=35 if seed == 0 else None), area_rows=45, people_rows=130)
     for seed, edits in EDITED_SEEDS.items():
@@ -145,9 +150,12 @@ def test_hand_worked_case(books):
 def test_a_parameter_edit_recalculates(books):
     _, values, _ = books["hand-ceil"]
     assert [cells(values, "居民区", k)["建议等次"] for k in "甲乙丙"] == ["优秀", "优秀", "合格"]  # ceil(1.2) = 2
+    _, values, _ = books["hand-tiebreak"]
+    assert [cells(values, "居民区", k)["总分"] for k in "甲乙"] == pytest.approx([96.4, 96.4])
+    assert [cells(values, "居民区", k)["建议等次"] for k in "甲乙"] == ["合格", "优秀"]
 
 
-@pytest.mark.parametrize("name", ["hand", "hand-ceil", *(f"random-{s}" for s in RANDOM_SEEDS),
+@pytest.mark.parametrize("name", ["hand", "hand-ceil", "hand-tiebreak", *(f"random-{s}" for s in RANDOM_SEEDS),
                                   *(f"edited-{s}" for s in EDITED_SEEDS)])
 def test_every_result_equals_the_engine(books, name):
     path, values, _ = books[name]
