@@ -112,6 +112,7 @@ class Sheet:
     rows: int
     choices: Mapping[str, Sequence[str]] = field(default_factory=dict)  # header → dropdown
     numbers: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)  # header → (type, lo, hi) validation
+    defaults: Mapping[str, Formula] = field(default_factory=dict)  # input header → formula where nothing is typed
 
     def __post_init__(self) -> None:
         self.letters = {c.header: get_column_letter(i) for i, c in enumerate(self.columns, start=1)}
@@ -316,8 +317,10 @@ def write_sheet(wb: Workbook, sheet: Sheet, data: Sequence[Mapping[str, object]]
         for i, c in enumerate(sheet.columns, start=1):
             cell = ws.cell(r.n, i)
             cell.border, cell.number_format = BORDER, c.fmt
-            if c.formula is None:
+            if c.formula is None:  # typed, or where nothing is, a default formula a clerk may type over
                 cell.value = record.get(c.header)
+                if cell.value is None and c.header in sheet.defaults:
+                    cell.value = "=" + sheet.defaults[c.header](r)
                 cell.fill, cell.protection = INPUT_FILL, Protection(locked=False)
             else:
                 cell.value = "=" + c.formula(r)

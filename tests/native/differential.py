@@ -2,8 +2,8 @@
 
 The engine's side reads the very file the formulas were computed from (kaohe's own reader, so
 the 参数 sheet's edits count), and every result cell of every keyed row is compared:
-a number within 1e-6, a text exactly, a result the engine cannot compute ↔ the cell's
-"#错误：…" text (or nothing, where the engine gives neither value nor reason).
+a number within 1e-6, a text exactly, a result the engine cannot compute for an error ↔ the cell's
+"#错误：…" text; with a reason that is not an error ↔ nothing or a "#提示：…" text.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _same(got: object, want: object, reason) -> bool:
     if want is None:
         if reason is not None and reason.is_error:
             return isinstance(got, str) and got.startswith(ERROR_PREFIX)
-        return got == "" or (isinstance(got, str) and got.startswith(ERROR_PREFIX))
+        return got == "" or (isinstance(got, str) and got.startswith("#"))  # e.g. "#提示：…" (not assessed)
     if isinstance(want, (int, float)) and not isinstance(want, bool):
         return isinstance(got, (int, float)) and abs(got - want) <= TOLERANCE * max(1.0, abs(want))
     return got == want
