@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .book import Book
 from .findings import Finding, Severity
+from .native.reading import text_in_number_cells
 from .workbook import Inputs, calculate, inputs_from, stale_results
 
 REPORT_SHEET = "检查结果"
@@ -20,7 +21,8 @@ def findings_of(book: Book, name: str, scheme: str | None = None) -> tuple[Input
     """The workbook's inputs, its result tables, and every finding (rules, then stale results)."""
     inputs = inputs_from(book, name, scheme)
     tables = calculate(inputs)
-    return inputs, tables, [f for t in tables.values() for f in t.findings] + stale_results(inputs, tables)
+    return inputs, tables, ([f for t in tables.values() for f in t.findings] + stale_results(inputs, tables)
+                            + text_in_number_cells(inputs))
 
 
 def _cell_text(value: object) -> object:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from . import __version__, checking, engine, native, papers, rollup, submission, template
 from .findings import Finding
+from .native.reading import text_in_number_cells
 from .office import OfficeError
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
 from .workbook import (
@@ -52,7 +53,7 @@ def _print_json(data: object) -> None:
 def _results(inputs: Inputs):
     tables = calculate(inputs)
     findings = [f for t in tables.values() for f in t.findings] + stale_results(inputs, tables)
-    return tables, findings
+    return tables, findings + text_in_number_cells(inputs)
 
 
 def _format(value: object) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from .. import engine
-from ..template import FIXED_TIME
 
 BUILDERS = {"gaojing": "gaojing", "jingan": "jingan"}  # scheme kind → module of kaohe.native
 
@@ -36,6 +35,7 @@ def write_native(scheme: str | Path | engine.Scheme, path: str | Path, **options
 
 def save(wb: Workbook, path: str | Path) -> Path:
     """Save atomically, kaohe as author and fixed times, so equal content gives equal bytes."""
+    from ..template import FIXED_TIME
     from ..workbook import write_atomically
 
     wb.properties.creator = wb.properties.lastModifiedBy = "kaohe"

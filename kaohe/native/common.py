@@ -45,8 +45,8 @@ from ..template import (
     _print_setup,
     _protect,
 )
+from .reading import HELPER  # the label prefix of hidden helper columns
 
-HELPER = "辅助："  # the label prefix of hidden helper columns
 HELPER_FILL = RESULT_FILL
 ERROR_PREFIX = "#错误："  # a result that cannot be computed shows this and the cause (as Finding.short)
 

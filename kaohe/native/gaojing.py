@@ -49,6 +49,11 @@ GUIDE_GAOJING = (
 )
 
 
+def number_inputs(s: rules.Scheme) -> dict[str, tuple[str, ...]]:
+    """The input columns whose formulas need a number (native.reading reports text typed there)."""
+    return {rules.AREA_SHEET: tuple(h for h in layouts(s, 1, 1)[0].inputs if h not in ("居民区", "领导小组调整"))}
+
+
 def _when(r: Row, value: str) -> str:
     """Nothing on a row without a 居民区; else the value."""
     return f'IF({active(r, "居民区")},{value},"")'

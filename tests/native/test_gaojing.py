@@ -252,3 +252,32 @@ def test_kaohe_reads_a_native_workbook_by_its_headers(blank, tmp_path):
     wb.save(path)
     tables = calculate(read_inputs(path))
     assert tables["居民区"].value("丙", "总分") == pytest.approx(76.92)  # as worked above
+
+
+def test_check_names_text_the_formulas_cannot_read(blank, tmp_path, capsys):
+    """"90分" is read by kaohe as 90 but not by a formula: the check reports the cell (issue 11)."""
+    wb = load_workbook(blank)
+    ws = wb["居民区"]
+    header = [c.value for c in ws[1]]
+    for field, value in {**HAND["居民区"][2], "座谈会得分": "80分"}.items():
+        ws.cell(2, header.index(field) + 1).value = value
+    path = tmp_path / "typed.xlsx"
+    wb.save(path)
+    status, report = check_json(path, capsys)
+    text = [i for i in report["issues"] if i["rule"] == "输入格式（公式版）"]
+    assert status == 1 and [(i["key"], i["cell"], i["actual"]) for i in text] == [
+        ("丙", f"居民区!{column_of(path, '座谈会得分')}2", "80分")]
+
+
+def test_the_xlsm_template_has_no_such_check(tmp_path, capsys):
+    path = tmp_path / "高境镇.xlsm"
+    assert cli.main(["new", "--scheme", "gaojing-2024", "-o", str(path)]) == 0
+    wb = load_workbook(path, keep_vba=True)
+    ws = wb["居民区"]
+    header = [c.value for c in ws[1]]
+    for field, value in {**HAND["居民区"][2], "座谈会得分": "80分"}.items():
+        ws.cell(2, header.index(field) + 1).value = value
+    wb.save(path)
+    capsys.readouterr()
+    _, report = check_json(path, capsys)
+    assert not [i for i in report["issues"] if i["rule"] == "输入格式（公式版）"]  # the UDFs read "80分" as 80
