@@ -17,13 +17,14 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
-from kaohe import cli, native
+from kaohe import cli, native, office
 from kaohe.native.common import ERROR_PREFIX, HELPER
 from kaohe.params import PARAM_SHEET
 from kaohe.workbook import STALE_CLAUSE, calculate, read_inputs
 from tests import uno_recalc
 from tests.native.differential import differences
 from tests.native.random_gaojing import PARAM_EDITS, workbook
+from tests.rendering import text
 
 SHEETS = ["居民区", "人员奖励"]
 FORBIDDEN = re.compile(r"_xlfn|_xlws|\b(LET|LAMBDA|XLOOKUP|FILTER|SORT|SORTBY|UNIQUE|SEQUENCE|RANK\.EQ|KAOHE_\w+)\(")
@@ -281,3 +282,14 @@ def test_the_xlsm_template_has_no_such_check(tmp_path, capsys):
     capsys.readouterr()
     _, report = check_json(path, capsys)
     assert not [i for i in report["issues"] if i["rule"] == "输入格式（公式版）"]  # the UDFs read "80分" as 80
+
+
+def test_the_native_example_prints_its_results_without_error_marks(books, tmp_path):
+    """LibreOffice opens the bundled example (no cached values: it computes on load) and prints the
+    engine's totals and money, with no #NAME?, Err: or ### mark on any page."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "gaojing-2024-native.xlsx"
+    pdf = office.to_pdf([example], tmp_path)[0]
+    shown = text(pdf)
+    tables = calculate(read_inputs(example))
+    assert f"{tables['居民区'].value('春晖居民区', '总分'):.1f}" in shown and "5,000.00" in shown
+    assert not re.search(r"#NAME|#VALUE|#REF|#N/A|Err:\d|###", shown)
