@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, Protection
+from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -32,7 +32,6 @@ from ..params import PARAM_SHEET, sheet_rows
 from ..template import (
     BORDER,
     COUNT,
-    FINDING_FILL,
     GUIDE_SHEET,
     INPUT_FILL,
     POINTS,
@@ -48,6 +47,8 @@ from ..template import (
 from .reading import HELPER  # the label prefix of hidden helper columns
 
 HELPER_FILL = RESULT_FILL
+# a conditional format's fill: Excel shows a dxf's solid fill by its bgColor, LibreOffice by either
+MARK_FILL = PatternFill(fill_type="solid", fgColor="FFF8CBAD", bgColor="FFF8CBAD")
 ERROR_PREFIX = "#错误："  # a result that cannot be computed shows this and the cause (as Finding.short)
 
 Formula = Callable[["Row"], str]
@@ -340,7 +341,7 @@ def write_sheet(wb: Workbook, sheet: Sheet, data: Sequence[Mapping[str, object]]
     if results:
         first, final = sheet.letters[results[0].header], sheet.letters[results[-1].header]
         ws.conditional_formatting.add(f"A2:{final}{sheet.last}", FormulaRule(
-            formula=[f'COUNTIF(${first}2:${final}2,"#*")>0'], fill=FINDING_FILL))
+            formula=[f'COUNTIF(${first}2:${final}2,"#*")>0'], fill=MARK_FILL))
     helpers = [sheet.letters[c.header] for c in sheet.columns if c.helper]
     if helpers:
         ws.column_dimensions.group(helpers[0], helpers[-1], hidden=True, outline_level=1)

@@ -228,6 +228,9 @@ def test_only_shared_builtin_functions_no_macros(blank):
     assert len(formulas) > 60 * 12 and not [f for f in formulas if FORBIDDEN.search(f)]
     assert max(map(len, formulas)) < 8192  # Excel's formula length limit
     assert wb.calculation.fullCalcOnLoad
+    assert wb.properties.creator == "kaohe"
+    marks = [r.dxf.fill for ws in wb.worksheets for cf in ws.conditional_formatting for r in cf.rules]
+    assert marks and all(f.bgColor.rgb == "FFF8CBAD" for f in marks)  # Excel shows a dxf fill's bgColor
 
 
 def test_helpers_hidden_results_locked_inputs_open(blank):
