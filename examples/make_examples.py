@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from kaohe import engine, native, template
 
 Builder = Callable[..., Workbook]  # template.build or native.build_native: (scheme, *, rows, data, info)
-NATIVE_EXAMPLES = ("gaojing-2024",)
+NATIVE_EXAMPLES = ("gaojing-2024", "jingan")
 
 HERE = Path(__file__).parent
 PLACES = ["春晖", "和平", "长青", "新华", "锦绣", "明珠", "桂花", "阳光", "彩虹", "东方", "丰收", "宝华", "翠竹", "金桥",
