@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import engine
 from ..checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
 from ..params import PARAM_SHEET, sheet_rows
+from ..reading import READING_CLAUSE
 from ..template import (
     BORDER,
     COUNT,
@@ -153,9 +154,27 @@ def active(row: Row, key: str) -> str:
     return f"NOT({blank(row[key])})"
 
 
-def count_keys(sheet: Sheet, key: str) -> str:
-    """How many rows of a sheet have a key (the n of a pool's quota)."""
-    return f'SUMPRODUCT(--(TRIM({sheet.col(key)}&"")<>""))'
+DUPLICATE = "名称重复"  # helper column: how many rows carry this row's key (1: unique, 0: no key)
+
+
+def duplicate_count(key: str) -> Col:
+    """The helper column counting each key's rows (results.start_table: a key on several rows is ambiguous)."""
+    def count(r: Row) -> str:
+        return f'IF({blank(r[key])},0,SUMPRODUCT(--(TRIM({r.sheet.col(key)}&"")=TRIM({r[key]}&""))))'
+    return Col(DUPLICATE, count, COUNT, helper=True)
+
+
+def keyed(r: Row, key: str, value: str) -> str:
+    """A result cell: nothing on a row without a key; where the key is on several rows, start_table's
+    error (none of those rows is computed); else ``value``. Needs the ``duplicate_count`` column."""
+    dup = (f'{q(f"{ERROR_PREFIX}{r.sheet.name}中{key}“")}&TRIM({r[key]}&"")&"”出现"&{r[DUPLICATE]}'
+           f'&{q(f"次，无法区分，均未计算（{READING_CLAUSE}）")}')
+    return f'IF({blank(r[key])},"",IF({r[DUPLICATE]}>1,{dup},{value}))'
+
+
+def count_keys(sheet: Sheet) -> str:
+    """How many rows of a sheet have a key of their own (the n of a pool's quota; duplicates not counted)."""
+    return f"COUNTIF({sheet.col(DUPLICATE)},1)"
 
 
 def literal_key(ref: str) -> str:

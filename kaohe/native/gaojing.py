@@ -26,8 +26,10 @@ from .common import (
     band,
     blank,
     count_keys,
+    duplicate_count,
     final_grade,
     finish_book,
+    keyed,
     ladder_columns,
     ladder_steps,
     literal_key,
@@ -55,8 +57,8 @@ def number_inputs(s: rules.Scheme) -> dict[str, tuple[str, ...]]:
 
 
 def _when(r: Row, value: str) -> str:
-    """Nothing on a row without a 居民区; else the value."""
-    return f'IF({active(r, "居民区")},{value},"")'
+    """Nothing on a row without a 居民区, the duplicate error on a repeated one; else the value."""
+    return keyed(r, "居民区", value)
 
 
 def area_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
@@ -138,7 +140,7 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
     def tier(r: Row) -> str:  # 五(二): rank 1–5 A档, 6–12 B档, else none
         return _when(r, f'IF(ISNUMBER({r["排名"]}),{band(r["排名"], p.table("rank_tiers"), "tier", q(""))},{r["排名"]})')
 
-    steps = ladder_steps(p, "grades", lambda r: count_keys(r.sheet, "居民区"))
+    steps = ladder_steps(p, "grades", lambda r: count_keys(r.sheet))
     grade_helpers, proposal = ladder_columns("等次", steps, "总分", "总分9", second="并列比较")
     inputs = layout.inputs
     second = tiebreak_key(p("tiebreak.column"), layout.letter(inputs[0]), layout.letter(inputs[-1]))
@@ -166,7 +168,8 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
     results = {"群众满意度": sat, "走访联系得分": visits, "办实事得分": practical, "热线得分": hotline, "总分": total,
                "排名": rank, "档次": tier, "建议等次": proposed, "最终等次": final, "热线综合": composite,
                "热线同比下降率": decline, "满意度同比提升率": rise}
-    helpers = [Col("问题满意度", scores, TEXT, helper=True), Col("问题走访", unvisited, TEXT, helper=True),
+    helpers = [duplicate_count("居民区"), Col("问题满意度", scores, TEXT, helper=True),
+               Col("问题走访", unvisited, TEXT, helper=True),
                Col("问题热线", rates, TEXT, helper=True), Col("问题平时", daily, TEXT, helper=True),
                Col("问题加减", problems(adjustment("加分", "bonus"), adjustment("减分", "deduction")), TEXT, helper=True),
                Col("问题总分", total_problems, TEXT, helper=True), Col("热线综合9", hot_tie, helper=True),
@@ -191,7 +194,7 @@ def people_sheet(s: rules.Scheme, p: ParamCells, areas: Sheet, rows: int) -> She
 
     def tier(r: Row) -> str:  # 五(二): the area's 档次
         unknown = f'{q(ERROR_PREFIX + "所属居民区“")}&{r["居民区"]}&{q("”不在居民区表中（WORKBOOK 人员奖励）")}'
-        return f'IF({active(r, "姓名")},IF({r["居民区行"]}=0,{unknown},INDEX({areas.col("档次")},{r["居民区行"]})&""),"")'
+        return keyed(r, "姓名", f'IF({r["居民区行"]}=0,{unknown},INDEX({areas.col("档次")},{r["居民区行"]})&"")')
 
     def paid_post(r: Row) -> str:  # rules.read_post: a qualified post, or an unqualified word read as its paid
         # variant; then PAID_AS (副书记（主持工作） paid as 党组织负责人); "" when not a post
@@ -208,13 +211,13 @@ def people_sheet(s: rules.Scheme, p: ParamCells, areas: Sheet, rows: int) -> She
         money = "+".join(f"({paid}={m['post']})*({r['档次']}={m['tier']})*{m['amount']}" for m in p.table("money"))
         bad = (f'{q(ERROR_PREFIX)}&IF({blank(r["岗位"])},"岗位未填",'
                f'"岗位填的是“"&{r["岗位"]}&"”，应为：{"、".join(rules.POSTS)}")&"（{s.cite("money")}）"')
-        return (f'IF({active(r, "姓名")},IF(LEFT({r["档次"]},1)="#",{r["档次"]},'
-                f'IF({paid}<>"",{money},{bad})),"")')
+        return keyed(r, "姓名", f'IF(LEFT({r["档次"]},1)="#",{r["档次"]},IF({paid}<>"",{money},{bad}))')
 
     results = {"档次": tier, "奖励金额": amount}
     columns = [Col(h, None, layout.formats.get(h, TEXT)) for h in layout.inputs]
     columns += [Col(h, results[h], layout.formats.get(h, TEXT)) for h in layout.results]
-    columns += [Col("居民区行", found, COUNT, helper=True), Col("计发岗位", paid_post, TEXT, helper=True)]
+    columns += [duplicate_count("姓名"), Col("居民区行", found, COUNT, helper=True),
+                Col("计发岗位", paid_post, TEXT, helper=True)]
     return Sheet(layout.sheet, columns, rows, layout.choices)
 
 

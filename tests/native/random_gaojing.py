@@ -1,6 +1,6 @@
 """Random gaojing-2024 inputs that hit the rules' edges: ties on 总分 at the 优秀 cap and across the
 A/B档 lines, ties on the 12345 composite, blank and out-of-range inputs, adjustments below their
-minimum, overrides (valid and not), people of every post, unknown areas, and 参数 edits."""
+minimum, overrides (valid and not), people of every post, unknown areas, names typed twice, and 参数 edits."""
 
 from __future__ import annotations
 
@@ -60,12 +60,16 @@ def workbook(seed: int, n_areas: int | None = None, bad: float = 0.1) -> dict[st
             spoil(rng, row)
         if rng.random() < 0.1:
             row["领导小组调整"] = rng.choice(GRADES)
+    if rng.random() < 0.2:  # a name typed twice: neither row is computed (results.start_table)
+        areas.append({**areas[rng.randrange(n)]})
     names = [a["居民区"] for a in areas]
     people = []
     for j in range(rng.randint(1, 3 * n)):
         post = rng.choice([*rules.POSTS, *rules.POSTS, *rules.UNQUALIFIED, None, "书记", "居委主任 (坐班)"])
         where = rng.choice(names) if rng.random() > 0.05 else "不存在居民区"
         people.append({"姓名": f"人员{j + 1:03d}", "居民区": where, "岗位": post})
+    if rng.random() < 0.3:
+        people.append({**people[0], "岗位": rng.choice(rules.POSTS)})
     return {rules.AREA_SHEET: areas, rules.PEOPLE_SHEET: people}
 
 

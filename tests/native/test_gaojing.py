@@ -174,11 +174,11 @@ def test_random_workbooks_reach_the_edges(books):
         inputs = read_inputs(path)
         tables = calculate(inputs)
         rules = {f.rule for f in tables["居民区"].findings}
-        seen |= {"并列超额"} & rules
+        seen |= {"并列超额", "名称重复"} & (rules | {f.rule for f in tables["人员奖励"].findings})
         areas = tables["居民区"]
         seen |= {str(areas.value(k, "档次")) for k in areas.rows} | {str(areas.value(k, "最终等次")) for k in areas.rows}
         seen |= {"error" for k in areas.rows if areas.value(k, "总分") is None}
-    assert {"并列超额", "error", "A档", "B档", "", "优秀", "合格", "基本合格", "不合格"} <= seen
+    assert {"并列超额", "名称重复", "error", "A档", "B档", "", "优秀", "合格", "基本合格", "不合格"} <= seen
 
 
 def check_json(path: Path, capsys) -> tuple[int, dict]:
