@@ -220,33 +220,42 @@ def form_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet]
     def is_a(r: Row) -> str:
         return f'IF(AND({r["留"]}=1,{r["分档"]}=UPPER({tiers[0]["tier"]})),1,0)'
 
-    def rater_class(r: Row) -> str:  # the class of the form's rater among its targets (0: not a target)
-        rater = f'TRIM(INDEX({book["forms"].col("评分人")},{r["表"]})&"")'
-        row = f'IFERROR(MATCH({literal_key(text(r["居民区"]) + "&" + q("|") + "&" + rater)},{book["staff"].col("区键")},0),0)'
-        staff = (f'IF({row}=0,0,IF(AND({r["会"]}={LEADERS},{member(row)}={LEADER_CLASS}),0,{member(row)}))')
-        return (f'IF({r["评A"]}=0,0,IF({r["会"]}={MUTUAL},{AREA_CLASS},'
-                f'IF(AND({r["会"]}={MEMBERS},EXACT({rater},{text(r["居民区"])})),{AREA_CLASS},{staff})))')
+    def head(r: Row) -> str:  # the form's first rating: where the form's own figures are worked out once
+        return f'IF(AND({r["首"]}=1,{r["表"]}={r.n - 1}),1,0)'
 
-    def class_size(r: Row) -> str:  # n of the A-quota: the class's targets on the form, the rater left out
+    def rater_class(r: Row) -> str:  # the class of the form's rater (its first row's 评分人; 互评: its area)
+        staff = f'IF({r["评人"]}=0,0,IF(AND({r["会"]}={LEADERS},{member(r["评人"])}={LEADER_CLASS}),0,{member(r["评人"])}))'
+        return (f'IF({r["表头"]}=0,0,IF({r["会"]}={MUTUAL},{AREA_CLASS},'
+                f'IF(AND({r["会"]}={MEMBERS},EXACT({text(r["评分人"])},{text(r["居民区"])})),{AREA_CLASS},{staff})))')
+
+    def over(r: Row) -> str:  # a class with more A than max(minimum, 20% × n), n without the rater (FormRules.cap)
         staff = book["staff"]
-        size = (f'IF({r["会"]}={MUTUAL},{_distinct_areas(book["areas"])},IF({r["类"]}={AREA_CLASS},1,'
-                f'COUNTIFS({staff.col("区号")},{r["区号"]},{staff.col("成员")},{r["类"]})))')
-        return f'IF({r["评A"]}=0,0,{size}-IF({r["评类"]}={r["类"]},1,0))'
+        tests = []
+        for c in (AREA_CLASS, LEADER_CLASS, OTHER_CLASS):
+            size = (f'IF({r["会"]}={MUTUAL},{_distinct_areas(book["areas"])},1)' if c == AREA_CLASS else
+                    f'COUNTIFS({staff.col("区号")},{r["区号"]},{staff.col("成员")},{c})')
+            n = f'({size}-IF({r["评类"]}={c},1,0))'
+            cap = (f'IF({n}>0,MAX({p("forms.form_quota_min")},'
+                   f'{quota(p("forms.a_quota_share"), n, p("forms.form_quota_rounding"))}),0)')
+            tests.append(f'COUNTIF({col("A码")},{r["表"]}*10+{c})>{cap}')
+        return f'IF({r["表头"]}=0,0,IF(OR({",".join(tests)}),1,0))'
 
-    def over(r: Row) -> str:  # more A in a class on a form than max(minimum, 20% × n) (forms.FormRules.cap)
-        count = f'COUNTIFS({col("表")},{r["表"]},{col("评A")},1,{col("类")},{r["类"]})'
-        n = r["类数"]
-        cap = (f'IF({n}>0,MAX({p("forms.form_quota_min")},'
-               f'{quota(p("forms.a_quota_share"), n, p("forms.form_quota_rounding"))}),0)')
-        return f'IF({r["评A"]}=1,IF({count}>{cap},1,0),0)'
+    def form_void(r: Row) -> str:
+        mism = f'AND({p("forms.tier_mismatch")}="void",COUNTIF({col("不符码")},{r["表"]})>0)'
+        quota_ = f'AND({p("forms.over_quota")}="void",{r["表超"]}=1)'
+        return f'IF({r["表头"]}=0,0,IF(OR({mism},{quota_}),1,0))'
 
     def void(r: Row) -> str:
-        mism = f'AND({p("forms.tier_mismatch")}="void",COUNTIFS({col("表")},{r["表"]},{col("不符")},1)>0)'
-        quota_ = f'AND({p("forms.over_quota")}="void",COUNTIFS({col("表")},{r["表"]},{col("超")},1)>0)'
-        return f'IF({r["留"]}=1,IF(OR({mism},{quota_}),1,0),0)'
+        return f'IF({r["留"]}=1,INDEX({col("表废")},{r["表"]}),0)'
 
     def counted(r: Row) -> str:
         return f'IF(AND({r["留"]}=1,{r["废"]}=0),1,0)'
+
+    def group_code(r: Row) -> str:  # the session's group: the street (互评) or one area
+        return f'IF({r["首"]}=1,{r["会"]}*{GROUP}+IF({r["会"]}={MUTUAL},0,{r["区号"]}),0)'
+
+    def target_code(r: Row) -> str:
+        return f'IF(AND({r["首"]}=1,{r["类"]}>0),{r["会"]}*{TARGET[0]}+{r["类"]}*{TARGET[1]}+{r["标"]},0)'
 
     helpers = [("会", session, COUNT), ("区号", area, COUNT), ("在表", placed, COUNT), ("评分键", rating_key, TEXT),
                ("首0", first, COUNT), ("人", staff_row("对象"), COUNT), ("评人", staff_row("评分人"), COUNT),
@@ -254,9 +263,12 @@ def form_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet]
                ("评分文", upper, TEXT), ("档", typed_tier, TEXT), ("余", rest, TEXT), ("数", number_text, TEXT),
                ("分", score, "0.0"), ("读", state, COUNT), ("分档", tier_of, TEXT), ("表键", form_key, TEXT),
                ("表", form, COUNT), ("己", own, COUNT), ("留", kept, COUNT), ("不符", mismatch, COUNT),
-               ("评A", is_a, COUNT), ("评类", rater_class, COUNT), ("类数", class_size, COUNT), ("超", over, COUNT),
-               ("废", void, COUNT),
-               ("计", counted, COUNT)]
+               ("评A", is_a, COUNT),
+               ("A码", lambda r: f'IF({r["评A"]}=1,{r["表"]}*10+{r["类"]},0)', COUNT),
+               ("不符码", lambda r: f'IF({r["不符"]}=1,{r["表"]},0)', COUNT),
+               ("表头", head, COUNT), ("评类", rater_class, COUNT), ("表超", over, COUNT),
+               ("表废", form_void, COUNT), ("废", void, COUNT), ("计", counted, COUNT),
+               ("组号", group_code, COUNT), ("标号", target_code, COUNT)]
     columns = [Col(h, None, COUNT if h == "表号" else TEXT) for h in sessions.FORM_INPUTS]
     columns += [Col(h, f, fmt, helper=True) for h, f, fmt in helpers]
     return Sheet(sessions.FORM_SHEET, columns, rows, {"测评": sessions.NAMES})
@@ -267,14 +279,18 @@ def _distinct_areas(areas: Sheet) -> str:
     return f'SUMPRODUCT(({areas.col("重复")}>0)/({areas.col("重复")}+({areas.col("重复")}=0)))'
 
 
+GROUP, TARGET = 100000, (1000000, 100000)  # codes: session × GROUP + area; session, class, row of the target
+
+
 def session_mean(forms: Sheet, number: int, target_class: str, target: str, whose: str | None, what: str,
                  clause: str) -> str:
     """A session's mean for one target (forms.tally_ballots): blank where the session has no forms,
-    an error where a rating of the target cannot be read or no valid form rates it."""
-    group = f'{forms.col("会")},{number},{forms.col("首")},1' + (f',{forms.col("区号")},{whose}' if whose else "")
-    mine = f'{forms.col("会")},{number},{forms.col("类")},{target_class},{forms.col("标")},{target}'
+    an error where a rating of the target cannot be read or no valid form rates it. The target and its
+    session's group are numeric codes (helpers 组号, 标号) so each count has one or two criteria."""
+    group = f'{number * GROUP}+{whose}' if whose else str(number * GROUP)
+    mine = f'{forms.col("标号")},{number * TARGET[0]}+{target_class}*{TARGET[1]}+{target}'
     count = f'COUNTIFS({mine},{forms.col("计")},1)'
-    return (f'IF(COUNTIFS({group})=0,"",IF(COUNTIFS({mine},{forms.col("首")},1,{forms.col("读")},2)>0,'
+    return (f'IF(COUNTIF({forms.col("组号")},{group})=0,"",IF(COUNTIFS({mine},{forms.col("读")},2)>0,'
             f'"#错误：{what}的测评表中有读不出的评分（{clause}）",IF({count}=0,'
             f'"#错误：{what}没有有效的测评表（{clause}）",'
             f'SUMIFS({forms.col("分")},{mine},{forms.col("计")},1)/{count})))')
