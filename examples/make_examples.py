@@ -8,6 +8,7 @@ jingan — twelve areas, ~100 staff and every session's paper forms in 测评表
 input columns tallied from them; one area's session at exactly 80% turnout (invalid), a form whose
 tier disagrees with its score, a tier without a score, a rating typed over its tally as "九十", a
 mean typed straight in, an override that breaks the 优秀 cap;
+Both carry a few rows of their entry sheets (街道考评 and 加减分; 满意度问卷), summed into 居民区.
 gaojing-2024 — a 社区通 round below 40% of households, a 座谈会 above 100 households, a tie
 for 9th place across the 优秀 cap (at most 9), a rate typed above 1.
 """
@@ -63,7 +64,7 @@ def _forms(rng: random.Random, areas: list[str], staff: list[list[object]], qual
         return min(top, max(55, rng.gauss(quality[who], 4)))
 
     rows: list[dict[str, object]] = []
-    for rater in areas:  # 居民区互评: each area rates the others; floor(20% × 12) = 2 A per form
+    for rater in areas:  # 居民区互评: each area rates the 11 others; floor(20% × 11) = 2 A per form
         best = sorted((a for a in areas if a != rater), key=quality.get, reverse=True)[:2]
         rows += _form("居民区互评", rater, 1, {a: score(a, 95 if a in best else 89) for a in areas if a != rater}, rng)
     for area in areas:
@@ -83,6 +84,16 @@ def _forms(rng: random.Random, areas: list[str], staff: list[list[object]], qual
     return rows
 
 
+def _street_items(s, rng: random.Random, areas: list[str], area_rows: list[list[object]]) -> list[dict[str, object]]:
+    """街道考评 item by item for a few areas (jingan 四(一)1); their 居民区.街道考评 is left to the sum."""
+    rows = []
+    for area, row in zip(areas, area_rows):
+        rows.append({"居民区": area, **{label: round(points * rng.uniform(0.75, 1.0), 1)
+                                      for label, points in s.items.values()}})
+        row[1] = None
+    return rows
+
+
 def jingan(rng: random.Random, build: Builder = template.build) -> Workbook:
     s = engine.scheme("jingan")
     areas = [f"{p}居民区" for p in PLACES[:12]]
@@ -96,6 +107,7 @@ def jingan(rng: random.Random, build: Builder = template.build) -> Workbook:
         area_rows.append([area, round(rng.uniform(72, 96), 1), None, None, eligible, actual,
                           rng.choice([None, None, 1, 3]), rng.choice([None, None, None, 1]), None])
     area_rows[3][4], area_rows[3][5] = 15, 12  # exactly 80%: "须超过" not met
+    raters[areas[3]] = 12  # as many 党员群众测评 forms as people took part (DOMAIN 1.4)
     area_rows[7][8] = "优秀"  # an override: three 优秀 where 12 areas allow floor(2.4) = 2
     area_rows[9][3] = 84.0  # a tallied mean typed straight in: kept (a warning if the forms say otherwise)
     staff_rows = []
@@ -114,10 +126,16 @@ def jingan(rng: random.Random, build: Builder = template.build) -> Workbook:
     first = next(i for i, r in enumerate(forms) if r["测评"] == "党员群众测评")
     forms[first]["评分"] = "A 85"  # a tier that disagrees with its score: the form is void
     forms[first + 1]["评分"] = "B"  # a tier without a score
+    items = _street_items(s, rng, areas[4:7], area_rows[4:7])
+    adjustments = [{"居民区": areas[5], "类型": "综合类奖励", "级别": "市级", "事由": "示例：市级文明社区"},
+                   {"居民区": areas[5], "类型": "单项类奖励", "级别": "区级", "事由": "示例：区级单项表彰（计0分）"},
+                   {"居民区": areas[6], "类型": "媒体曝光", "级别": "市级", "事由": "示例：市级媒体曝光"}]
+    for row in area_rows[5:7]:  # their 加分/减分 come from the 加减分 rows
+        row[6] = row[7] = None
     spare = {"area_rows": len(area_rows) + 3, "people_rows": len(staff_rows) + 10, "form_rows": len(forms) + 20}
     return build("jingan", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
                                           "工作人员": _records(engine.inputs(s, "工作人员"), staff_rows),
-                                          "测评表": forms},
+                                          "测评表": forms, "街道考评": items, "加减分": adjustments},
                  info={template.UNIT_LABEL: "静安区示例街道", template.YEAR_LABEL: 2025})
 
 
@@ -149,12 +167,27 @@ def gaojing(rng: random.Random, build: Builder = template.build) -> Workbook:
     people = []
     names = _names(rng, 4 * len(PLACES))
     for place in PLACES:
-        for post in ("党组织负责人", "居委主任", "社区工作者", rng.choice(("社区工作者", "党组织副书记", "其他"))):
+        for post in ("党组织负责人", "居委主任（坐班）", "社区工作者（聘用人员）",
+                     rng.choice(("社区工作者（聘用人员）", "党组织副书记（不含主持工作）", "社区工作者（其他）", "其他"))):
             people.append([names.pop(), f"{place}居民区", post])
+    surveys = []
+    for place, row in zip(PLACES[:2], rows[:2]):  # 附件2 questionnaires for two areas' 座谈会, averaging to
+        totals = _totals(round(row[6] * 10), 10)  # the score typed before: the ranks (and the planted tie) stay
+        for number, total in enumerate(totals, start=1):
+            answers = [total // 10 + (q < total % 10) for q in range(s.questions)]
+            surveys.append({"居民区": f"{place}居民区", "渠道": "座谈会", "问卷号": number,
+                            **{f"题{q}": a for q, a in enumerate(answers, start=1)}})
+        row[6] = None
     spare = {"area_rows": len(rows) + 3, "people_rows": len(people) + 10}
     return build("gaojing-2024", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), rows),
-                                                "人员奖励": _records(engine.inputs(s, "人员奖励"), people)},
+                                                "人员奖励": _records(engine.inputs(s, "人员奖励"), people),
+                                                "满意度问卷": surveys},
                  info={template.UNIT_LABEL: "高境镇", template.YEAR_LABEL: 2024})
+
+
+def _totals(whole: int, n: int) -> list[int]:
+    """n questionnaire totals (0–100) adding up to ``whole``: their mean is whole / n."""
+    return [whole // n + (i < whole % n) for i in range(n)]
 
 
 def _table(rows: list[list[object]]):

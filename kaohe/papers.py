@@ -5,6 +5,7 @@
 - 测评表.xlsx — blank rating forms (jingan 五): for each session and area, its targets with the tiers,
   their bands and the A-quota of each class printed on the form, one A4 page per form;
 - 公示名单.xlsx — the publicity list (jingan 八(三)): areas to be 优秀/良好, staff to be 优秀;
+- 满意度问卷.xlsx — gaojing-2024's blank questionnaire (附件2), one page per area;
 - 反馈.xlsx — one page per area (jingan 八(四); gaojing-2024 五(一) 及时反馈): its scores part by
   part, its rank, its grade, its staff and the findings about it.
 
@@ -26,7 +27,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import engine, office
 from .findings import Finding
 from .reading import Bands
-from .rules import gaojing, jingan, sessions
+from .results import keys_of
+from .rules import entries, gaojing, jingan, sessions
 from .rules.grading import rank_eq
 from .submission import workbook_info
 from .template import UNIT_LABEL, YEAR_LABEL
@@ -205,12 +207,12 @@ def blank_forms(a: Assessment, wb: Workbook) -> int:
     areas = [_key(r, "居民区") for r in a.areas if _key(r, "居民区")]
     staff = [sessions.Member(_key(r, "姓名"), _key(r, "居民区"), _key(r, "岗位") in jingan.LEADER_POSTS)
              for r in a.people if _key(r, "姓名")]
-    posts = {_key(r, "姓名"): _key(r, "岗位") for r in a.people}
     pages = 0
     for session in ("党员群众测评", "内部互评", "书记主任考评"):
         paper = Paper(wb, SESSION_TITLES[session])
         for area in areas:
             classes = sessions.classes_of(session, area, areas, [m for m in staff if m.area == area])
+            posts = {_key(r, "姓名"): _key(r, "岗位") for r in a.people if _key(r, "居民区") == area}  # a 王芳 of this area
             if classes:
                 _form(paper, a, session, area, classes, {**posts, area: "居民区"})
                 pages += 1
@@ -227,7 +229,7 @@ def blank_forms(a: Assessment, wb: Workbook) -> int:
 def publicity(a: Assessment, wb: Workbook) -> int:
     s, (area_sheet, staff_sheet) = a.scheme, engine.sheets(a.scheme)
     listed = jingan.publicity_list(s, a.tables[area_sheet], a.tables[staff_sheet])
-    area_of = {_key(r, "姓名"): _key(r, "居民区") for r in a.people}
+    area_of = {key: _key(r, "居民区") for key, r in zip(keys_of(a.people, "姓名"), a.people)}
     order = {g: n for n, g in enumerate(s.area_ladder.names)}
     listed.sort(key=lambda r: (r["类别"] != "居民区", order.get(r["拟定等次"], 9), -(r["得分"] or 0)))
     paper = Paper(wb, "公示名单", (6, 12, 22, 20, 12, 12, 10, 20))
@@ -285,13 +287,14 @@ def feedback(a: Assessment, wb: Workbook) -> int:
                     rank, results.get("建议等次"), results.get("最终等次")]]
         paper.gap()
         paper.table(["总分", "排名", "建议等次", "最终等次"], summary, spans=[2, 2, 2, 2], formats={0: "0.00"})
-        mine = [_key(p, "姓名") for p in a.people if _key(p, "居民区") == key]
+        named = {k: _key(p, "姓名") for k, p in zip(keys_of(a.people, "姓名"), a.people) if _key(p, "居民区") == key}
+        mine = list(named)
         if engine.kind_of(s) == "jingan" and mine:
             paper.gap()
             shown = [[people.value(p, c) if people.value(p, c) is not None else "无法计算" for c in ("得分", "最终等次")]
                      for p in mine]
-            staff = [[n, p, *cells, people.value(p, "奖金")] for n, (p, cells) in enumerate(zip(mine, shown), start=1)
-                     if p in people.rows]
+            staff = [[n, named[p], *cells, people.value(p, "奖金")]
+                     for n, (p, cells) in enumerate(zip(mine, shown), start=1) if p in people.rows]
             paper.table(["序号", "姓名", "得分", "最终等次", "奖金（元）"], staff, spans=[1, 2, 1, 2, 2],
                         formats={2: "0.00", 4: "#,##0.00"})
         about = [f for f in a.findings if f.where.key in (key, *mine)]
@@ -316,12 +319,45 @@ class Printed:
     pages: dict[str, int]
 
 
+# --- blank questionnaires (gaojing-2024 附件2) ---------------------------------------------------
+
+SECTION_NUMERALS = "一二三四五六七八九十"
+
+
+def questionnaires(a: Assessment, wb: Workbook) -> int:
+    """One blank 附件2 questionnaire per area, its questions and points as the scheme words them."""
+    s = a.scheme
+    paper = Paper(wb, "满意度问卷")
+    areas = [_key(r, "居民区") for r in a.areas if _key(r, "居民区")]
+    sections = list(dict.fromkeys(section for section, _ in s.questionnaire))
+    channels = "　".join(f"□{c}" for c in entries.CHANNELS)
+    for area in areas:
+        paper.line(f"{a.heading}居民满意度测评调查问卷", size=15, bold=True, center=True, height=30)
+        paper.line(f"居民区：{area}　　　问卷号：________　　　渠道：{channels}", height=22)
+        paper.line(f"请对每一项按0–{s.question_max:g}分打分（每题满分{s.question_max:g}分，全卷满分{s.full_score:g}分；"
+                   f"{s.cite('satisfaction.question_max')}）。", height=22)
+        rows, shade = [], []
+        for n, section in enumerate(sections):
+            asked = [q for sec, q in s.questionnaire if sec == section]
+            points = s.question_max * len(asked)
+            rows.append(["", f"{SECTION_NUMERALS[n] if n < len(SECTION_NUMERALS) else n + 1}、{section}（{points:g}分）", ""])
+            shade.append(True)
+            rows += [[i, f"{q}（{s.question_max:g}分）", ""] for i, q in enumerate(asked, start=1)]
+            shade += [False] * len(asked)
+        paper.table(["序号", "满意度测评内容", "满意度评分"], rows, spans=[1, 5, 2], shade=shade)
+        paper.line("合计：________分", height=24)
+        paper.page_break()
+    return len(areas)
+
+
 def write_papers(path: str | Path, outdir: str | Path, pdf: bool = False) -> Printed:
     a, outdir = assess(path), Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     makers = [("反馈", feedback)]
     if engine.kind_of(a.scheme) == "jingan":
         makers = [("测评表", blank_forms), ("公示名单", publicity), *makers]
+    else:
+        makers = [("满意度问卷", questionnaires), *makers]
     files, pages = [], {}
     for name, make in makers:
         wb = Workbook()
