@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from openpyxl import Workbook
 
+from ..rules import entries, sessions
 from ..rules import jingan as rules
-from ..rules import sessions
 from ..template import COUNT, TEXT, layouts
 from .common import (
     ERROR_PREFIX,
@@ -400,7 +400,7 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
         return book["staff"]
 
     def duplicate(r: Row) -> str:
-        return f'"#错误：工作人员“"&{r["键"]}&"”出现"&{r["重复"]}&"次，无法区分，均未计算（DOMAIN §6）"'
+        return f'"#错误：居民区“"&{r["区"]}&"”的工作人员“"&{r["键"]}&"”出现"&{r["重复"]}&"次，无法区分，均未计算（DOMAIN §6）"'
 
     def guard(r: Row, value: str) -> str:
         """Blank without a name; a duplicate name or a status that cannot be read: its error."""
@@ -511,7 +511,9 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
 
     helpers = [
         ("键", lambda r: text(r["姓名"]), TEXT),
-        ("重复", lambda r: f'IF({r["键"]}="",0,SUMPRODUCT(--EXACT({staff().col("键")},{r["键"]})))', COUNT),
+        # people are keyed by (居民区, 姓名): two 王芳 of one area are ambiguous, of two areas both computed
+        ("重复", lambda r: f'IF({r["键"]}="",0,SUMPRODUCT(EXACT({staff().col("键")},{r["键"]})'
+                         f'*EXACT({staff().col("区")},{r["区"]})))', COUNT),
         ("区", lambda r: text(r["居民区"]), TEXT),
         ("区号", lambda r: f'IF({r["区"]}="",0,IFERROR(MATCH({literal_key(r["区"])},{areas.col("键")},0),0))', COUNT),
         ("区键", lambda r: f'{r["区"]}&"|"&{r["键"]}', TEXT),
@@ -553,16 +555,116 @@ GUIDE_JINGAN = (
 )
 
 
+# --- entry sheets: 街道考评 and 加减分 (rules.entries), summed into 居民区 -----------------------------
+
+def _area_of(r: Row, areas: Sheet) -> str:
+    return f'IF({blank(r["居民区"])},0,IFERROR(MATCH({literal_key(r["居民区"])},{areas.col("键")},0),0))'
+
+
+def _typed(r: Row, headers: Sequence[str]) -> str:
+    """The row has some input (entries.compute keeps only those)."""
+    return "OR(" + ",".join(f"NOT({blank(r[h])})" for h in headers) + ")"
+
+
+def street_sheet(s: rules.Scheme, p: ParamCells, rows: int, areas: Sheet) -> Sheet:
+    """街道考评 (jingan 四(一)1): one row per area, its eight item scores; 合计 feeds 居民区.街道考评."""
+    items = [(label, p(f"area.items.{item}"), s.cite(f"area.items.{item}")) for item, (label, _) in s.items.items()]
+    headers = [entries.AREA, *(label for label, _, _ in items)]
+
+    def problems(r: Row) -> str:
+        return "&".join(number_problem(r[label], label, "0", points, clause) for label, points, clause in items)
+
+    def total(r: Row) -> str:
+        return (f'IF(NOT({_typed(r, headers)}),"",IF({r["问题"]}<>"",{error_text(r["问题"])},'
+                f'{"+".join(r[label] for label, _, _ in items)}))')
+
+    columns = [Col(h, None, TEXT if h == entries.AREA else "0.0") for h in headers]
+    columns += [Col("合计", total), Col("区号", lambda r: _area_of(r, areas), COUNT, helper=True),
+                Col("问题", problems, TEXT, helper=True)]
+    numbers = {label: ("decimal", "0", points) for label, points, _ in items}
+    return Sheet(entries.STREET_SHEET, columns, rows, {}, numbers)
+
+
+def adjust_sheet(s: rules.Scheme, p: ParamCells, rows: int, areas: Sheet) -> Sheet:
+    """加减分 (jingan 四(二)): one row per award or deduction; 分值 signed; 加分/减分 their sums per area."""
+    awards, deductions = p.table("area.awards"), p.table("area.deductions")
+    kinds = [row["type"] for row in awards + deductions]
+    levels = [row["level"] for row in awards + deductions]
+    clause = s.cite("area.awards")
+
+    def points(r: Row) -> str:  # the table's points for this type and level, "" if the pair is not in it
+        out = '""'
+        for row in reversed(awards + deductions):
+            out = f'IF(AND(EXACT({r["类读"]},{row["type"]}),EXACT({r["级读"]},{row["level"]})),{row["points"]},{out})'
+        return f'IF({r["列"]}=3,"",{out})'
+
+    def column(r: Row) -> str:  # 1: 加分, 2: 减分, 3: either (type or level unreadable: both wait for it)
+        return (f'IF(NOT({_typed(r, entries.ADJUST_INPUTS)}),0,IF(OR({r["类读"]}="",{r["级读"]}=""),3,'
+                f'IF({one_of(r["类读"], [row["type"] for row in awards])},1,2)))')
+
+    def value(r: Row) -> str:
+        unread = (f'"#错误：类型“"&{r["类型"]}&"”或级别“"&{r["级别"]}&"”不在加分、减分表中（{clause}）"')
+        missing = f'"#错误：“"&{r["类读"]}&{r["级读"]}&"”不在加分、减分表中（{clause}）"'
+        return (f'IF({r["列"]}=0,"",IF({r["列"]}=3,{unread},IF({r["点"]}="",{missing},'
+                f'IF({r["列"]}=1,{r["点"]},-{r["点"]}))))')
+
+    def read(header: str, options: Sequence[str]) -> Formula:
+        return lambda r: f'IF({one_of(typed_choice(r[header]), options)},{typed_choice(r[header])},"")'
+
+    columns = [Col(h, None, TEXT) for h in entries.ADJUST_INPUTS]
+    columns += [Col("分值", value), Col("区号", lambda r: _area_of(r, areas), COUNT, helper=True),
+                Col("类读", read("类型", kinds), TEXT, helper=True), Col("级读", read("级别", levels), TEXT, helper=True),
+                Col("列", column, COUNT, helper=True), Col("点", points, helper=True)]
+    choices = {"类型": tuple(dict.fromkeys(k for k, _ in (*s.awards, *s.deductions))),
+               "级别": tuple(dict.fromkeys(lv for _, lv in (*s.awards, *s.deductions)))}
+    return Sheet(entries.ADJUST_SHEET, columns, rows, choices)
+
+
+def entry_defaults(street: Sheet, adjust: Sheet) -> dict[str, Formula]:
+    """居民区's 街道考评, 加分 and 减分 where left blank: what the entry rows add up to (entries.merge), blank
+    while the area has none; an error where one of them cannot be read (or 街道考评 has two rows)."""
+    def street_total(r: Row) -> str:
+        idx, rows = str(r.n - 1), street.col("区号")
+        one = f'INDEX({street.col("合计")},MATCH({idx},{rows},0))'
+        return (f'IF(COUNTIF({rows},{idx})=0,"",IF(COUNTIF({rows},{idx})>1,'
+                f'"#错误：街道考评表中本居民区有不止一行（jingan 四(一)1）",IF(ISNUMBER({one}),{one},'
+                f'"#错误：街道考评表中本居民区的分项有误（jingan 四(一)1）")))')
+
+    def summed(column: int) -> Formula:
+        def formula(r: Row) -> str:
+            idx, rows, kind = str(r.n - 1), adjust.col("区号"), adjust.col("列")
+            touched = f'COUNTIFS({rows},{idx},{kind},{column})+COUNTIFS({rows},{idx},{kind},3)'
+            bad = f'COUNTIFS({rows},{idx},{kind},{column},{adjust.col("点")},"")+COUNTIFS({rows},{idx},{kind},3)'
+            return (f'IF({touched}=0,"",IF({bad}>0,"#错误：加减分表中本居民区有无法计分的行（jingan 四(二)）",'
+                    f'SUMIFS({adjust.col("点")},{rows},{idx},{kind},{column})))')
+        return formula
+
+    return {"街道考评": street_total, "加分": summed(1), "减分": summed(2)}
+
+
+def number_inputs(s: rules.Scheme) -> dict[str, tuple[str, ...]]:
+    """The number columns a clerk types (kaohe/native/reading.py: text in them is reported by the check).
+    Columns whose blank cells hold a tally or a sum (居民区互评, 街道考评, 加分 …) are left out: their formula
+    may show "#错误：…" text; text typed over one shows up as a result that differs from the engine's."""
+    return {rules.AREA_SHEET: ("应参加人数", "实际参加人数"),
+            rules.STAFF_SHEET: ("应参加人数", "实际参加人数", "在岗月数", "奖金基数"),
+            entries.STREET_SHEET: tuple(label for label, _ in s.items.values())}
+
+
 def build(s: rules.Scheme, *, area_rows: int, people_rows: int, form_rows: int,
           data: Mapping[str, Sequence[Mapping[str, object]]], info: Mapping[str, object]) -> Workbook:
-    """The jingan native workbook: 居民区, 工作人员, 测评表 (with its tally), 检查结果, 参数."""
+    """The jingan native workbook: 居民区, 工作人员, 测评表 (with its tally), 街道考评, 加减分, 检查结果, 参数."""
     p = ParamCells(s)
     book: dict[str, Sheet] = {}
     book["areas"] = area_sheet(s, p, max(area_rows, len(data.get(rules.AREA_SHEET, ()))), book)
     book["staff"] = staff_sheet(s, p, max(people_rows, len(data.get(rules.STAFF_SHEET, ()))), book)
     book["forms"] = form_sheet(s, p, max(form_rows, len(data.get(sessions.FORM_SHEET, ()))), book)
+    street = street_sheet(s, p, max(book["areas"].rows, len(data.get(entries.STREET_SHEET, ()))), book["areas"])
+    adjust = adjust_sheet(s, p, max(200, len(data.get(entries.ADJUST_SHEET, ())) + 20), book["areas"])
+    book["areas"].defaults = {**book["areas"].defaults, **entry_defaults(street, adjust)}
     wb = start_book(s, (*GUIDE, *GUIDE_JINGAN), info)
-    for name, sheet_name in (("areas", rules.AREA_SHEET), ("staff", rules.STAFF_SHEET)):
-        write_sheet(wb, book[name], data.get(sheet_name, ()))
-    write_sheet(wb, book["forms"], data.get(sessions.FORM_SHEET, ()))
+    for sheet, name in ((book["areas"], rules.AREA_SHEET), (book["staff"], rules.STAFF_SHEET),
+                        (book["forms"], sessions.FORM_SHEET), (street, entries.STREET_SHEET),
+                        (adjust, entries.ADJUST_SHEET)):
+        write_sheet(wb, sheet, data.get(name, ()))
     return finish_book(wb, s, book["areas"].name)

@@ -151,9 +151,42 @@ def forms(rng: random.Random, areas_: list[dict], staff_: list[dict]) -> list[di
     return out
 
 
+ITEMS = {"社区党建工作": 18, "社区自治工作": 18, "社区服务工作": 12, "社区管理工作": 12, "社会平安工作": 12,
+         "社区党群工作": 12, "社区发展工作": 12, "其他工作": 4}
+ADJUSTMENTS = [("综合类奖励", "国家级"), ("综合类奖励", "市级"), ("综合类奖励", "区级"), ("单项类奖励", "国家级"),
+               ("单项类奖励", "区级"), ("考核排名拖后", "市级"), ("媒体曝光", "国家级"), ("媒体曝光", "市级")]
+
+
+def entry_rows(rng: random.Random, areas_: list[dict]) -> tuple[list[dict], list[dict]]:
+    """街道考评 rows (item scores; now and then one out of range, or an area twice) and 加减分 rows (now and
+    then a type or level not in the tables); the area columns they feed are left blank."""
+    street, adjust = [], []
+    for a in areas_:
+        if rng.random() < 0.4:
+            row = {"居民区": a["居民区"], **{item: rng.choice([points, points - 1, points - 2.5]) for item, points in
+                                              ITEMS.items()}}
+            if rng.random() < 0.1:
+                row["其他工作"] = 5  # above its 4 points
+            street.append(row)
+            if rng.random() < 0.1:
+                street.append(dict(row))  # one area, two rows
+            a["街道考评"] = None
+        if rng.random() < 0.3:
+            for _ in range(rng.randint(1, 3)):
+                kind, level = rng.choice(ADJUSTMENTS)
+                if rng.random() < 0.08:
+                    kind, level = rng.choice([("其他奖励", "市级"), ("媒体曝光", "区级")])
+                adjust.append({"居民区": a["居民区"], "类型": kind, "级别": level, "事由": "随机"})
+            a["加分"] = a["减分"] = None
+    if rng.random() < 0.3:
+        street.append({"居民区": "无名居委", **ITEMS})
+    return street, adjust
+
+
 def workbook(seed: int, n_areas: int | None = None) -> dict[str, list[dict[str, object]]]:
     rng = random.Random(seed)
     areas_ = areas(rng, n_areas or rng.randint(3, 10))
     staff_ = staff(rng, areas_)
     form_rows = forms(rng, areas_, staff_) if rng.random() < 0.8 else []
-    return {"居民区": areas_, "工作人员": staff_, "测评表": form_rows}
+    street, adjust = entry_rows(rng, areas_)
+    return {"居民区": areas_, "工作人员": staff_, "测评表": form_rows, "街道考评": street, "加减分": adjust}

@@ -26,7 +26,7 @@ from tests.native.differential import differences
 from tests.native.random_jingan import PARAM_EDITS, workbook
 from tests.native.test_gaojing import break_formula, set_param
 
-SHEETS = ["居民区", "工作人员", "测评表"]
+SHEETS = ["居民区", "工作人员", "测评表", "街道考评", "加减分"]
 FORBIDDEN = re.compile(r"_xlfn|_xlws|\b(LET|LAMBDA|XLOOKUP|FILTER|SORT|SORTBY|UNIQUE|SEQUENCE|RANK\.EQ|KAOHE_\w+)\(")
 
 # Five areas, worked by hand from the guideline (jingan 五(一): 50% 街道考评 + 10% 互评 + 40% 党员群众测评, ± 四(二)):
@@ -91,9 +91,17 @@ HAND = {
 #  南's form 1: 东 "B 78", 西 "b,81", 南 60 (self), and 西 again 60 (a second rating on one form: the first counts)
 # Means of the valid forms (东1, 南1): 东 78; 西 (85 + 81) / 2 = 83; 南 75.
 # 总分 = 0.5×80 + 0.1×mean + 0.4×80: 东 40 + 7.8 + 32 = 79.8; 西 80.3; 南 79.5.
-FORMS_AREAS = [{"居民区": name, "街道考评": 80, "党员群众测评": 80, **TURNOUT} for name in ("东", "西", "南")]
+# Entry sheets (jingan 四(一)1, 四(二)): 东's 街道考评 from its 街道考评 row, 15+16+10+10+9+9+8+3 = 80 (each within its
+# points); 西's 加分 3 (综合类奖励 市级) and 减分 1 (媒体曝光 市级) from 加减分 rows: 西 80.3 + 3 − 1 = 82.3.
+FORMS_AREAS = [{"居民区": name, "街道考评": None if name == "东" else 80, "党员群众测评": 80, **TURNOUT}
+               for name in ("东", "西", "南")]
+ITEMS = ("社区党建工作", "社区自治工作", "社区服务工作", "社区管理工作", "社会平安工作", "社区党群工作", "社区发展工作",
+         "其他工作")
 FORMS = {
     "居民区": FORMS_AREAS,
+    "街道考评": [{"居民区": "东", **dict(zip(ITEMS, (15, 16, 10, 10, 9, 9, 8, 3)))}],
+    "加减分": [{"居民区": "西", "类型": "综合类奖励", "级别": "市级", "事由": "市级文明小区"},
+            {"居民区": "西", "类型": "媒体曝光", "级别": "市级", "事由": "报道"}],
     "测评表": [{"测评": "居民区互评", "居民区": rater, "表号": 1, "对象": target, "评分": rating}
             for rater, ratings in (("东", (("东", 80), ("西", 85), ("南", 75))),
                                    ("西", (("东", 70), ("西", 99), ("南", "A 85"))),
@@ -182,7 +190,9 @@ def test_hand_worked_tally(books):
     _, values, _ = books["forms"]
     mutual = [cells(values, "居民区", k)["居民区互评"] for k in "东西南"]
     assert mutual == pytest.approx([78, 83, 75])
-    assert [cells(values, "居民区", k)["总分"] for k in "东西南"] == pytest.approx([79.8, 80.3, 79.5])
+    assert [cells(values, "居民区", k)["总分"] for k in "东西南"] == pytest.approx([79.8, 82.3, 79.5])
+    assert (cells(values, "居民区", "东")["街道考评"], cells(values, "居民区", "西")["加分"],
+            cells(values, "居民区", "西")["减分"]) == (80, 3, 1)
 
 
 def _not_assessed_hint(line: str) -> bool:
@@ -285,6 +295,7 @@ def test_same_sheets_and_headers_as_the_template(blank):
     s, wb = engine.scheme("jingan"), load_workbook(blank)
     expected = {sheet: (*engine.inputs(s, sheet), *engine.results_of(s, sheet)) for sheet in engine.sheets(s)}
     expected[sessions.FORM_SHEET] = sessions.FORM_INPUTS
+    expected |= {sheet: (*headers, *engine.results_of(s, sheet)) for sheet, headers in engine.entry_sheets(s).items()}
     for sheet, headers in expected.items():
         ws = wb[sheet]
         labels = [c.value for c in ws[1]]
@@ -297,6 +308,6 @@ def test_same_sheets_and_headers_as_the_template(blank):
 
 def test_kaohe_reads_a_blank_native_workbook(blank):
     inputs = read_inputs(blank)
-    assert set(inputs.sheets) == {"居民区", "工作人员", "测评表"}
+    assert set(inputs.sheets) == {"居民区", "工作人员", "测评表", "街道考评", "加减分"}
     tables = calculate(inputs)
     assert all(not t.rows for t in tables.values())
