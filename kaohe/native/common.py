@@ -157,10 +157,12 @@ def active(row: Row, key: str) -> str:
 DUPLICATE = "名称重复"  # helper column: how many rows carry this row's key (1: unique, 0: no key)
 
 
-def duplicate_count(key: str) -> Col:
-    """The helper column counting each key's rows (results.start_table: a key on several rows is ambiguous)."""
+def duplicate_count(key: str, *also: str) -> Col:
+    """The helper column counting each key's rows (results.start_table: a key on several rows is
+    ambiguous); ``also``: headers that are part of the key (people: 居民区 with 姓名, results.keys_of)."""
     def count(r: Row) -> str:
-        return f'IF({blank(r[key])},0,SUMPRODUCT(--(TRIM({r.sheet.col(key)}&"")=TRIM({r[key]}&""))))'
+        same = "*".join(f'(TRIM({r.sheet.col(h)}&"")=TRIM({r[h]}&""))' for h in (key, *also))
+        return f"IF({blank(r[key])},0,SUMPRODUCT({same}))"
     return Col(DUPLICATE, count, COUNT, helper=True)
 
 

@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 
 from openpyxl import Workbook
 
+from ..rules import entries
 from ..rules import gaojing as rules
+from ..rules.entries import survey_questions
 from ..template import COUNT, TEXT, layouts
 from .common import (
     ERROR_PREFIX,
@@ -53,7 +55,8 @@ GUIDE_GAOJING = (
 
 def number_inputs(s: rules.Scheme) -> dict[str, tuple[str, ...]]:
     """The input columns whose formulas need a number (native.reading reports text typed there)."""
-    return {rules.AREA_SHEET: tuple(h for h in layouts(s, 1, 1)[0].inputs if h not in ("居民区", "领导小组调整"))}
+    return {rules.AREA_SHEET: tuple(h for h in layouts(s, 1, 1)[0].inputs if h not in ("居民区", "领导小组调整")),
+            entries.SURVEY_SHEET: survey_questions(s)}
 
 
 def _when(r: Row, value: str) -> str:
@@ -216,20 +219,66 @@ def people_sheet(s: rules.Scheme, p: ParamCells, areas: Sheet, rows: int) -> She
     results = {"档次": tier, "奖励金额": amount}
     columns = [Col(h, None, layout.formats.get(h, TEXT)) for h in layout.inputs]
     columns += [Col(h, results[h], layout.formats.get(h, TEXT)) for h in layout.results]
-    columns += [duplicate_count("姓名"), Col("居民区行", found, COUNT, helper=True),
+    columns += [duplicate_count("姓名", "居民区"), Col("居民区行", found, COUNT, helper=True),
                 Col("计发岗位", paid_post, TEXT, helper=True)]
     return Sheet(layout.sheet, columns, rows, layout.choices)
 
 
+def survey_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
+    """满意度问卷 (附件2): one questionnaire a row; 合计 of its answers, each 0–10 (entries._survey)."""
+    questions = survey_questions(s)
+    inputs = (entries.AREA, "渠道", "问卷号", *questions)
+
+    def used(r: Row) -> str:  # a row with anything typed in it (entries.compute)
+        return "OR(" + ",".join(f"NOT({blank(r[h])})" for h in inputs) + ")"
+
+    def total(r: Row) -> str:  # 附件2: the sum of the answers, each a number within 0–question_max
+        answers, top = f"{r[questions[0]]}:{r[questions[-1]]}", p("satisfaction.question_max")
+        end = f"（{s.cite('satisfaction.question_max')}）；"
+        problems = (f'IF(COUNTA({answers})<{len(questions)},{q("有题未填" + end)},'
+                    f'IF(COUNT({answers})<{len(questions)},{q("有题不是数字" + end)},'
+                    f'IF(OR(MIN({answers})<0,MAX({answers})>{top}),"有题超出0–"&{top}&"分"&{q(end)},"")))')
+        return f'IF({used(r)},{shown(problems, f"SUM({answers})")},"")'
+
+    def channel(r: Row) -> str:  # 渠道 as read (spaces dropped), "" if not one of the channels
+        typed = f'SUBSTITUTE(TRIM({r["渠道"]}&"")," ","")'
+        out = '""'
+        for c in reversed(entries.CHANNELS):
+            out = f"IF({typed}={q(c)},{q(c)},{out})"
+        return out
+
+    columns = [Col(h, None, TEXT if h in (entries.AREA, "渠道") else COUNT) for h in inputs]
+    columns += [Col("合计", total), Col("渠道读", channel, TEXT, helper=True)]
+    numbers = {h: ("decimal", "0", p("satisfaction.question_max")) for h in questions}
+    return Sheet(entries.SURVEY_SHEET, columns, rows, {"渠道": entries.CHANNELS}, numbers)
+
+
+def channel_default(s: rules.Scheme, surveys: Sheet, column: str):
+    """A 居民区 channel cell left blank: the mean of the area's questionnaires of that channel, "" when it
+    has none, the cause when one of them cannot be counted (entries._survey, entries.merge)."""
+    name = column.removesuffix("得分")
+    clause = s.cite("satisfaction.weights.forum")
+
+    def mean(r: Row) -> str:
+        where = (f'{surveys.col(entries.AREA)},{literal_key(r["居民区"])},{surveys.col("渠道读")},{q(name)}')
+        n = f"COUNTIFS({where})"
+        bad = f'COUNTIFS({where},{surveys.col("合计")},"#*")'
+        cause = q(f"{ERROR_PREFIX}{entries.SURVEY_SHEET}中{name}的问卷有无法计算的（{clause}）")
+        return f'IF({blank(r["居民区"])},"",IF({n}=0,"",IF({bad}>0,{cause},SUMIFS({surveys.col("合计")},{where})/{n})))'
+    return mean
+
+
 def build(s: rules.Scheme, *, area_rows: int, people_rows: int, form_rows: int,
           data: Mapping[str, Sequence[Mapping[str, object]]], info: Mapping[str, object]) -> Workbook:
-    """The gaojing-2024 native workbook; ``form_rows`` is unused (no 测评表 in this scheme)."""
-    del form_rows
+    """The gaojing-2024 native workbook; ``form_rows``: the 满意度问卷 rows."""
     p = ParamCells(s)
+    surveys = survey_sheet(s, p, max(form_rows, len(data.get(entries.SURVEY_SHEET, ())) + 20))
     areas = area_sheet(s, p, max(area_rows, len(data.get(rules.AREA_SHEET, ()))))
+    areas.defaults = {c: channel_default(s, surveys, c) for c in CHANNEL_SCORES}
     people = people_sheet(s, p, areas, max(people_rows, len(data.get(rules.PEOPLE_SHEET, ()))))
     wb = start_book(s, (*GUIDE, *GUIDE_GAOJING), info)
     write_sheet(wb, areas, data.get(rules.AREA_SHEET, ()))
     write_sheet(wb, people, data.get(rules.PEOPLE_SHEET, ()))
+    write_sheet(wb, surveys, data.get(entries.SURVEY_SHEET, ()))
     return finish_book(wb, s, areas.name)
 

@@ -13,6 +13,7 @@ from importlib import import_module
 from .. import engine
 from ..findings import Finding, Where, error
 from ..reading import is_blank
+from ..results import keys_of
 
 HELPER = "辅助："  # common.HELPER: a native workbook's helper columns start so
 CLAUSE = "WORKBOOK 公式版工作簿"
@@ -33,12 +34,11 @@ def text_in_number_cells(inputs) -> list[Finding]:
         sheet = inputs.sheets.get(name)
         if sheet is None or not isinstance(sheet.records, list):
             continue
-        key_field = engine.key_of(name)
-        for n, record in enumerate(sheet.records, start=1):
-            key = "" if is_blank(record.get(key_field)) else str(record.get(key_field)).strip()
+        for n, (record, key) in enumerate(zip(sheet.records, keys_of(sheet.records, engine.key_of(name))), start=1):
             for header in headers:
                 raw = record.get(header)
-                if isinstance(raw, str) and not is_blank(raw):
+                # "#…" is a formula's own message saved in the cell (a default formula), not typed text
+                if isinstance(raw, str) and not is_blank(raw) and not raw.startswith("#"):
                     findings.append(error(
                         "输入格式（公式版）", CLAUSE,
                         f"{key or f'第{n}条'}的「{header}」填的是文字“{raw}”：公式版工作簿的公式只认数字，"

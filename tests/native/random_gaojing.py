@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 
 from kaohe.rules import gaojing as rules
+from kaohe.rules.entries import CHANNELS, SURVEY_SHEET
 
 GRADES = ("优秀", "合格", "基本合格", "不合格")
 
@@ -68,9 +69,36 @@ def workbook(seed: int, n_areas: int | None = None, bad: float = 0.1) -> dict[st
         post = rng.choice([*rules.POSTS, *rules.POSTS, *rules.UNQUALIFIED, None, "书记", "居委主任 (坐班)"])
         where = rng.choice(names) if rng.random() > 0.05 else "不存在居民区"
         people.append({"姓名": f"人员{j + 1:03d}", "居民区": where, "岗位": post})
-    if rng.random() < 0.3:
+    if rng.random() < 0.3:  # the same name in the same area: ambiguous (results.keys_of)
         people.append({**people[0], "岗位": rng.choice(rules.POSTS)})
-    return {rules.AREA_SHEET: areas, rules.PEOPLE_SHEET: people}
+    if rng.random() < 0.5:  # the same name in another area: two people, both computed
+        people.append({**people[-1], "居民区": rng.choice(names)})
+    return {rules.AREA_SHEET: areas, rules.PEOPLE_SHEET: people, SURVEY_SHEET: surveys(rng, areas)}
+
+
+def questionnaire(rng: random.Random, area: object, channel: str, number: int) -> dict[str, object]:
+    return {"居民区": area, "渠道": channel, "问卷号": number,
+            **{f"题{q}": rng.choice([10, 9, 8, 8.5, 7, 6, 3]) for q in range(1, 11)}}
+
+
+def surveys(rng: random.Random, areas: list[dict[str, object]]) -> list[dict[str, object]]:
+    """附件2 questionnaires for some areas' channels, whose 居民区 cell is then left to their mean;
+    now and then a bad one (an answer above 10 or missing, an unknown channel or area)."""
+    rows: list[dict[str, object]] = []
+    for area in rng.sample(areas, k=min(len(areas), rng.randint(0, 4))):
+        channel = rng.choice(CHANNELS)
+        area[f"{channel}得分"] = None
+        for number in range(1, rng.randint(1, 4)):
+            rows.append(questionnaire(rng, area["居民区"], channel, number))
+        if rng.random() < 0.3:
+            bad = questionnaire(rng, area["居民区"], channel, 99)
+            bad[rng.choice(["题3", "题10"])] = rng.choice([11, None, "九"])
+            rows.append(bad)
+    if rows and rng.random() < 0.3:
+        rows.insert(rng.randrange(len(rows)), {**rows[0], "渠道": "电话"})
+    if rows and rng.random() < 0.3:
+        rows.append({**rows[-1], "居民区": "不存在居民区"})
+    return rows
 
 
 PARAM_EDITS = (  # a street's own scheme typed into 参数 (each kept valid)

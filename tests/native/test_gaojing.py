@@ -26,14 +26,15 @@ from tests.native.differential import differences
 from tests.native.random_gaojing import PARAM_EDITS, workbook
 from tests.rendering import text
 
-SHEETS = ["居民区", "人员奖励"]
+SHEETS = ["居民区", "人员奖励", "满意度问卷"]
 FORBIDDEN = re.compile(r"_xlfn|_xlws|\b(LET|LAMBDA|XLOOKUP|FILTER|SORT|SORTBY|UNIQUE|SEQUENCE|RANK\.EQ|KAOHE_\w+)\(")
 
 # Four areas, worked by hand from the document (gaojing-2024 四(二), 附件1, 五):
 #  甲: 平时 13+18+9 = 40; 满意度 S = 0.2×90 + 0.4×90 + 0.4×(90+90)/2 = 90; 走访 = 18×90/100 = 16.2;
 #      办实事 = 16.2; 热线综合 (1+1+1)/3 = 1 → rank 1 → 24 points; 总分 = 40 + 16.2 + 16.2 + 24 = 96.4
 #  乙: the same inputs as 甲 → 96.4, tied with 甲
-#  丙: 平时 10+12+6 = 28; S = 0.2×80 + 0.4×70 + 0.4×(60+80)/2 = 16 + 28 + 28 = 72; 走访 = 18×0.72 − 2×1 = 10.96;
+#  丙: 第三方得分 left blank, from two questionnaires (附件2) of 10 × 6 = 60 and 10 × 8 = 80: mean 70;
+#      平时 10+12+6 = 28; S = 0.2×80 + 0.4×70 + 0.4×(60+80)/2 = 16 + 28 + 28 = 72; 走访 = 18×0.72 − 2×1 = 10.96;
 #      办实事 = 12.96; 热线综合 0.9 → rank 3 → 24; 加分 2, 减分 1: 总分 = 28 + 2 − 1 + 10.96 + 12.96 + 24 = 76.92
 #  丁: 座谈会得分 blank → 满意度 cannot be computed, nor 总分 (its rank, tier and grade show the cause)
 # 排名 (RANK.EQ): 甲 1, 乙 1, 丙 3. 档次 (1–5 A档): all three A档.
@@ -56,12 +57,14 @@ HAND = {
          "第三方得分": 90,
          "社区通上半年得分": 90, "社区通下半年得分": 90, "未真实走访户数": 0, "处置率": 1, "解决率": 1, "满意率": 1},
         {**BASE, "居民区": "丙", "加强党建引领": 10, "服务凝聚群众": 12, "维护社会和谐稳定": 6, "座谈会得分": 80,
-         "第三方得分": 70,
+         "第三方得分": None,
          "社区通上半年得分": 60, "社区通下半年得分": 80, "未真实走访户数": 2, "处置率": 0.9, "解决率": 0.9, "满意率": 0.9,
          "加分": 2, "减分": 1, "领导小组调整": "优秀"},
         {**BASE, "居民区": "丁", "加强党建引领": 10, "服务凝聚群众": 10, "维护社会和谐稳定": 5, "第三方得分": 70,
          "社区通上半年得分": 70, "社区通下半年得分": 70, "处置率": 0.8, "解决率": 0.8, "满意率": 0.8},
     ],
+    "满意度问卷": [{"居民区": "丙", "渠道": "第三方", "问卷号": 1, **{f"题{n}": 6 for n in range(1, 11)}},
+              {"居民区": "丙", "渠道": "第三方", "问卷号": 2, **{f"题{n}": 8 for n in range(1, 11)}}],
     "人员奖励": [{"姓名": "张一", "居民区": "甲", "岗位": "党组织负责人"}, {"姓名": "钱五", "居民区": "乙", "岗位": "其他"},
              {"姓名": "王三", "居民区": "丁", "岗位": "党组织负责人"}, {"姓名": "赵四", "居民区": "戊", "岗位": "其他"},
              {"姓名": "孙六", "居民区": "乙", "岗位": "党组织副书记（主持工作）"},
@@ -104,16 +107,16 @@ def books(tmp_path_factory):
         paths[name] = native.write_native("gaojing-2024", tmp / f"{name}.xlsx", data=data, **options)
         return paths[name]
 
-    make("hand", HAND, area_rows=6, people_rows=6)
-    set_param(make("hand-ceil", HAND, area_rows=6, people_rows=6), {"rounding.quota": "ceil"})
+    make("hand", HAND, area_rows=6, people_rows=6, form_rows=5)
+    set_param(make("hand-ceil", HAND, area_rows=6, people_rows=6, form_rows=5), {"rounding.quota": "ceil"})
     yi = {**HAND["居民区"][1], "第三方得分": 95, "社区通上半年得分": 85, "社区通下半年得分": 85}
     tiebreak = {**HAND, "居民区": [HAND["居民区"][0], yi, *HAND["居民区"][2:]]}
-    set_param(make("hand-tiebreak", tiebreak, area_rows=6, people_rows=6), {"tiebreak.column": "第三方得分"})
+    set_param(make("hand-tiebreak", tiebreak, area_rows=6, people_rows=6, form_rows=5), {"tiebreak.column": "第三方得分"})
     for seed in RANDOM_SEEDS:
-        make(f"random-{seed}", workbook(seed, n_areas=35 if seed == 0 else None), area_rows=45, people_rows=130)
+        make(f"random-{seed}", workbook(seed, n_areas=35 if seed == 0 else None), area_rows=45, people_rows=130, form_rows=40)
     for seed, edits in EDITED_SEEDS.items():
-        set_param(make(f"edited-{seed}", workbook(seed), area_rows=45, people_rows=130), edits)
-    broken = make("broken", HAND, area_rows=6, people_rows=6)
+        set_param(make(f"edited-{seed}", workbook(seed), area_rows=45, people_rows=130, form_rows=40), edits)
+    broken = make("broken", HAND, area_rows=6, people_rows=6, form_rows=5)
     break_formula(broken, "居民区", "总分", 4, "=1+1")  # 丙's 总分 replaced by a wrong formula
     saved = tmp / "saved"
     saved.mkdir()
@@ -133,6 +136,7 @@ def test_hand_worked_case(books):
     jia, yi, bing, ding = (cells(values, "居民区", k) for k in "甲乙丙丁")
     assert jia["群众满意度"] == pytest.approx(90) and jia["走访联系得分"] == pytest.approx(16.2)
     assert jia["热线得分"] == 24 and jia["总分"] == pytest.approx(96.4) and yi["总分"] == pytest.approx(96.4)
+    assert [r[-2] for r in values["满意度问卷"][1:3]] == [60, 80] and bing["第三方得分"] == 70
     assert bing["群众满意度"] == pytest.approx(72) and bing["走访联系得分"] == pytest.approx(10.96)
     assert bing["办实事得分"] == pytest.approx(12.96) and bing["总分"] == pytest.approx(76.92)
     assert (jia["排名"], yi["排名"], bing["排名"]) == (1, 1, 3)
@@ -250,7 +254,7 @@ def test_kaohe_reads_a_native_workbook_by_its_headers(blank, tmp_path):
     wb = load_workbook(blank)
     ws = wb["居民区"]
     header = [c.value for c in ws[1]]
-    for field, value in {**HAND["居民区"][2], "居民区": "丙"}.items():
+    for field, value in {**HAND["居民区"][2], "第三方得分": 70}.items():
         ws.cell(2, header.index(field) + 1).value = value
     path = tmp_path / "typed.xlsx"
     wb.save(path)
@@ -263,7 +267,7 @@ def test_check_names_text_the_formulas_cannot_read(blank, tmp_path, capsys):
     wb = load_workbook(blank)
     ws = wb["居民区"]
     header = [c.value for c in ws[1]]
-    for field, value in {**HAND["居民区"][2], "座谈会得分": "80分"}.items():
+    for field, value in {**HAND["居民区"][2], "第三方得分": 70, "座谈会得分": "80分"}.items():
         ws.cell(2, header.index(field) + 1).value = value
     path = tmp_path / "typed.xlsx"
     wb.save(path)
@@ -279,7 +283,7 @@ def test_the_xlsm_template_has_no_such_check(tmp_path, capsys):
     wb = load_workbook(path, keep_vba=True)
     ws = wb["居民区"]
     header = [c.value for c in ws[1]]
-    for field, value in {**HAND["居民区"][2], "座谈会得分": "80分"}.items():
+    for field, value in {**HAND["居民区"][2], "第三方得分": 70, "座谈会得分": "80分"}.items():
         ws.cell(2, header.index(field) + 1).value = value
     wb.save(path)
     capsys.readouterr()
