@@ -160,9 +160,9 @@ DUPLICATE = "名称重复"  # helper column: how many rows carry this row's key 
 def duplicate_count(key: str, *also: str) -> Col:
     """The helper column counting each key's rows (results.start_table: a key on several rows is
     ambiguous); ``also``: headers that are part of the key (people: 居民区 with 姓名, results.keys_of)."""
-    def count(r: Row) -> str:
-        same = "*".join(f'(TRIM({r.sheet.col(h)}&"")=TRIM({r[h]}&""))' for h in (key, *also))
-        return f"IF({blank(r[key])},0,SUMPRODUCT({same}))"
+    def count(r: Row) -> str:  # COUNTIFS, not SUMPRODUCT: a people sheet of 600 rows recalculates in ms
+        same = ",".join(f"{r.sheet.col(h)},{criterion(r[h])}" for h in (key, *also))
+        return f"IF({blank(r[key])},0,COUNTIFS({same}))"
     return Col(DUPLICATE, count, COUNT, helper=True)
 
 
@@ -182,6 +182,12 @@ def count_keys(sheet: Sheet) -> str:
 def literal_key(ref: str) -> str:
     """A key as a MATCH/COUNTIF criterion that matches itself only: ``* ? ~`` escaped."""
     return f'SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(TRIM({ref}&""),"~","~~"),"*","~*"),"?","~?")'
+
+
+def criterion(ref: str) -> str:
+    """A key as a COUNTIF(S)/SUMIFS criterion matching itself only: "=" first (so a key that starts with
+    "<", ">" or "=" is no comparison) and ``* ? ~`` escaped."""
+    return f'"="&{literal_key(ref)}'
 
 
 def number_problem(ref: str, what: str, lo: str | None, hi: str | None, clause: str, *, required: bool = True,
@@ -286,7 +292,7 @@ def ladder_columns(tag: str, steps: Sequence[Step], score: str, tie: str, pool: 
 
         def take(r: Row, step=step, before=before, eligible=eligible) -> str:
             s = r.sheet
-            within = f',{s.col(pool)},{literal_key(r[pool])}' if pool else ""
+            within = f',{s.col(pool)},{criterion(r[pool])}' if pool else ""
             # COUNTIFS with the number as text criterion: ">=" & a 9-decimal value is exact
             count = f'COUNTIFS({s.col(eligible)},1,{s.col(tie)},">="&{r[tie]}{within})'
             if second:  # (score, second) compared in turn: higher, or equal and at least as high second

@@ -28,6 +28,7 @@ from .common import (
     band,
     blank,
     count_keys,
+    criterion,
     duplicate_count,
     final_grade,
     finish_book,
@@ -260,7 +261,7 @@ def channel_default(s: rules.Scheme, surveys: Sheet, column: str):
     clause = s.cite("satisfaction.weights.forum")
 
     def mean(r: Row) -> str:
-        where = (f'{surveys.col(entries.AREA)},{literal_key(r["居民区"])},{surveys.col("渠道读")},{q(name)}')
+        where = f'{surveys.col(entries.AREA)},{criterion(r["居民区"])},{surveys.col("渠道读")},{q(name)}'
         n = f"COUNTIFS({where})"
         bad = f'COUNTIFS({where},{surveys.col("合计")},"#*")'
         cause = q(f"{ERROR_PREFIX}{entries.SURVEY_SHEET}中{name}的问卷有无法计算的（{clause}）")

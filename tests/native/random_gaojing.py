@@ -56,6 +56,8 @@ def workbook(seed: int, n_areas: int | None = None, bad: float = 0.1) -> dict[st
     for i in range(n):
         twin = areas[rng.randrange(len(areas))] if areas and rng.random() < 0.3 else None
         areas.append(area(rng, f"居民区{i + 1:02d}", twin))
+    if rng.random() < 0.5:  # names that a criterion or MATCH would take as a comparison or a wildcard
+        areas[0]["居民区"] = rng.choice(["<东>居民区", "新*村", "一?区", "~湾", ">南"])
     for row in areas:
         if rng.random() < bad:
             spoil(rng, row)
