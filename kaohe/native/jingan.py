@@ -552,6 +552,8 @@ GUIDE_JINGAN = (
     "或档次加分值（如 A 92）；同一张表（同一表号）上同类对象A档超过比例、档次与分值不符的，整张表作废；自评不计。",
     "“居民区”“工作人员”表中的居民区互评、党员群众测评、内部互评、书记主任考评列默认由测评表统计（平均分）；"
     "只有汇总分时直接在该格填写分数即可（覆盖统计公式）。",
+    "街道考评表：每个居民区一行，填八项基本分值项得分，合计自动计入“居民区”表的街道考评；加减分表：每项获奖或扣分一行"
+    "（类型、级别从下拉列表选），分值自动计入“居民区”表的加分、减分。该居民区在“居民区”表中直接填了数的，以所填为准。",
 )
 
 
@@ -666,5 +668,8 @@ def build(s: rules.Scheme, *, area_rows: int, people_rows: int, form_rows: int,
     for sheet, name in ((book["areas"], rules.AREA_SHEET), (book["staff"], rules.STAFF_SHEET),
                         (book["forms"], sessions.FORM_SHEET), (street, entries.STREET_SHEET),
                         (adjust, entries.ADJUST_SHEET)):
-        write_sheet(wb, sheet, data.get(name, ()))
+        ws = write_sheet(wb, sheet, data.get(name, ()))
+        for header in ("奖金", "奖金基数"):  # yuan with thousands separators: wider than the header
+            if header in sheet.letters:
+                ws.column_dimensions[sheet.letters[header]].width = 13
     return finish_book(wb, s, book["areas"].name)

@@ -83,6 +83,8 @@ def staff(rng: random.Random, areas_: list[dict[str, object]], per_area: tuple[i
             }
             if j >= 2 and rng.random() < 0.3:  # ties among the area's others
                 row.update(书记主任考评=90, 内部互评=90, 党员群众测评=90, 应参加人数=10, 实际参加人数=10)
+            elif j >= 2 and rng.random() < 0.2:  # low ratings: 基本合格 or 不合格 (60–69.99, < 60)
+                row.update(书记主任考评=55, 内部互评=55, 党员群众测评=rng.choice([30, 55]), 应参加人数=10, 实际参加人数=10)
             if rng.random() < 0.08:
                 row["不参加考核原因"] = rng.choice(["新进未满半年", "病事假超半年", "当年退休书记"])
                 row["在岗月数"] = rng.choice([3, 5, 7, None])
@@ -93,6 +95,11 @@ def staff(rng: random.Random, areas_: list[dict[str, object]], per_area: tuple[i
             rows.append(row)
     if rows and rng.random() < 0.5:
         rows.append({**rows[0], "居民区": "不存在居委"} | {"姓名": "外来人员"})
+    others = [r for r in rows if r["岗位"] == "其他"]
+    if len({r["居民区"] for r in others}) > 1 and rng.random() < 0.6:  # namesakes in two areas: both computed
+        first = others[0]
+        second = next(r for r in others if r["居民区"] != first["居民区"])
+        first["姓名"] = second["姓名"] = "王芳"
     return rows
 
 

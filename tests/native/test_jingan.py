@@ -225,9 +225,12 @@ def session_differences(path: Path, values) -> tuple[list[str], int]:
                     continue
                 got, want = grid[at - 1][inputs.sheets[sheet].columns[column] - 1], row.get(column)
                 compared += 1
-                same = (got in ("", None) if want is None else
-                        isinstance(got, str) and got.startswith("#") if isinstance(want, str) and want.startswith("#")
-                        else isinstance(got, float) and abs(got - float(want)) <= 1e-9 * max(1, abs(got)))
+                if want is None:  # no forms for it, nothing typed
+                    same = got in ("", None)
+                elif isinstance(want, str):  # why there is no mean ("#错误：…"), or text a clerk typed over it
+                    same = isinstance(got, str) and (got.startswith("#") if want.startswith("#") else got == want)
+                else:
+                    same = isinstance(got, float) and abs(got - float(want)) <= 1e-9 * max(1, abs(got))
                 if not same:
                     found.append(f"{path.name} {sheet}!{row.get(key)}.{column}: LibreOffice {got!r}, engine {want!r}")
     return found, compared
