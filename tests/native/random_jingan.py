@@ -95,7 +95,10 @@ def staff(rng: random.Random, areas_: list[dict[str, object]], per_area: tuple[i
             rows.append(row)
     if rows and rng.random() < 0.5:
         rows.append({**rows[0], "居民区": "不存在居委"} | {"姓名": "外来人员"})
-    others = [r for r in rows if r["岗位"] == "其他"]
+    rows.append({"姓名": "低分者", "居民区": areas_[0]["居民区"], "岗位": "其他", "人员类别": "社区工作者",  # 不合格
+                 "书记主任考评": 40, "内部互评": 40, "党员群众测评": 40, "应参加人数": 10, "实际参加人数": 10,
+                 "奖金基数": 60000, "typed": True})
+    others = [r for r in rows if r["岗位"] == "其他" and not r.get("typed")]
     if len({r["居民区"] for r in others}) > 1 and rng.random() < 0.6:  # namesakes in two areas: both computed
         first = others[0]
         second = next(r for r in others if r["居民区"] != first["居民区"])
@@ -138,19 +141,19 @@ def forms(rng: random.Random, areas_: list[dict], staff_: list[dict]) -> list[di
                             "对象": target, "评分": rating(rng)})
         a["党员群众测评"] = None
         for p in people:
-            p["党员群众测评"] = None
+            p["党员群众测评"] = p["党员群众测评"] if p.get("typed") else None
         for n, rater in enumerate(people):  # 内部互评: all staff rate each other (a self-rating is left out)
             for target in people:
                 out.append({"测评": "内部互评", "居民区": a["居民区"], "表号": n + 1, "评分人": rater["姓名"],
                             "对象": target["姓名"], "评分": rating(rng)})
         for p in people:
-            p["内部互评"] = None
+            p["内部互评"] = p["内部互评"] if p.get("typed") else None
         for n, rater in enumerate(leaders):  # 书记主任考评: the leaders rate the others
             for target in others:
                 out.append({"测评": "书记主任考评", "居民区": a["居民区"], "表号": f"L{n + 1}", "评分人": rater["姓名"],
                             "对象": target["姓名"], "评分": rating(rng)})
         for p in others:
-            p["书记主任考评"] = None
+            p["书记主任考评"] = p["书记主任考评"] if p.get("typed") else None
     if out and rng.random() < 0.5:
         out.append(dict(out[0], 评分=60))  # the same target twice on one form: the first rating counts
     if out and rng.random() < 0.3:
