@@ -72,6 +72,7 @@ HAND = {
              {"姓名": "吴八", "居民区": "甲", "岗位": "社区工作者"}],
 }
 RANDOM_SEEDS = range(12)
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gaojing-2024-native.xlsx"
 EDITED_SEEDS = dict(zip(range(100, 100 + len(PARAM_EDITS)), PARAM_EDITS))
 
 
@@ -116,6 +117,7 @@ def books(tmp_path_factory):
         make(f"random-{seed}", workbook(seed, n_areas=35 if seed == 0 else None), area_rows=45, people_rows=130, form_rows=40)
     for seed, edits in EDITED_SEEDS.items():
         set_param(make(f"edited-{seed}", workbook(seed), area_rows=45, people_rows=130, form_rows=40), edits)
+    paths["example"] = EXAMPLE
     broken = make("broken", HAND, area_rows=6, people_rows=6, form_rows=5)
     break_formula(broken, "居民区", "总分", 4, "=1+1")  # 丙's 总分 replaced by a wrong formula
     saved = tmp / "saved"
@@ -160,7 +162,7 @@ def test_a_parameter_edit_recalculates(books):
     assert [cells(values, "居民区", k)["建议等次"] for k in "甲乙"] == ["合格", "优秀"]
 
 
-@pytest.mark.parametrize("name", ["hand", "hand-ceil", "hand-tiebreak", *(f"random-{s}" for s in RANDOM_SEEDS),
+@pytest.mark.parametrize("name", ["example", "hand", "hand-ceil", "hand-tiebreak", *(f"random-{s}" for s in RANDOM_SEEDS),
                                   *(f"edited-{s}" for s in EDITED_SEEDS)])
 def test_every_result_equals_the_engine(books, name):
     path, values, _ = books[name]
@@ -294,9 +296,8 @@ def test_the_xlsm_template_has_no_such_check(tmp_path, capsys):
 def test_the_native_example_prints_its_results_without_error_marks(books, tmp_path):
     """LibreOffice opens the bundled example (no cached values: it computes on load) and prints the
     engine's totals and money, with no #NAME?, Err: or ### mark on any page."""
-    example = Path(__file__).resolve().parents[2] / "examples" / "gaojing-2024-native.xlsx"
-    pdf = office.to_pdf([example], tmp_path)[0]
+    pdf = office.to_pdf([EXAMPLE], tmp_path)[0]
     shown = text(pdf)
-    tables = calculate(read_inputs(example))
+    tables = calculate(read_inputs(EXAMPLE))
     assert f"{tables['居民区'].value('春晖居民区', '总分'):.1f}" in shown and "5,000.00" in shown
     assert not re.search(r"#NAME|#VALUE|#REF|#N/A|Err:\d|###", shown)
