@@ -331,7 +331,7 @@ def test_the_rank_tables_best_points_must_equal_the_hotline_item():
     assert "最高得分应等于12345热线项分值24" in finding_for(scheme_error(rows), "hotline.rank_points").message
 
 
-@pytest.mark.parametrize("path", ["area.weights.extra", "area.awards.6.points", "area.awards.1.bonus", "area.grades"])
+@pytest.mark.parametrize("path", ["area.weights.extra", "area.awards.7.points", "area.awards.1.bonus", "area.grades"])
 def test_an_unknown_path_is_an_error_naming_it(path):
     with pytest.raises(SchemeError) as caught:
         with_overrides(params.load("jingan"), {path: 1})

@@ -43,7 +43,14 @@ AREA_RESULTS = ("群众满意度", "走访联系得分", "办实事得分", "热
                 "热线综合", "热线同比下降率", "满意度同比提升率")
 PEOPLE_INPUTS = ("姓名", "居民区", "岗位")
 PEOPLE_RESULTS = ("档次", "奖励金额")
-POSTS = ("党组织负责人", "党组织副书记", "居委主任", "社区工作者", "其他")  # WORKBOOK 人员奖励.岗位
+# WORKBOOK 人员奖励.岗位: the qualified words of 五(二)1 (the dropdown)
+POSTS = ("党组织负责人", "党组织副书记（主持工作）", "党组织副书记（不含主持工作）", "居委主任（坐班）", "居委主任（不坐班）",
+         "社区工作者（聘用人员）", "社区工作者（其他）", "其他")
+# 五(二)1 pays 党组织副书记“（不含主持工作）”: one who presides is paid as the 党组织负责人
+PAID_AS = {"党组织副书记（主持工作）": "党组织负责人"}
+# A post typed without its qualifier is read as the variant 五(二)1 pays, with a warning asking to state it
+UNQUALIFIED = {"党组织副书记": "党组织副书记（不含主持工作）", "居委主任": "居委主任（坐班）",
+               "社区工作者": "社区工作者（聘用人员）"}
 DAILY_ITEMS = ("party_leadership", "serve_people", "stability")  # 平时成绩, typed by departments
 CHANNELS = {"forum": ("座谈会得分",), "third_party": ("第三方得分",), "online": ("社区通上半年得分", "社区通下半年得分")}
 RATES = ("处置率", "解决率", "满意率")
@@ -372,7 +379,7 @@ def reward(s: Scheme, key: str, post: object, tier: object) -> Checked[float]:
 
     ``tier`` None: the area's tier is not determined (an error upstream); "" : ranked below every tier.
     """
-    read = read_choice(post, Where(PEOPLE_SHEET, key, "岗位"), POSTS, rule="岗位", clause=s.cite("money"))
+    read = read_post(s, key, post)
     if read.value is None:
         return Checked(None, read.findings)
     tiers = [b.label for b in s.rank_tiers]
@@ -381,7 +388,18 @@ def reward(s: Scheme, key: str, post: object, tier: object) -> Checked[float]:
         shown = "未定" if tier is None else f"为“{tier}”"
         return Checked(None, (error("档次", s.cite("rank_tiers"), f"{key}：所在居民区档次{shown}，应为{'、'.join(tiers)}或空",
                                     Where(PEOPLE_SHEET, key, "档次"), allowed="、".join(tiers) + "或空", actual=tier),))
-    return Checked(float(s.money.get((read.value, label), 0)))
+    return Checked(float(s.money.get((PAID_AS.get(read.value, read.value), label), 0)), read.findings)
+
+
+def read_post(s: Scheme, key: str, post: object) -> Checked[str]:
+    """岗位 as typed: one of the qualified posts, or an old unqualified word read as its paid variant."""
+    where = Where(PEOPLE_SHEET, key, "岗位")
+    text = "" if is_blank(post) else str(post).strip()
+    if text in UNQUALIFIED:
+        meant, variants = UNQUALIFIED[text], "、".join(p for p in POSTS if p.startswith(text))
+        return Checked(meant, (warning("岗位", s.cite("money"), f"{key}：岗位“{text}”未注明（五(二)1区分{variants}），"
+                                       f"按“{meant}”计发，请在岗位中写明", where, allowed=meant, actual=text),))
+    return read_choice(post, where, POSTS, rule="岗位", clause=s.cite("money"))
 
 
 def score_people(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -> Table:

@@ -28,7 +28,8 @@ from kaohe.rules.grading import caps_for, tiebreak_array
 # --- row builders ---------------------------------------------------------------------------------
 
 HOUSEHOLDS, MEMBERS = 1000, 200
-POSTS = ("党组织负责人", "党组织副书记", "居委主任", "社区工作者", "其他")
+POSTS = ("党组织负责人", "党组织副书记（主持工作）", "党组织副书记（不含主持工作）", "居委主任（坐班）", "居委主任（不坐班）",
+         "社区工作者（聘用人员）", "社区工作者（其他）", "其他")
 
 
 def area(name="甲", *, sat=None, daily=(10, 15, 8), rate=0.9, **cells):
@@ -538,13 +539,18 @@ def test_tiebreak_column_resolves_the_tie(gaojing):
 
 # --- §5.8 money: 五(二)1 ------------------------------------------------------------------------
 
-# 五(二)1: 党组织负责人 A 5000 / B 3000; 副书记、居委主任 A 2000 / B 1500; 社区工作者 A 1500 / B 1000;
-# 其他岗位不在本方案 → 0 (五(二)2); ranks beyond 12 have no tier → 0
+# 五(二)1: 党组织负责人 A 5000 / B 3000; 党组织副书记（不含主持工作）、居委主任（坐班） A 2000 / B 1500;
+# 社区工作者（聘用人员） A 1500 / B 1000. DOMAIN 5.8: a 副书记 who 主持工作 is paid as 党组织负责人; 居委主任（不坐班）,
+# 社区工作者（其他） and other posts are not in the table → 0 (五(二)2); ranks beyond 12 have no tier → 0
 MONEY = {
     ("党组织负责人", "A档"): 5000, ("党组织负责人", "B档"): 3000, ("党组织负责人", ""): 0,
-    ("党组织副书记", "A档"): 2000, ("党组织副书记", "B档"): 1500, ("党组织副书记", ""): 0,
-    ("居委主任", "A档"): 2000, ("居委主任", "B档"): 1500, ("居委主任", ""): 0,
-    ("社区工作者", "A档"): 1500, ("社区工作者", "B档"): 1000, ("社区工作者", ""): 0,
+    ("党组织副书记（主持工作）", "A档"): 5000, ("党组织副书记（主持工作）", "B档"): 3000, ("党组织副书记（主持工作）", ""): 0,
+    ("党组织副书记（不含主持工作）", "A档"): 2000, ("党组织副书记（不含主持工作）", "B档"): 1500,
+    ("党组织副书记（不含主持工作）", ""): 0,
+    ("居委主任（坐班）", "A档"): 2000, ("居委主任（坐班）", "B档"): 1500, ("居委主任（坐班）", ""): 0,
+    ("居委主任（不坐班）", "A档"): 0, ("居委主任（不坐班）", "B档"): 0,
+    ("社区工作者（聘用人员）", "A档"): 1500, ("社区工作者（聘用人员）", "B档"): 1000, ("社区工作者（聘用人员）", ""): 0,
+    ("社区工作者（其他）", "A档"): 0, ("社区工作者（其他）", "B档"): 0,
     ("其他", "A档"): 0, ("其他", "B档"): 0, ("其他", ""): 0,
 }
 AREA_OF_TIER = {"A档": "区01", "B档": "区06", "": "区13"}  # ranks 1, 6, 13 of THIRTEEN
@@ -578,15 +584,27 @@ def test_bonus_without_a_tier_is_zero(gaojing, post):
     assert result.errors == ()
 
 
+@pytest.mark.parametrize(("post", "meant", "a_tier"), [
+    ("党组织副书记", "党组织副书记（不含主持工作）", 2000),  # read as the paid variant: A档 2000
+    ("居委主任", "居委主任（坐班）", 2000),
+    ("社区工作者", "社区工作者（聘用人员）", 1500),
+])
+def test_an_unqualified_post_is_paid_as_the_paid_variant_with_a_warning(gaojing, post, meant, a_tier):
+    result = engine.bonus(gaojing, post, "A档")
+    assert result.value == a_tier
+    [asked] = [f for f in result.findings if f.rule == "岗位"]
+    assert asked.severity == "warning" and asked.allowed == meant and meant in asked.message
+
+
 def test_person_in_an_unknown_area_is_an_error(gaojing):
-    _, people = calc(gaojing, [area("甲")], [person("张三", "乙", "居委主任")])
+    _, people = calc(gaojing, [area("甲")], [person("张三", "乙", "居委主任（坐班）")])
     assert people.value("张三", "奖励金额") is None
     [unknown] = found(people.findings, "所属居民区", "error")
     assert unknown.where.key == "张三"
 
 
 def test_unknown_post_is_an_error(gaojing):
-    # WORKBOOK 人员奖励.岗位: 党组织负责人 / 党组织副书记 / 居委主任 / 社区工作者 / 其他
+    # WORKBOOK 人员奖励.岗位: the qualified posts of 五(二)1, or 其他
     _, people = calc(gaojing, [area("甲")], [person("张三", "甲", "书记")])
     assert people.value("张三", "奖励金额") is None
     assert found(people.findings, "岗位", "error")

@@ -141,11 +141,11 @@ def test_adjusted_item_points_that_add_up_are_used():
 # --- §1.2 bonus and deduction: jingan 四(二) ----------------------------------------------------
 
 @pytest.mark.parametrize(("kind", "level", "points"), [
-    ("综合类", "国家级", 6),  # jingan 四(二)(1) table: 综合类奖励 国家级 6
-    ("综合类", "市级", 3),  # 综合类奖励 市级 3
-    ("综合类", "区级", 1),  # 综合类奖励 区级 1
-    ("单项类", "国家级", 3),  # 单项类 国家级 3
-    ("单项类", "市级", 1),  # 单项类 市级 1
+    ("综合类奖励", "国家级", 6),  # jingan 四(二)(1) table: 综合类奖励 国家级 6
+    ("综合类奖励", "市级", 3),  # 综合类奖励 市级 3
+    ("综合类奖励", "区级", 1),  # 综合类奖励 区级 1
+    ("单项类奖励", "国家级", 3),  # 单项类 国家级 3
+    ("单项类奖励", "市级", 1),  # 单项类 市级 1
 ])
 def test_award_points_per_row_of_the_table(jingan, kind, level, points):
     result = rules.award_points(jingan, "甲", [(kind, level)])
@@ -153,23 +153,22 @@ def test_award_points_per_row_of_the_table(jingan, kind, level, points):
     assert result.findings == ()
 
 
-def test_single_item_district_award_is_not_in_the_table(jingan):
-    # jingan 四(二)(1): 单项类 has only 国家级 and 市级 columns; 区级 has no points → error, not 0
-    result = rules.award_points(jingan, "甲", [("单项类", "区级")])
-    assert result.value is None
-    [bad] = found(result.findings, "加分", "error")
-    assert bad.actual == "单项类区级"
+def test_single_item_district_award_is_a_valid_row_worth_0(jingan):
+    # jingan 四(二)(1): the 单项类 row has an empty 区级 cell — DOMAIN 1.2: a valid row worth no points
+    result = rules.award_points(jingan, "甲", [("单项类奖励", "区级")])
+    assert result.value == 0
+    assert result.findings == ()
 
 
 def test_each_award_is_counted(jingan):
     # jingan 四(二)(1), one row per award: 综合类国家级 6 + 单项类市级 1 + 单项类市级 1 = 8
-    result = rules.award_points(jingan, "甲", [("综合类", "国家级"), ("单项类", "市级"), ("单项类", "市级")])
+    result = rules.award_points(jingan, "甲", [("综合类奖励", "国家级"), ("单项类奖励", "市级"), ("单项类奖励", "市级")])
     assert result.value == pytest.approx(8)
 
 
 @pytest.mark.parametrize(("kind", "level", "points"), [
-    ("考核评估影响排序", "国家级", 4),  # jingan 四(二)(2): 国家级考核评估的每次扣4分
-    ("考核评估影响排序", "市级", 2),  # 市级考核评估的每次扣2分
+    ("考核排名拖后", "国家级", 4),  # jingan 四(二)(2): 国家级考核评估的每次扣4分
+    ("考核排名拖后", "市级", 2),  # 市级考核评估的每次扣2分
     ("媒体曝光", "国家级", 3),  # 国家级媒体曝光的每次扣3分
     ("媒体曝光", "市级", 1),  # 市级媒体曝光的每次扣1分
 ])
@@ -181,7 +180,7 @@ def test_deduction_points_per_occurrence(jingan, kind, level, points):
 
 def test_each_deduction_occurrence_is_counted(jingan):
     # jingan 四(二)(2) "每次": 国家级考核 4 + 市级媒体 1 + 市级媒体 1 = 6
-    events = [("考核评估影响排序", "国家级"), ("媒体曝光", "市级"), ("媒体曝光", "市级")]
+    events = [("考核排名拖后", "国家级"), ("媒体曝光", "市级"), ("媒体曝光", "市级")]
     assert rules.deduction_points(jingan, "甲", events).value == pytest.approx(6)
 
 
