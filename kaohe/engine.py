@@ -14,7 +14,7 @@ import numpy as np
 
 from .findings import Checked, Finding, Where, error
 from .params import SCHEME_DIR, Params, SchemeError, from_sheet_rows, load
-from .reading import is_blank, read_number
+from .reading import is_blank, read_count, read_number
 from .results import Table
 from .rules import gaojing, jingan, sessions
 from .rules.grading import Ladder, caps_for, propose, quota
@@ -102,6 +102,11 @@ def tally_forms(s: Scheme, form_rows, area_rows, people_rows) -> sessions.Tallie
 def _with_forms(s: Scheme, area_rows, people_rows, form_rows) -> tuple[list, list, list[Finding]]:
     """The input rows with the session columns a clerk left blank filled from the 测评表 forms."""
     tallied = tally_forms(s, form_rows, area_rows, people_rows)
+    for row in area_rows:  # the members' session is held by the area (jingan 五(一)3); its turnout is the area's
+        area = sessions.cell_text(row.get("居民区"))
+        actual = read_count(row.get("实际参加人数"), Where(jingan.AREA_SHEET, area, "实际参加人数"), rule="测评人数",
+                            clause=sessions.SESSIONS["党员群众测评"]).value
+        tallied.findings += sessions.against_turnout(tallied, "党员群众测评", area, actual)
     area_rows = sessions.merge(area_rows, jingan.AREA_SHEET, "居民区", tallied)
     people_rows = sessions.merge(people_rows, jingan.STAFF_SHEET, "姓名", tallied)
     return area_rows, people_rows, tallied.findings

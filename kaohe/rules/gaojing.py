@@ -23,6 +23,7 @@ from .grading import (
     band_of,
     caps_for,
     check_caps,
+    empty_caps,
     final_grades,
     ladder_from,
     propose,
@@ -359,6 +360,7 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         table.put(key, "排名", rank or None, table.reason(key, "总分"))
         table.put(key, "档次", (band_of(rank, s.rank_tiers) or NO_TIER) if rank else None, table.reason(key, "总分"))
     caps = caps_for(s.ladder, len(keys))
+    table.findings += empty_caps(s.ladder, caps, len(keys), AREA_SHEET, "本镇居民区")
     second, unread = tiebreak_array(s.tiebreak, keyed, AREA_SHEET, s.cite("tiebreak.column"))
     proposed, ties = propose(totals, keys, s.ladder, caps, AREA_SHEET, tiebreak=second)
     table.findings += unread

@@ -75,6 +75,16 @@ def caps_for(ladder: Ladder, n: int) -> dict[str, int]:
     return caps
 
 
+def empty_caps(ladder: Ladder, caps: Mapping[str, int], n: int, table: str, pool: str) -> list[Finding]:
+    """A capped grade that rounds to no place at all on a small pool (20% of 4 is 0.8 → 0): a warning
+    about the rounding parameter, which a street may change (DOMAIN 1.6)."""
+    return [warning("名额为0", ladder.clause,
+                    f"{pool}只有{n}个，按比例取整（{ladder.rounding}）后「{name}」名额为0，无人能评{name}；"
+                    f"如非本意，请调整参数“名额取整”（rounding.quota）", Where("参数", "rounding.quota", "值"),
+                    allowed=0, actual=n)
+            for name, cap in caps.items() if cap == 0 and n > 0]
+
+
 def _tie_keys(scores: np.ndarray, tiebreak: np.ndarray | None) -> list[tuple[float, float]]:
     rounded = np.round(scores, TIE_DECIMALS)
     second = np.round(tiebreak, TIE_DECIMALS) if tiebreak is not None else np.zeros_like(scores)

@@ -23,6 +23,7 @@ from .grading import (
     Ladder,
     caps_for,
     check_caps,
+    empty_caps,
     final_grades,
     ladder_from,
     propose,
@@ -81,6 +82,7 @@ class Scheme:
     not_assessed_grade: str  # its area factor applies (jingan 八(五): 按照“一般”等次确定)
     items_total: float
     staff_score_cap: float | None
+    half_year_months: float
 
     @property
     def id(self) -> str:
@@ -193,6 +195,7 @@ def from_params(params: Params) -> Scheme:
         not_assessed_grade=r.choice("money.not_assessed_grade", area_ladder.names),
         items_total=items_total,
         staff_score_cap=_optional_number(r, "staff.score_cap"),
+        half_year_months=r.number("staff.half_year_months", lo=0),
     )
     r.finish()
     return scheme
@@ -313,6 +316,7 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         table.put(key, "总分", result)
         totals[i] = np.nan if result.value is None else result.value
     caps = caps_for(s.area_ladder, len(keys))
+    table.findings += empty_caps(s.area_ladder, caps, len(keys), AREA_SHEET, "本街道（镇）居民区")
     second, unread = tiebreak_array(s.area_tiebreak, keyed, AREA_SHEET, s.cite("area.tiebreak.column"))
     proposed, ties = propose(totals, keys, s.area_ladder, caps, AREA_SHEET, tiebreak=second)
     table.findings += unread
@@ -370,6 +374,25 @@ def read_status(s: Scheme, key: str, post: object, category: object, reason: obj
     return Checked((post_v, category_v, reason_v), findings)
 
 
+def months_agree(s: Scheme, key: str, reason: str | None, months: object) -> tuple[Finding, ...]:
+    """不参加考核原因 against 在岗月数 (0–12; jingan 八(五), DOMAIN 2.4): 新进未满半年 with half a year or more, or
+    病事假超半年 with more than half a year worked, is an error; under half a year and assessed, a warning."""
+    where, clause, half = Where(STAFF_SHEET, key, "在岗月数"), s.cite("staff.half_year_months"), s.half_year_months
+    read = read_number(months, where, lo=0, hi=12, rule="在岗月数", clause=clause, suffixes=("个月", "月"),
+                       required=False)
+    if read.value is None:
+        return () if reason else read.findings  # with a reason the bonus reads (and reports) the months
+    worked = read.value
+    if (reason == "新进未满半年" and worked >= half) or (reason == "病事假超半年" and worked > half):
+        limit = f"<{half:g}" if reason == "新进未满半年" else f"≤{half:g}"
+        return (error("不参加考核", clause, f"{key}：不参加考核原因为“{reason}”，但在岗月数为{worked:g}个月（应{limit}）",
+                      where, allowed=limit, actual=worked),)
+    if reason is None and worked < half:
+        return (warning("不参加考核", clause, f"{key}：在岗{worked:g}个月，不足半年，却未填不参加考核原因，是否应不参加考核？",
+                        where.at("不参加考核原因"), allowed=f"≥{half:g}或填写原因", actual=worked),)
+    return ()
+
+
 def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Person]:
     status = read_status(s, key, row.get("岗位"), row.get("人员类别"), row.get("不参加考核原因"))
     post, category, reason = status.value
@@ -378,6 +401,7 @@ def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Perso
     if is_blank(area):
         findings += (error("所属居民区", "WORKBOOK 工作人员", f"{key}：未填所属居民区", Where(STAFF_SHEET, key, "居民区")),)
     problem = next((f for f in findings if f.is_error), None)
+    findings += months_agree(s, key, reason, row.get("在岗月数"))
     return Checked(Person(key, "" if is_blank(area) else str(area).strip(), post, category, reason, problem), findings)
 
 

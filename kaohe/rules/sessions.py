@@ -49,6 +49,7 @@ class Tallied:
     means: dict[tuple[str, str, str], float | None] = field(default_factory=dict)
     reasons: dict[tuple[str, str, str], Finding] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    forms: dict[tuple[str, str], tuple[int, Where]] = field(default_factory=dict)  # (session, area) → forms, 1st row
 
 
 def cell_text(value: object) -> str:
@@ -206,6 +207,7 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
                 continue
         local = c.local(list(classes))
         _, first, form_of = np.unique(_combined(c.area[mine], c.number[mine]), return_index=True, return_inverse=True)
+        out.forms[(session, area)] = (len(first), _row(int(mine.min()), "表号"))
         numbers = [f"{c.texts[c.area[i]]}{c.texts[c.number[i]]}" if session == MUTUAL else str(c.texts[c.number[i]])
                    for i in mine[first]]
         ballots = Ballots(numbers=numbers, raters=local[rater[mine[first]]], form=form_of.reshape(-1),
@@ -232,6 +234,22 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
             f"这些测评表上的{cls}不能评A档（{'、'.join(where)}）；如非本意请调整名额取整参数",
             Where(FORM_SHEET, session, cls), allowed=0, actual=len(where)))
     return out
+
+
+def against_turnout(tallied: Tallied, session: str, area: str, actual: int | None) -> list[Finding]:
+    """A session's forms for an area against its 实际参加人数 (DOMAIN 1.4): more papers than people is an
+    error, fewer a warning (not every paper typed)."""
+    if (session, area) not in tallied.forms or actual is None:
+        return []
+    count, where = tallied.forms[(session, area)]
+    if count > actual:
+        return [error("测评表份数", SESSIONS[session], f"{area}的{session}录入了{count}张测评表，多于实际参加人数{actual}人",
+                      where, allowed=f"≤{actual}", actual=count)]
+    if count < actual:
+        return [warning("测评表份数", SESSIONS[session],
+                        f"{area}的{session}只录入了{count}张测评表，实际参加人数为{actual}人，是否有测评表未录入？",
+                        where, allowed=actual, actual=count)]
+    return []
 
 
 def shown(tallied: Tallied, sheet: str, key: str, column: str) -> float | str | None:

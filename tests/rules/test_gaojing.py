@@ -681,3 +681,13 @@ def test_negative_money_and_fractional_ranks_are_refused():
         engine.build(with_overrides(load("gaojing-2024"), {"money.1.amount": -5000.0, "rank_tiers.1.to": 5.5}))
     keys = {f.where.key for f in caught.value.findings}
     assert {"money.1.amount", "rank_tiers.1.to"} <= keys
+
+
+def test_three_areas_warn_that_the_excellent_cap_rounds_to_none(gaojing):
+    # 五(一) 30% of 3 = 0.9 → floor 0 优秀 (and min with 9 → 0): a warning about the parameter (DOMAIN 1.6, §6)
+    areas, _ = calc(gaojing, [area("甲"), area("乙"), area("丙")])
+    [said] = found(areas.findings, "名额为0", "warning")
+    assert said.actual == 3 and "优秀" in said.message
+    # 4 areas: 30% × 4 = 1.2 → 1 place, no warning
+    areas, _ = calc(gaojing, [area("甲"), area("乙"), area("丙"), area("丁")])
+    assert not found(areas.findings, "名额为0")

@@ -810,3 +810,43 @@ def test_feedback_parts_add_up_to_the_total_even_under_a_cap(jingan):
     total = rules.area_total(capped, "A", row).value
     parts = {p["项目"]: p["折合"] for p in rules.feedback_parts(capped, "A", row, total)}
     assert total == 100 and parts["总分上限"] == pytest.approx(100 - 103.4)  # the cap (DOMAIN 1.2) as its own line
+
+
+# --- §2.4 不参加考核原因 vs 在岗月数: jingan 八(五) ------------------------------------------------------
+
+@pytest.mark.parametrize(("reason", "months", "severity"), [
+    ("新进未满半年", 5, None),  # 5 < 6: joined less than half a year ago
+    ("新进未满半年", 6, "error"),  # 6 months is half a year: not "未满半年"
+    ("病事假超半年", 6, None),  # worked 6 (≤ 6): leave may exceed half a year
+    ("病事假超半年", 7, "error"),  # worked 7 > 6: leave cannot have exceeded half a year
+    ("当年退休书记", 3, None),  # 八(五): months do not decide a retiring 书记
+    (None, 5, "warning"),  # under half a year and assessed: should they be?
+    (None, 6, None),
+    (None, None, None),  # not typed: nothing to compare
+])
+def test_not_assessed_reason_against_months(jingan, reason, months, severity):
+    post = "书记" if reason == "当年退休书记" else "其他"
+    _, staff = calc(jingan, street(FIVE), [person("王", "甲", post, reason=reason, months=months)])
+    said = found(staff.findings, "不参加考核")
+    said = [f for f in said if f.where.key == "王" and f.severity != "info"]
+    assert [f.severity for f in said] == ([severity] if severity else [])
+
+
+def test_months_outside_0_to_12_is_an_error(jingan):
+    _, staff = calc(jingan, street(FIVE), [person("王", "甲", months=13)])
+    assert [f for f in staff.findings if f.is_error and f.where.field == "在岗月数"]
+
+
+def test_four_areas_warn_that_the_caps_round_to_none(jingan):
+    # 六(一) 20% of 4 = 0.8 → floor 0 优秀 and 0 良好 [default rounding]: a warning about the parameter (DOMAIN 1.6)
+    areas, _ = calc(jingan, street({"甲": 95, "乙": 90, "丙": 85, "丁": 80}))
+    said = found(areas.findings, "名额为0", "warning")
+    assert {f.message.split("「")[1][:2] for f in said} == {"优秀", "良好"}
+    assert all(f.actual == 4 for f in said)
+    assert "优秀" not in column(areas).values()
+
+
+def test_five_areas_have_one_place_and_no_warning(jingan):
+    # 20% of 5 = 1
+    areas, _ = calc(jingan, street(FIVE))
+    assert not found(areas.findings, "名额为0")

@@ -124,3 +124,17 @@ def test_internal_forms_by_the_secretary_or_director_do_not_rate_other_staff(jin
     [note] = [f for f in tallied.findings if f.rule == "内部互评"]
     assert note.severity == "info" and "甲" in note.message
     assert note.where.key == "第2条"  # the first rating not counted: 甲 rating 乙
+
+
+@pytest.mark.parametrize(("actual", "severity"), [(2, "error"), (3, None), (4, "warning")])
+def test_members_forms_against_the_turnout(jingan, actual, severity):
+    # DOMAIN 1.4: 3 forms (表号 1–3) typed for A's 党员群众测评. 实际参加人数 2: more papers than people → error;
+    # 3: as many as people → nothing; 4: one paper not typed? → warning.
+    forms = [rating("党员群众测评", "A", n, "A", "B 80") for n in (1, 2, 3)]
+    row = {**area("A", members=None), "应参加人数": 4, "实际参加人数": actual}  # 2/4 = 50% is also a turnout error
+    areas, _ = calc(jingan, [row], [], forms)
+    counted = [f for f in areas.findings if f.rule == "测评表份数"]
+    assert [f.severity for f in counted] == ([severity] if severity else [])
+    if counted:
+        assert (counted[0].allowed, counted[0].actual) == ((f"≤{actual}" if actual < 3 else actual), 3)
+        assert counted[0].where.table == "测评表"
