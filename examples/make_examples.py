@@ -58,7 +58,7 @@ def _forms(rng: random.Random, areas: list[str], staff: list[list[object]], qual
         return min(top, max(55, rng.gauss(quality[who], 4)))
 
     rows: list[dict[str, object]] = []
-    for rater in areas:  # 居民区互评: each area rates the others; floor(20% × 12) = 2 A per form
+    for rater in areas:  # 居民区互评: each area rates the 11 others; floor(20% × 11) = 2 A per form
         best = sorted((a for a in areas if a != rater), key=quality.get, reverse=True)[:2]
         rows += _form("居民区互评", rater, 1, {a: score(a, 95 if a in best else 89) for a in areas if a != rater}, rng)
     for area in areas:
@@ -91,6 +91,7 @@ def jingan(rng: random.Random) -> Workbook:
         area_rows.append([area, round(rng.uniform(72, 96), 1), None, None, eligible, actual,
                           rng.choice([None, None, 1, 3]), rng.choice([None, None, None, 1]), None])
     area_rows[3][4], area_rows[3][5] = 15, 12  # exactly 80%: "须超过" not met
+    raters[areas[3]] = 12  # as many 党员群众测评 forms as people took part (DOMAIN 1.4)
     area_rows[7][8] = "优秀"  # an override: three 优秀 where 12 areas allow floor(2.4) = 2
     area_rows[9][3] = 84.0  # a tallied mean typed straight in: kept (a warning if the forms say otherwise)
     staff_rows = []
@@ -144,7 +145,8 @@ def gaojing(rng: random.Random) -> Workbook:
     people = []
     names = _names(rng, 4 * len(PLACES))
     for place in PLACES:
-        for post in ("党组织负责人", "居委主任", "社区工作者", rng.choice(("社区工作者", "党组织副书记", "其他"))):
+        for post in ("党组织负责人", "居委主任（坐班）", "社区工作者（聘用人员）",
+                     rng.choice(("社区工作者（聘用人员）", "党组织副书记（不含主持工作）", "社区工作者（其他）", "其他"))):
             people.append([names.pop(), f"{place}居民区", post])
     spare = {"area_rows": len(rows) + 3, "people_rows": len(people) + 10}
     return template.build("gaojing-2024", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), rows),

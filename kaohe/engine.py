@@ -15,7 +15,7 @@ import numpy as np
 from .findings import Checked, Finding, Where, error
 from .params import SCHEME_DIR, Params, SchemeError, from_sheet_rows, load
 from .reading import is_blank, read_count, read_number
-from .results import Table
+from .results import Table, keys_of
 from .rules import gaojing, jingan, sessions
 from .rules.grading import Ladder, caps_for, propose, quota
 
@@ -94,8 +94,8 @@ def tally_forms(s: Scheme, form_rows, area_rows, people_rows) -> sessions.Tallie
     """Every rating session's means from the 测评表 rows, given who the areas and staff are."""
     text = sessions.cell_text
     names = [text(r.get("居民区")) for r in area_rows if text(r.get("居民区"))]
-    staff = [sessions.Member(text(r.get("姓名")), text(r.get("居民区")), text(r.get("岗位")) in jingan.LEADER_POSTS)
-             for r in people_rows if text(r.get("姓名"))]
+    staff = [sessions.Member(text(r.get("姓名")), text(r.get("居民区")), text(r.get("岗位")) in jingan.LEADER_POSTS, key)
+             for r, key in zip(people_rows, keys_of(people_rows, "姓名")) if text(r.get("姓名"))]
     return sessions.tally_sheet(s.forms, form_rows, names, staff)
 
 

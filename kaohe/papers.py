@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import engine, office
 from .findings import Finding
 from .reading import Bands
+from .results import keys_of
 from .rules import gaojing, jingan, sessions
 from .rules.grading import rank_eq
 from .submission import workbook_info
@@ -205,12 +206,12 @@ def blank_forms(a: Assessment, wb: Workbook) -> int:
     areas = [_key(r, "居民区") for r in a.areas if _key(r, "居民区")]
     staff = [sessions.Member(_key(r, "姓名"), _key(r, "居民区"), _key(r, "岗位") in jingan.LEADER_POSTS)
              for r in a.people if _key(r, "姓名")]
-    posts = {_key(r, "姓名"): _key(r, "岗位") for r in a.people}
     pages = 0
     for session in ("党员群众测评", "内部互评", "书记主任考评"):
         paper = Paper(wb, SESSION_TITLES[session])
         for area in areas:
             classes = sessions.classes_of(session, area, areas, [m for m in staff if m.area == area])
+            posts = {_key(r, "姓名"): _key(r, "岗位") for r in a.people if _key(r, "居民区") == area}  # a 王芳 of this area
             if classes:
                 _form(paper, a, session, area, classes, {**posts, area: "居民区"})
                 pages += 1
@@ -227,7 +228,7 @@ def blank_forms(a: Assessment, wb: Workbook) -> int:
 def publicity(a: Assessment, wb: Workbook) -> int:
     s, (area_sheet, staff_sheet) = a.scheme, engine.sheets(a.scheme)
     listed = jingan.publicity_list(s, a.tables[area_sheet], a.tables[staff_sheet])
-    area_of = {_key(r, "姓名"): _key(r, "居民区") for r in a.people}
+    area_of = {key: _key(r, "居民区") for key, r in zip(keys_of(a.people, "姓名"), a.people)}
     order = {g: n for n, g in enumerate(s.area_ladder.names)}
     listed.sort(key=lambda r: (r["类别"] != "居民区", order.get(r["拟定等次"], 9), -(r["得分"] or 0)))
     paper = Paper(wb, "公示名单", (6, 12, 22, 20, 12, 12, 10, 20))
@@ -285,13 +286,14 @@ def feedback(a: Assessment, wb: Workbook) -> int:
                     rank, results.get("建议等次"), results.get("最终等次")]]
         paper.gap()
         paper.table(["总分", "排名", "建议等次", "最终等次"], summary, spans=[2, 2, 2, 2], formats={0: "0.00"})
-        mine = [_key(p, "姓名") for p in a.people if _key(p, "居民区") == key]
+        named = {k: _key(p, "姓名") for k, p in zip(keys_of(a.people, "姓名"), a.people) if _key(p, "居民区") == key}
+        mine = list(named)
         if engine.kind_of(s) == "jingan" and mine:
             paper.gap()
             shown = [[people.value(p, c) if people.value(p, c) is not None else "无法计算" for c in ("得分", "最终等次")]
                      for p in mine]
-            staff = [[n, p, *cells, people.value(p, "奖金")] for n, (p, cells) in enumerate(zip(mine, shown), start=1)
-                     if p in people.rows]
+            staff = [[n, named[p], *cells, people.value(p, "奖金")]
+                     for n, (p, cells) in enumerate(zip(mine, shown), start=1) if p in people.rows]
             paper.table(["序号", "姓名", "得分", "最终等次", "奖金（元）"], staff, spans=[1, 2, 1, 2, 2],
                         formats={2: "0.00", 4: "#,##0.00"})
         about = [f for f in a.findings if f.where.key in (key, *mine)]

@@ -52,31 +52,55 @@ class Table:
         return [{self.key_field: key, **{c: cells.get(c) for c in self.columns}} for key, cells in self.rows.items()]
 
 
+ID_FIELD = "编号"  # optional on a people sheet: where filled, it is the person's key (DOMAIN §6)
+AREA_FIELD, NAME_FIELD = "居民区", "姓名"
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if is_blank(value) else str(value).strip()
+
+
+def keys_of(rows: Sequence[Mapping[str, object]], key_field: str) -> list[str]:
+    """Each row's key ("" for none). People (key field 姓名) are keyed by 编号 where filled, else by
+    (居民区, 姓名): a name typed in one area only is its own key, a name shared by areas is "居民区·姓名"
+    (DOMAIN §6: two 王芳 in one street both get results)."""
+    if key_field != NAME_FIELD:
+        return [_text(row.get(key_field)) for row in rows]
+    named = [(_text(row.get(ID_FIELD)), _text(row.get(AREA_FIELD)), _text(row.get(NAME_FIELD))) for row in rows]
+    areas_of: dict[str, set[str]] = {}
+    for number, area, name in named:
+        if not number and name:
+            areas_of.setdefault(name, set()).add(area)
+    return [number or (f"{area}·{name}" if name and len(areas_of[name]) > 1 else name) for number, area, name in named]
+
+
 def start_table(rows: Sequence[Mapping[str, object]], sheet: str, key_field: str, columns: tuple[str, ...],
                 clause: str = READING_CLAUSE) -> tuple[Table, list[tuple[str, Mapping[str, object]]]]:
-    """An empty result table and the rows to compute, each with its key.
+    """An empty result table and the rows to compute, each with its key (``keys_of``).
 
-    A row with data but no key is an error. A key typed on more than one row is ambiguous (two
-    people called 张伟): none of those rows is computed, and every result cell of that key says so.
+    A row with data but no key is an error. A key on more than one row (two 张伟 of one area, or one
+    编号 twice) is ambiguous: none of those rows is computed, and every result cell of that key says so,
+    naming the rows.
     """
     table = Table(sheet, key_field, columns)
-    counts: dict[str, int] = {}
+    rows_of: dict[str, list[int]] = {}
     keyed = []
-    for n, row in enumerate(rows, start=1):
-        raw = row.get(key_field)
-        if is_blank(raw):
+    for n, (key, row) in enumerate(zip(keys_of(rows, key_field), rows), start=1):
+        if not key:
             if any(not is_blank(v) for v in row.values()):
                 table.findings.append(error("缺少名称", clause, f"{sheet}第{n}条记录有数据但未填{key_field}",
                                             Where(sheet, f"第{n}行", key_field)))
             continue
-        key = str(raw).strip()
-        counts[key] = counts.get(key, 0) + 1
+        rows_of.setdefault(key, []).append(n)
         keyed.append((key, row))
-    for key in [k for k, c in counts.items() if c > 1]:
-        duplicate = error("名称重复", clause, f"{sheet}中{key_field}“{key}”出现{counts[key]}次，无法区分，均未计算"
-                          f"（请改为可区分的名称，如加注居民区）", Where(sheet, key, key_field),
-                          allowed="唯一", actual=counts[key])
+    for key, numbers in ((k, ns) for k, ns in rows_of.items() if len(ns) > 1):
+        rows_text = "、".join(f"第{n}条" for n in numbers)
+        fix = f"请改为可区分的名称，或填写{ID_FIELD}" if key_field == NAME_FIELD else "请改为可区分的名称"
+        duplicate = error("名称重复", clause, f"{sheet}中{rows_text}记录的{key_field}“{key}”相同，无法区分，均未计算（{fix}）",
+                          Where(sheet, key, key_field), allowed="唯一", actual=len(numbers))
         table.findings.append(duplicate)
         for column in columns:
             table.put(key, column, None, duplicate)
-    return table, [(k, row) for k, row in keyed if counts[k] == 1]
+    return table, [(k, row) for k, row in keyed if len(rows_of[k]) == 1]

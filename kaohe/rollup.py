@@ -33,7 +33,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import checking, engine, submission
 from .findings import Severity
-from .results import Table
+from .results import Table, keys_of
 from .template import HEADER_FILL, HEADER_FONT, UNIT_LABEL, YEAR_LABEL
 from .workbook import Inputs, WorkbookError, open_book
 
@@ -91,8 +91,7 @@ def _rows(inputs: Inputs, table: Table) -> list[dict[str, object]]:
     """Each row as typed, its results as the rules give them."""
     sheet = inputs.sheets[table.sheet]
     out = []
-    for record in sheet.records:
-        key = str(record.get(table.key_field, "")).strip()
+    for record, key in zip(sheet.records, keys_of(sheet.records, table.key_field)):
         row = {label: value for label, value in record.items() if label not in table.columns}
         row.update({c: table.value(key, c) for c in table.columns} if key in table.rows else {})
         out.append(row)

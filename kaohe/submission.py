@@ -35,6 +35,7 @@ from .findings import Finding, Where, error
 from .grid import distinct
 from .params import PARAM_SHEET
 from .reading import is_blank
+from .results import keys_of
 from .rules.sessions import cell_text
 from .template import GUIDE_SHEET, UNIT_LABEL, YEAR_LABEL
 from .workbook import Inputs, WorkbookError, calculate, inputs_from, open_book, result_cells, stale_results, write_atomically
@@ -100,9 +101,8 @@ class Digests:
     rows: dict[tuple[str, str], tuple[int, str, str]] = field(default_factory=dict)  # (sheet, key) → row, in, out
 
 
-def _row_key(sheet_key: str, record: Mapping[str, object], seen: dict[str, int]) -> str:
-    """A row's name in the digest table: its key, numbered when a key stands on more rows than one."""
-    key = "" if is_blank(record.get(sheet_key)) else str(record.get(sheet_key)).strip()
+def _row_key(key: str, seen: dict[str, int]) -> str:
+    """A row's name in the digest table: its key (results.keys_of), numbered when it stands on more rows."""
     seen[key] = seen.get(key, 0) + 1
     return key if seen[key] == 1 else f"{key}#{seen[key]}"
 
@@ -141,12 +141,12 @@ def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]], source: Map
             _long_digest(digest, sheet.records)
             continue
         outputs, seen = result_columns.get(name, ()), {}
-        for record, row in zip(sheet.records, sheet.record_rows):
+        for record, row, key in zip(sheet.records, sheet.record_rows, keys_of(sheet.records, engine.key_of(name))):
             typed = {k: canonical(v) for k, v in record.items() if k not in outputs}
             shown = {k: canonical(v) for k, v in record.items() if k in outputs}
             digest.update(_line(typed))
             results.update(_line([name, shown]))
-            key = _row_key(engine.key_of(name), record, seen)
+            key = _row_key(key, seen)
             rows[(name, key)] = (row, hashlib.sha256(_line(typed)).hexdigest()[:ROW_DIGEST],
                                  hashlib.sha256(_line(shown)).hexdigest()[:ROW_DIGEST])
     whole = hashlib.sha256(_line({label: canonical(source.get(label)) for label in SOURCE_FIELDS}))

@@ -24,6 +24,7 @@ from .findings import Finding, Where, error, info
 from .grid import below_header, by_rows, header_in_columns, header_index
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
+from .results import keys_of
 
 
 class WorkbookError(Exception):
@@ -103,7 +104,6 @@ def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str])
     at = _header_row(name, grid, required)
     labels = [str(c).strip() if isinstance(c, str) else "" for c in grid[at]]
     columns = {label: i + 1 for i, label in enumerate(labels) if label}
-    key_col = columns[required[0]] - 1
     records, key_rows, record_rows = [], {}, []
     inputs = [i for i, label in enumerate(labels) if label in required]
     for offset, row in enumerate(grid[at + 1:], start=at + 2):
@@ -111,11 +111,8 @@ def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str])
             continue  # no input typed: a blank row, whatever its result formulas show
         records.append({label: row[i] for i, label in enumerate(labels) if label and i < len(row)})
         record_rows.append(offset)
-        key = row[key_col] if key_col < len(row) else None
-        if not is_blank(key):
-            key_rows.setdefault(str(key).strip(), offset)
-        else:
-            key_rows[f"第{len(records)}行"] = offset
+    for n, (key, offset) in enumerate(zip(keys_of(records, engine.key_of(name)), record_rows), start=1):
+        key_rows.setdefault(key or f"第{n}行", offset)  # people by 编号 or (居民区, 姓名): results.keys_of
     return Sheet(name, records, key_rows, columns, at + 1, len(grid), record_rows)
 
 
@@ -197,8 +194,7 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
         table = tables[name]
         present = [c for c in table.columns if c in sheet.columns]
         never = 0
-        for record in sheet.records:
-            key = str(record.get(table.key_field, "")).strip()
+        for record, key in zip(sheet.records, keys_of(sheet.records, table.key_field)):
             if key not in table.rows:
                 continue
             for column in present:

@@ -223,11 +223,11 @@ def test_grade_quota_bars_leaders_of_a_poor_area_as_kaohe_staff_does():
 
 
 def test_kaohe_forms_tallies_a_session_as_the_engine_does():
-    # 党员群众测评 of area A (jingan 五(二)(2)): forms 1 and 3 valid, form 2 void (an A for the lone 书记,
-    # where floor(20% × 1) = 0): A (85 + 65)/2 = 75; 甲 (80 + 70)/2 = 75
+    # 党员群众测评 of area A (jingan 五(二)(2)): forms 1 and 3 valid, form 2 void (its tier A disagrees with
+    # the score 85, DOMAIN 1.4): A (85 + 65)/2 = 75; 甲 (80 + 70)/2 = 75
     forms = [["测评", "居民区", "表号", "评分人", "对象", "评分"],
              ["党员群众测评", "A", 1.0, None, "A", "B 85"], ["党员群众测评", "A", 1.0, None, "甲", "B 80"],
-             ["党员群众测评", "A", 2.0, None, "A", "B 88"], ["党员群众测评", "A", 2.0, None, "甲", "A 95"],
+             ["党员群众测评", "A", 2.0, None, "A", "B 88"], ["党员群众测评", "A", 2.0, None, "甲", "A 85"],
              ["党员群众测评", "A", 3.0, None, "A", "C 65"], ["党员群众测评", "A", 3.0, None, "甲", "B 70"]]
     areas, staff = [["居民区"], ["A"]], [["姓名", "居民区", "岗位"], ["甲", "A", "书记"]]
     assert udfs.KAOHE_FORMS("jingan", "党员群众测评", forms, areas, staff, "A") == pytest.approx(75)

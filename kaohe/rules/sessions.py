@@ -19,6 +19,7 @@ import numpy as np
 from ..findings import Finding, Where, error, info, warning
 from ..grid import distinct
 from ..reading import is_blank, read_choice
+from ..results import keys_of
 from .forms import Ballots, FormRules, read_cells, tally_ballots
 
 FORM_SHEET = "测评表"
@@ -40,6 +41,7 @@ class Member:
     name: str
     area: str
     leader: bool  # 书记, 主任 or 书记兼主任 (jingan 五(二))
+    key: str = ""  # the person's key on 工作人员 (results.keys_of); the name where not given
 
 
 @dataclass
@@ -80,10 +82,13 @@ def classes_of(session: str, area: str, areas: Sequence[str], own: Sequence[Memb
     return people
 
 
-def input_cell(session: str, target: str, areas: set[str]) -> tuple[str, str, str]:
-    """The input cell a session's mean for a target feeds: (sheet, key, column)."""
-    sheet = "居民区" if target in areas and session in (MUTUAL, "党员群众测评") else "工作人员"
-    return sheet, target, session
+def input_cell(session: str, target: str, areas: set[str], people: Mapping[str, str] | None = None
+               ) -> tuple[str, str, str]:
+    """The input cell a session's mean for a target feeds: (sheet, key, column); ``people``: the form's
+    names → their keys on 工作人员 (a 王芳 of this area, DOMAIN §6)."""
+    if target in areas and session in (MUTUAL, "党员群众测评"):
+        return "居民区", target, session
+    return "工作人员", (people or {}).get(target, target), session
 
 
 def _combined(*codes: np.ndarray) -> np.ndarray:
@@ -201,6 +206,7 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
     for mine in np.split(rows_kept[by_group], starts[1:]) if len(rows_kept) else ():
         session, area = NAMES[c.session[mine[0]]], str(c.texts[whose[mine[0]]])
         classes = classes_of(session, area, areas, staff_of.get(area, ()))
+        keys = {m.name: m.key or m.name for m in staff_of.get(area, ())}
         if session == INTERNAL:
             mine = _without_leaders_view_of_others(c, mine, classes, out.findings)
             if not len(mine):
@@ -215,7 +221,7 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
                           readings=c.readings,
                           rating_at=lambda i, field, mine=mine: _row(mine[i], field),
                           form_at=lambda f, mine=mine, first=first: _row(mine[first[f]], "表号"),
-                          target_at=lambda t, session=session: Where(*input_cell(session, t, area_names)))
+                          target_at=lambda t, session=session, keys=keys: Where(*input_cell(session, t, area_names, keys)))
         result = tally_ballots(f"{session}·{area or '全街道'}", classes, ballots, rules)
         for f in result.findings:
             if f.rule == "A档比例" and f.where.key in classes.values():  # forms.quota_notes: keyed by class
@@ -223,7 +229,7 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
             else:
                 out.findings.append(f)
         for t, mean in result.means.items():
-            cell = input_cell(session, t, area_names)
+            cell = input_cell(session, t, area_names, keys)
             out.means[cell] = mean
             if t in result.reasons:
                 out.reasons[cell] = result.reasons[t]
@@ -267,9 +273,8 @@ def merge(rows: Sequence[Mapping[str, object]], sheet: str, key_field: str, tall
     """The sheet's rows with each blank session column filled from the forms; a typed value is kept,
     with a warning where it differs from the forms' tally."""
     merged = []
-    for row in rows:
+    for row, key in zip(rows, keys_of(rows, key_field)):
         row = dict(row)
-        key = "" if is_blank(row.get(key_field)) else str(row.get(key_field)).strip()
         for column in SESSIONS:
             if (sheet, key, column) not in tallied.means:
                 continue

@@ -746,14 +746,44 @@ def test_publicity_list_follows_the_leading_groups_override(jingan):
 
 # --- what a clerk types is never silently taken for something else (DOMAIN §6) -------------------
 
-def test_two_people_with_one_name_are_both_left_uncomputed_and_named(jingan):
-    # Two 张伟 in different areas: neither may show the other's numbers; every result cell says why.
+def test_two_people_with_one_name_in_two_areas_both_get_results(jingan):
+    # DOMAIN §6: people are keyed by (居民区, 姓名). Two 张伟, in A (90) and in B (80):
+    # A·张伟 = 0.3×90 + 0.7×90 = 90; B·张伟 = 0.3×80 + 0.7×70 = 24 + 49 = 73 (五(三))
     areas = street({"A": 90, "B": 80})
     staff = [person("张伟", "A", "其他", 90), person("张伟", "B", "其他", 70), person("李娜", "A", "其他", 80)]
     _, table = calc(jingan, areas, staff)
+    assert table.value("A·张伟", "得分") == pytest.approx(90)
+    assert table.value("B·张伟", "得分") == pytest.approx(73)
+    assert table.value("李娜", "得分") == pytest.approx(0.3 * 90 + 0.7 * 80)  # a unique name is its own key
+    assert not found(table.findings, "名称重复")
+
+
+def test_two_people_with_one_name_in_one_area_are_an_error_naming_both_rows(jingan):
+    areas = street({"A": 90})
+    staff = [person("张伟", "A", "其他", 90), person("李娜", "A", "其他", 80), person("张伟", "A", "其他", 70)]
+    _, table = calc(jingan, areas, staff)
     assert all(table.value("张伟", c) is None for c in rules.STAFF_RESULTS)
-    assert table.reason("张伟", "得分").rule == "名称重复" and table.reason("张伟", "奖金").rule == "名称重复"
+    [twice] = found(table.findings, "名称重复", "error")
+    assert "第1条" in twice.message and "第3条" in twice.message and "编号" in twice.message
+    assert table.reason("张伟", "奖金") is twice
     assert table.value("李娜", "得分") is not None  # the others are computed as usual
+
+
+def test_an_id_tells_two_namesakes_of_one_area_apart(jingan):
+    areas = street({"A": 90})
+    staff = [{**person("张伟", "A", "其他", 90), "编号": "A01"}, {**person("张伟", "A", "其他", 70), "编号": "A02"}]
+    _, table = calc(jingan, areas, staff)
+    # A01 = 0.3×90 + 0.7×90 = 90; A02 = 27 + 49 = 76
+    assert table.value("A01", "得分") == pytest.approx(90)
+    assert table.value("A02", "得分") == pytest.approx(76)
+
+
+def test_one_id_on_two_rows_is_an_error(jingan):
+    staff = [{**person("张伟", "A", "其他", 90), "编号": "7"}, {**person("李娜", "A", "其他", 70), "编号": 7.0}]
+    _, table = calc(jingan, street({"A": 90}), staff)
+    [twice] = found(table.findings, "名称重复", "error")
+    assert "第1条" in twice.message and "第2条" in twice.message
+    assert table.value("7", "得分") is None
 
 
 def test_an_override_that_is_no_grade_gives_its_reason_in_the_cells(jingan):

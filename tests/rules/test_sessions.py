@@ -138,3 +138,19 @@ def test_members_forms_against_the_turnout(jingan, actual, severity):
     if counted:
         assert (counted[0].allowed, counted[0].actual) == ((f"≤{actual}" if actual < 3 else actual), 3)
         assert counted[0].where.table == "测评表"
+
+
+def test_forms_of_two_namesakes_feed_each_their_own_row(jingan):
+    # DOMAIN §6: a 王芳 in A and a 王芳 in B; each area's 书记主任考评 form rates its own 王芳
+    team = [staff("甲", "A", "书记"), staff("王芳", "A"), staff("乙", "B", "书记"), staff("王芳", "B")]
+    for p in team:
+        p["书记主任考评"], p["党员群众测评"] = None, 80
+    forms = [rating("书记主任考评", "A", 1, "王芳", 80, rater="甲"), rating("书记主任考评", "B", 1, "王芳", 60, rater="乙")]
+    _, people = calc(jingan, [area("A", members=80), area("B", members=80)], team, forms)
+    tallied = engine.tally_forms(jingan, forms, [area("A"), area("B")], team)
+    assert tallied.means[("工作人员", "A·王芳", "书记主任考评")] == 80
+    assert tallied.means[("工作人员", "B·王芳", "书记主任考评")] == 60
+    assert not [f for f in people.findings if f.rule == "名称重复"]
+    # 总分 A = B = 0.5×90 + 0.1×80 + 0.4×80 = 85 (五(一)); 王芳 (五(三)) = 0.3×85 + 0.2×考评 + 0.1×80 + 0.4×80
+    assert people.value("A·王芳", "得分") == pytest.approx(25.5 + 16 + 8 + 32)  # 81.5
+    assert people.value("B·王芳", "得分") == pytest.approx(25.5 + 12 + 8 + 32)  # 77.5
