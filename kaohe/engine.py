@@ -15,8 +15,8 @@ import numpy as np
 from .findings import Checked, Finding, Where, error
 from .params import SCHEME_DIR, Params, SchemeError, from_sheet_rows, load
 from .reading import is_blank, read_count, read_number
-from .results import Table, keys_of
-from .rules import gaojing, jingan, sessions
+from .results import ROW_KEY, Table, keys_of
+from .rules import entries, gaojing, jingan, sessions
 from .rules.grading import Ladder, caps_for, propose, quota
 
 Scheme = jingan.Scheme | gaojing.Scheme
@@ -28,6 +28,7 @@ INPUTS = {"jingan": {jingan.AREA_SHEET: jingan.AREA_INPUTS, jingan.STAFF_SHEET: 
 RESULTS = {"jingan": {jingan.AREA_SHEET: jingan.AREA_RESULTS, jingan.STAFF_SHEET: jingan.STAFF_RESULTS},
            "gaojing": {gaojing.AREA_SHEET: gaojing.AREA_RESULTS, gaojing.PEOPLE_SHEET: gaojing.PEOPLE_RESULTS}}
 KEYS = {"居民区": "居民区"}  # the area sheet's key; every people sheet's is 姓名 (WORKBOOK.md)
+ENTRY_SHEETS = (entries.STREET_SHEET, entries.ADJUST_SHEET, entries.SURVEY_SHEET)
 BUILTIN = frozenset(p.stem for p in SCHEME_DIR.glob("*.toml"))
 POOLS = {"jingan": ("居民区", "书记主任", "其他人员"), "gaojing": ("居民区",)}
 
@@ -78,16 +79,25 @@ def inputs(s: Scheme, sheet: str) -> tuple[str, ...]:
 
 def results_of(s: Scheme, sheet: str) -> tuple[str, ...]:
     """The result headers of a sheet (WORKBOOK.md); none for a sheet of inputs only (测评表)."""
-    return RESULTS[kind_of(s)].get(sheet, ())
+    entry = next((e for e in entries.entry_sheets(s) if e.name == sheet), None)
+    return (entry.result,) if entry else RESULTS[kind_of(s)].get(sheet, ())
 
 
 def key_of(sheet: str) -> str:
-    return KEYS.get(sheet, "姓名")
+    """The key column of a sheet: 居民区; 姓名 for people (results.keys_of); the row itself for entry sheets."""
+    return KEYS.get(sheet, ROW_KEY if sheet in ENTRY_SHEETS else "姓名")
 
 
 def optional_sheets(s: Scheme) -> dict[str, tuple[str, ...]]:
-    """Sheets a workbook may have, with their headers: jingan's rating forms (测评表)."""
-    return {sessions.FORM_SHEET: sessions.FORM_INPUTS} if kind_of(s) == "jingan" else {}
+    """Sheets a workbook may have, with their input headers: jingan's rating forms (测评表) and the entry
+    sheets (街道考评, 加减分; gaojing-2024's 满意度问卷)."""
+    forms = {sessions.FORM_SHEET: sessions.FORM_INPUTS} if kind_of(s) == "jingan" else {}
+    return {**forms, **{e.name: e.inputs for e in entries.entry_sheets(s)}}
+
+
+def entry_sheets(s: Scheme) -> dict[str, tuple[str, ...]]:
+    """The entry sheets, read row by row: their input headers."""
+    return {e.name: e.inputs for e in entries.entry_sheets(s)}
 
 
 def tally_forms(s: Scheme, form_rows, area_rows, people_rows) -> sessions.Tallied:
@@ -112,28 +122,44 @@ def _with_forms(s: Scheme, area_rows, people_rows, form_rows) -> tuple[list, lis
     return area_rows, people_rows, tallied.findings
 
 
-def prepare(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]
+def entry_tables(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, entries.Entries]:
+    """Each entry sheet present: its row results and what it adds up to per area."""
+    area_rows = tables.get(sheets(s)[0], ())
+    names = [k for k in keys_of(area_rows, "居民区") if k]
+    return {e.name: entries.compute(s, e, tables[e.name], names) for e in entries.entry_sheets(s) if tables.get(e.name)}
+
+
+def prepare(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]],
+            entered: Mapping[str, entries.Entries] | None = None
             ) -> tuple[list[Mapping[str, object]], list[Mapping[str, object]], list[Finding]]:
-    """The area and people rows as the rules see them: jingan's session columns a clerk left blank
-    filled from the 测评表 forms (in the rows' order), and the findings of the tally."""
+    """The area and people rows as the rules see them: the area columns a clerk left blank filled from
+    the entry sheets (街道考评, 加减分, 满意度问卷) and jingan's session columns from the 测评表 forms (in
+    the rows' order), and the findings of the tally."""
     area_sheet, people_sheet = sheets(s)
     area_rows, people_rows = list(tables.get(area_sheet, ())), list(tables.get(people_sheet, ()))
+    findings: list[Finding] = []
+    for table in (entry_tables(s, tables) if entered is None else entered).values():
+        area_rows, differ = entries.merge(area_rows, "居民区", table)
+        findings += differ
     if kind_of(s) == "jingan" and tables.get(sessions.FORM_SHEET):
-        return _with_forms(s, area_rows, people_rows, tables[sessions.FORM_SHEET])
-    return area_rows, people_rows, []
+        area_rows, people_rows, tallied = _with_forms(s, area_rows, people_rows, tables[sessions.FORM_SHEET])
+        findings += tallied
+    return area_rows, people_rows, findings
 
 
 def calculate(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, Table]:
-    """Every result of a workbook: the area sheet, then the people sheet that builds on it."""
+    """Every result of a workbook: the area sheet, then the people sheet that builds on it, and each
+    entry sheet's row results."""
     area_sheet, people_sheet = sheets(s)
-    area_rows, people_rows, form_findings = prepare(s, tables)
+    entered = entry_tables(s, tables)
+    area_rows, people_rows, form_findings = prepare(s, tables, entered)
     areas = RULESETS[kind_of(s)].score_areas(s, area_rows)
     areas.findings[:0] = form_findings
     if kind_of(s) == "jingan":
         people = jingan.score_staff(s, people_rows, areas)
     else:
         people = gaojing.score_people(s, people_rows, areas)
-    return {area_sheet: areas, people_sheet: people}
+    return {area_sheet: areas, people_sheet: people, **{name: e.table for name, e in entered.items()}}
 
 
 def pool_ladder(s: Scheme, pool: str, n: int, area_grade: object = None) -> Checked[tuple[Ladder, dict[str, int]]]:

@@ -62,10 +62,15 @@ def _text(value: object) -> str:
     return "" if is_blank(value) else str(value).strip()
 
 
+ROW_KEY = "#"  # rows keyed by their place, "第n条": the entry sheets (加减分 …)
+
+
 def keys_of(rows: Sequence[Mapping[str, object]], key_field: str) -> list[str]:
-    """Each row's key ("" for none). People (key field 姓名) are keyed by 编号 where filled, else by
-    (居民区, 姓名): a name typed in one area only is its own key, a name shared by areas is "居民区·姓名"
-    (DOMAIN §6: two 王芳 in one street both get results)."""
+    """Each row's key ("" for none). Entry rows (ROW_KEY) are "第n条". People (key field 姓名) are keyed by
+    编号 where filled, else by (居民区, 姓名): a name typed in one area only is its own key, a name shared
+    by areas is "居民区·姓名" (DOMAIN §6: two 王芳 in one street both get results)."""
+    if key_field == ROW_KEY:
+        return [f"第{n}条" for n in range(1, len(rows) + 1)]
     if key_field != NAME_FIELD:
         return [_text(row.get(key_field)) for row in rows]
     named = [(_text(row.get(ID_FIELD)), _text(row.get(AREA_FIELD)), _text(row.get(NAME_FIELD))) for row in rows]

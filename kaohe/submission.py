@@ -124,7 +124,7 @@ def _long_digest(digest, columns: Mapping[str, Sequence[object]]) -> None:
 def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]], source: Mapping[str, object]) -> Digests:
     """SHA-256 of every input (参数, the input sheets, 测评表, and what 来源 says of the copy: unit, year,
     scheme, versions, time, forced or not) and of every result column, whole and by row."""
-    result_columns = {sheet: engine.results_of(inputs.scheme, sheet) for sheet in engine.sheets(inputs.scheme)}
+    result_columns = {sheet: engine.results_of(inputs.scheme, sheet) for sheet in inputs.sheets}
     sheet_digest: dict[str, hashlib._Hash] = {PARAM_SHEET: hashlib.sha256()}
     results = hashlib.sha256()
     for row in params_grid:

@@ -146,8 +146,11 @@ def inputs_from(book: Book, name: str, scheme: str | None = None) -> Inputs:
         if sheet not in names:
             raise WorkbookError(f"{name} 缺少工作表“{sheet}”")
         inputs.sheets[sheet] = _sheet(sheet, book.grid(sheet), engine.inputs(chosen, sheet))
+    entry = engine.entry_sheets(chosen)
     for sheet, headers in engine.optional_sheets(chosen).items():  # the rating forms: long, keyless
-        if sheet in names:
+        if sheet in names and sheet in entry:  # 街道考评, 加减分, 满意度问卷: row by row, keyed 第n条
+            inputs.sheets[sheet] = _sheet(sheet, book.grid(sheet), headers)
+        elif sheet in names:
             inputs.sheets[sheet] = _long_sheet(sheet, book.columns(sheet), headers)
     return inputs
 
