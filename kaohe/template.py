@@ -25,7 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import engine
 from .checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
-from .rules import gaojing, jingan, sessions
+from .rules import entries, gaojing, jingan, sessions
 
 QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
 FIXED_TIME = datetime(2025, 1, 1)
@@ -163,6 +163,92 @@ def _forms_sheet(wb: Workbook, rows: int, data: Sequence[Mapping[str, object]]) 
     rule.add(f"A2:A{rows + 1}")
     ws.add_data_validation(rule)
     _print_setup(ws, landscape=False)
+
+
+# --- entry sheets: 街道考评, 加减分 (jingan 四), 满意度问卷 (gaojing-2024 附件2) -------------------------
+
+ENTRY_ROWS = {entries.STREET_SHEET: 60, entries.ADJUST_SHEET: 200, entries.SURVEY_SHEET: 3000}
+
+
+def _entry_result(s: engine.Scheme, entry: entries.EntrySheet, row: int) -> str:
+    """An entry row's result: the sum of its item scores or answers; for 加减分, the points of its
+    类型 and 级别 looked up in the 参数 sheet's award and deduction tables (signed)."""
+    if entry.name != entries.ADJUST_SHEET:
+        summed = _summed(s, entry)
+        first, last = (get_column_letter(entry.inputs.index(h) + 1) for h in (summed[0], summed[-1]))
+        return f'=IF($A{row}="","",SUM({first}{row}:{last}{row}))'
+    n = len(sheet_rows(s.params))
+    path, value = f"'{PARAM_SHEET}'!$A$2:$A${n}", f"'{PARAM_SHEET}'!$C$2:$C${n}"
+    level, points = f"'{PARAM_SHEET}'!$C$3:$C${n + 1}", f"'{PARAM_SHEET}'!$C$4:$C${n + 2}"
+
+    def lookup(prefix: str) -> str:  # LOOKUP(2, 1/(conditions), values): the matching row, without array entry
+        return (f'LOOKUP(2,1/((LEFT({path},{len(prefix)})="{prefix}")*(RIGHT({path},5)=".type")*({value}=$B{row})'
+                f'*({level}=$C{row})),{points})')
+    missing = f"#错误：{entries.ADJUST_SHEET}的类型与级别不在加分、减分表中（{s.cite('area.awards')}）"
+    return f'=IF($A{row}="","",IFERROR({lookup("area.awards.")},IFERROR(-{lookup("area.deductions.")},"{missing}")))'
+
+
+def _summed(s: engine.Scheme, entry: entries.EntrySheet) -> tuple[str, ...]:
+    """The columns an entry row's 合计 adds up: the item scores, or the questionnaire's answers."""
+    if entry.name == entries.STREET_SHEET:
+        return tuple(label for label, _ in s.items.values())
+    return entries.survey_questions(s)
+
+
+def _entry_sheet(wb: Workbook, s: engine.Scheme, entry: entries.EntrySheet, rows: int,
+                 data: Sequence[Mapping[str, object]]) -> str:
+    """One entry sheet: inputs typed row by row, the result a formula; returns the result column's range."""
+    ws = wb.create_sheet(entry.name)
+    _header(ws, (*entry.inputs, entry.result), {"事由": 40})
+    rows = max(rows, len(data) + 20)
+    choices: dict[str, tuple[str, ...]] = {"渠道": entries.CHANNELS} if entry.name == entries.SURVEY_SHEET else {}
+    if entry.name == entries.ADJUST_SHEET:
+        choices = {"类型": tuple(dict.fromkeys(k for k, _ in (*s.awards, *s.deductions))),
+                   "级别": tuple(dict.fromkeys(lv for _, lv in (*s.awards, *s.deductions)))}
+    for n in range(rows):
+        record = data[n] if n < len(data) else {}
+        for col, header in enumerate(entry.inputs, start=1):
+            cell = ws.cell(n + 2, col, record.get(header))
+            cell.fill, cell.border, cell.protection = INPUT_FILL, BORDER, Protection(locked=False)
+            cell.number_format = TEXT if header in (entries.AREA, "事由", *choices) else POINTS
+        result = ws.cell(n + 2, len(entry.inputs) + 1, _entry_result(s, entry, n + 2))
+        result.fill, result.border, result.number_format = RESULT_FILL, BORDER, POINTS
+    for header, options in choices.items():
+        letter = get_column_letter(entry.inputs.index(header) + 1)
+        rule = DataValidation(type="list", formula1=f'"{",".join(options)}"', allow_blank=True,
+                              showErrorMessage=True, errorTitle="请从下拉列表中选择",
+                              error=f"“{header}”应为：{'、'.join(options)}")
+        rule.add(f"{letter}2:{letter}{rows + 1}")
+        ws.add_data_validation(rule)
+    _print_setup(ws)
+    _protect(ws)
+    letter = get_column_letter(len(entry.inputs) + 1)
+    return f"'{entry.name}'!${letter}$2:${letter}${rows + 1}"
+
+
+def _entry_defaults(wb: Workbook, area: Layout, entry: entries.EntrySheet, results: str) -> None:
+    """The area columns an entry sheet adds up to: a formula in each cell left blank (a clerk may type
+    over it), showing nothing while the area has no entry rows."""
+    keys = results.replace(f"${get_column_letter(len(entry.inputs) + 1)}$", "$A$")
+    ws = wb[area.sheet]
+    for row in range(2, area.rows + 2):
+        has = f'COUNTIF({keys},$A{row})=0'
+        formulas = {}
+        if entry.name == entries.STREET_SHEET:
+            formulas["街道考评"] = f'=IF(OR($A{row}="",{has}),"",SUMIF({keys},$A{row},{results}))'
+        elif entry.name == entries.ADJUST_SHEET:
+            formulas["加分"] = f'=IF(OR($A{row}="",{has}),"",SUMIFS({results},{keys},$A{row},{results},">0"))'
+            formulas["减分"] = f'=IF(OR($A{row}="",{has}),"",-SUMIFS({results},{keys},$A{row},{results},"<0"))'
+        else:
+            channels = results.replace(f"${get_column_letter(len(entry.inputs) + 1)}$", "$B$")
+            for channel in entries.CHANNELS:
+                some = f'COUNTIFS({keys},$A{row},{channels},"{channel}")=0'
+                formulas[f"{channel}得分"] = (f'=IF(OR($A{row}="",{some}),"",'
+                                              f'AVERAGEIFS({results},{keys},$A{row},{channels},"{channel}"))')
+        for column, formula in formulas.items():
+            cell = ws[f"{area.letter(column)}{row}"]
+            if cell.value is None:
+                cell.value = formula
 
 
 def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | None,
@@ -305,6 +391,9 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
     _input_sheet(wb, people, param_range(s), area, data.get(people.sheet, ()), forms)
     if forms is not None:
         _forms_sheet(wb, form_rows, data.get(sessions.FORM_SHEET, ()))
+    for entry in entries.entry_sheets(s):
+        results = _entry_sheet(wb, s, entry, ENTRY_ROWS[entry.name], data.get(entry.name, ()))
+        _entry_defaults(wb, area, entry, results)
     check = wb.create_sheet(REPORT_SHEET)
     _header(check, (*REPORT_HEADER, PRIOR_FILL), {"说明": 60, "位置": 16})
     check.column_dimensions[get_column_letter(len(REPORT_HEADER) + 1)].hidden = True  # for clearing marks only

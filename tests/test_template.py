@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from kaohe import cli, engine, template
 from kaohe.params import PARAM_SHEET, sheet_rows
 
-WORKBOOK_SHEETS = ["说明", "居民区", "工作人员", "测评表", "检查结果", PARAM_SHEET, "xlwings.conf"]
+WORKBOOK_SHEETS = ["说明", "居民区", "工作人员", "测评表", "街道考评", "加减分", "检查结果", PARAM_SHEET, "xlwings.conf"]
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +114,58 @@ def test_session_columns_tally_the_forms_unless_typed_over(jingan_book):
     assert area["D2"].protection.locked is False  # a clerk may type a tallied mean over it
     assert '"内部互评"' in staff["F2"].value
     assert [c.value for c in wb["测评表"][1]] == ["测评", "居民区", "表号", "评分人", "对象", "评分"]
+
+
+# --- entry sheets, recalculated by LibreOffice --------------------------------------------------
+
+ITEMS = ("社区党建工作", "社区自治工作", "社区服务工作", "社区管理工作", "社会平安工作", "社区党群工作", "社区发展工作",
+         "其他工作")
+
+
+def _recalculated(tmp_path, wb, name):
+    """Every sheet as LibreOffice computes it (the file has no cached values), one CSV per sheet."""
+    import csv
+    import subprocess
+
+    from tests.rendering import require_office
+
+    require_office()
+    path = tmp_path / f"{name}.xlsx"
+    wb.save(path)
+    subprocess.run(["timeout", "-k", "10", "180", "soffice", "--headless", "--norestore",
+                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=240)
+    return lambda sheet: list(csv.reader((tmp_path / f"{name}-{sheet}.csv").open(encoding="utf-8")))
+
+
+def test_jingan_entry_sheets_add_up_in_a_spreadsheet_program(tmp_path):
+    area = {"居民区互评": 80, "党员群众测评": 80, "应参加人数": 50, "实际参加人数": 45}
+    wb = template.build("jingan", macro=False, area_rows=4, people_rows=2, form_rows=2, data={
+        "居民区": [{"居民区": "甲", **area}, {"居民区": "乙", "街道考评": 70, "加分": 1, **area}],
+        "街道考评": [{"居民区": "甲", **dict(zip(ITEMS, (16, 17, 10, 11, 12, 9, 10, 3)))}],
+        "加减分": [{"居民区": "甲", "类型": k, "级别": lv} for k, lv in
+                (("综合类奖励", "市级"), ("单项类奖励", "区级"), ("媒体曝光", "市级"), ("考核排名拖后", "国家级"))]})
+    sheet = _recalculated(tmp_path, wb, "jingan")
+    # jingan 四(一)1: 16+17+10+11+12+9+10+3 = 88; 四(二): +3, 0 (单项类区级), −1, −4
+    assert sheet("街道考评")[1][-1] == "88"
+    assert [r[-1] for r in sheet("加减分")[1:5]] == ["3", "0", "-1", "-4"]
+    areas = sheet("居民区")
+    # 甲: 街道考评 88, 加分 3 + 0 = 3, 减分 1 + 4 = 5; 乙 has no entry rows: its typed 70 and 1 stay
+    assert areas[1][1] == "88" and areas[1][6:8] == ["3", "5"]
+    assert areas[2][1] == "70" and areas[2][6:8] == ["1", ""]
+
+
+def test_gaojing_questionnaires_give_channel_means_in_a_spreadsheet_program(tmp_path):
+    def survey(channel, answers):
+        return {"居民区": "甲", "渠道": channel, **{f"题{n}": a for n, a in enumerate(answers, start=1)}}
+
+    wb = template.build("gaojing-2024", macro=False, area_rows=2, people_rows=2, data={
+        "居民区": [{"居民区": "甲", "第三方得分": 77}],
+        "满意度问卷": [survey("座谈会", [10] * 10), survey("座谈会", [8] * 5 + [6] * 5), survey("社区通上半年", [9] * 10)]})
+    sheet = _recalculated(tmp_path, wb, "gaojing")
+    # 附件2: 合计 100, 5×8 + 5×6 = 70, 90; 座谈会 mean (100 + 70)/2 = 85; 第三方 typed 77 stays
+    assert [r[-1] for r in sheet("满意度问卷")[1:4]] == ["100", "70", "90"]
+    header, first = sheet("居民区")[:2]
+    row = dict(zip(header, first))
+    assert (row["座谈会得分"], row["第三方得分"], row["社区通上半年得分"], row["社区通下半年得分"]) == ("85", "77", "90", "")
