@@ -7,6 +7,7 @@ jingan — twelve areas, ~100 staff and every session's paper forms in 测评表
 input columns tallied from them; one area's session at exactly 80% turnout (invalid), a form whose
 tier disagrees with its score, a tier without a score, a rating typed over its tally as "九十", a
 mean typed straight in, an override that breaks the 优秀 cap;
+Both carry a few rows of their entry sheets (街道考评 and 加减分; 满意度问卷), summed into 居民区.
 gaojing-2024 — a 社区通 round below 40% of households, a 座谈会 above 100 households, a tie
 for 9th place across the 优秀 cap (at most 9), a rate typed above 1.
 """
@@ -78,6 +79,16 @@ def _forms(rng: random.Random, areas: list[str], staff: list[list[object]], qual
     return rows
 
 
+def _street_items(s, rng: random.Random, areas: list[str], area_rows: list[list[object]]) -> list[dict[str, object]]:
+    """街道考评 item by item for a few areas (jingan 四(一)1); their 居民区.街道考评 is left to the sum."""
+    rows = []
+    for area, row in zip(areas, area_rows):
+        rows.append({"居民区": area, **{label: round(points * rng.uniform(0.75, 1.0), 1)
+                                      for label, points in s.items.values()}})
+        row[1] = None
+    return rows
+
+
 def jingan(rng: random.Random) -> Workbook:
     s = engine.scheme("jingan")
     areas = [f"{p}居民区" for p in PLACES[:12]]
@@ -110,10 +121,16 @@ def jingan(rng: random.Random) -> Workbook:
     first = next(i for i, r in enumerate(forms) if r["测评"] == "党员群众测评")
     forms[first]["评分"] = "A 85"  # a tier that disagrees with its score: the form is void
     forms[first + 1]["评分"] = "B"  # a tier without a score
+    items = _street_items(s, rng, areas[:3], area_rows)
+    adjustments = [{"居民区": areas[0], "类型": "综合类奖励", "级别": "市级", "事由": "示例：市级文明社区"},
+                   {"居民区": areas[0], "类型": "单项类奖励", "级别": "区级", "事由": "示例：区级单项表彰（计0分）"},
+                   {"居民区": areas[1], "类型": "媒体曝光", "级别": "市级", "事由": "示例：市级媒体曝光"}]
+    for row in area_rows[:2]:  # their 加分/减分 come from the 加减分 rows
+        row[6] = row[7] = None
     spare = {"area_rows": len(area_rows) + 3, "people_rows": len(staff_rows) + 10, "form_rows": len(forms) + 20}
     return template.build("jingan", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
                                                    "工作人员": _records(engine.inputs(s, "工作人员"), staff_rows),
-                                                   "测评表": forms},
+                                                   "测评表": forms, "街道考评": items, "加减分": adjustments},
                           info={template.UNIT_LABEL: "静安区示例街道", template.YEAR_LABEL: 2025})
 
 
@@ -148,9 +165,16 @@ def gaojing(rng: random.Random) -> Workbook:
         for post in ("党组织负责人", "居委主任（坐班）", "社区工作者（聘用人员）",
                      rng.choice(("社区工作者（聘用人员）", "党组织副书记（不含主持工作）", "社区工作者（其他）", "其他"))):
             people.append([names.pop(), f"{place}居民区", post])
+    surveys = []
+    for place, row in zip(PLACES[:2], rows[:2]):  # 附件2 questionnaires for two areas' 座谈会; the channel mean
+        for number in range(1, 6):
+            surveys.append({"居民区": f"{place}居民区", "渠道": "座谈会", "问卷号": number,
+                            **{f"题{q}": rng.randint(7, 10) for q in range(1, s.questions + 1)}})
+        row[6] = None
     spare = {"area_rows": len(rows) + 3, "people_rows": len(people) + 10}
     return template.build("gaojing-2024", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), rows),
-                                                "人员奖励": _records(engine.inputs(s, "人员奖励"), people)},
+                                                "人员奖励": _records(engine.inputs(s, "人员奖励"), people),
+                                                "满意度问卷": surveys},
                           info={template.UNIT_LABEL: "高境镇", template.YEAR_LABEL: 2024})
 
 

@@ -5,6 +5,7 @@
 - 测评表.xlsx — blank rating forms (jingan 五): for each session and area, its targets with the tiers,
   their bands and the A-quota of each class printed on the form, one A4 page per form;
 - 公示名单.xlsx — the publicity list (jingan 八(三)): areas to be 优秀/良好, staff to be 优秀;
+- 满意度问卷.xlsx — gaojing-2024's blank questionnaire (附件2), one page per area;
 - 反馈.xlsx — one page per area (jingan 八(四); gaojing-2024 五(一) 及时反馈): its scores part by
   part, its rank, its grade, its staff and the findings about it.
 
@@ -27,7 +28,7 @@ from . import engine, office
 from .findings import Finding
 from .reading import Bands
 from .results import keys_of
-from .rules import gaojing, jingan, sessions
+from .rules import entries, gaojing, jingan, sessions
 from .rules.grading import rank_eq
 from .submission import workbook_info
 from .template import UNIT_LABEL, YEAR_LABEL
@@ -318,12 +319,45 @@ class Printed:
     pages: dict[str, int]
 
 
+# --- blank questionnaires (gaojing-2024 附件2) ---------------------------------------------------
+
+SECTION_NUMERALS = "一二三四五六七八九十"
+
+
+def questionnaires(a: Assessment, wb: Workbook) -> int:
+    """One blank 附件2 questionnaire per area, its questions and points as the scheme words them."""
+    s = a.scheme
+    paper = Paper(wb, "满意度问卷")
+    areas = [_key(r, "居民区") for r in a.areas if _key(r, "居民区")]
+    sections = list(dict.fromkeys(section for section, _ in s.questionnaire))
+    channels = "　".join(f"□{c}" for c in entries.CHANNELS)
+    for area in areas:
+        paper.line(f"{a.heading}居民满意度测评调查问卷", size=15, bold=True, center=True, height=30)
+        paper.line(f"居民区：{area}　　　问卷号：________　　　渠道：{channels}", height=22)
+        paper.line(f"请对每一项按0–{s.question_max:g}分打分（每题满分{s.question_max:g}分，全卷满分{s.full_score:g}分；"
+                   f"{s.cite('satisfaction.question_max')}）。", height=22)
+        rows, shade = [], []
+        for n, section in enumerate(sections):
+            asked = [q for sec, q in s.questionnaire if sec == section]
+            points = s.question_max * len(asked)
+            rows.append(["", f"{SECTION_NUMERALS[n] if n < len(SECTION_NUMERALS) else n + 1}、{section}（{points:g}分）", ""])
+            shade.append(True)
+            rows += [[i, f"{q}（{s.question_max:g}分）", ""] for i, q in enumerate(asked, start=1)]
+            shade += [False] * len(asked)
+        paper.table(["序号", "满意度测评内容", "满意度评分"], rows, spans=[1, 5, 2], shade=shade)
+        paper.line("合计：________分", height=24)
+        paper.page_break()
+    return len(areas)
+
+
 def write_papers(path: str | Path, outdir: str | Path, pdf: bool = False) -> Printed:
     a, outdir = assess(path), Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     makers = [("反馈", feedback)]
     if engine.kind_of(a.scheme) == "jingan":
         makers = [("测评表", blank_forms), ("公示名单", publicity), *makers]
+    else:
+        makers = [("满意度问卷", questionnaires), *makers]
     files, pages = [], {}
     for name, make in makers:
         wb = Workbook()

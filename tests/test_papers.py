@@ -122,9 +122,19 @@ def test_the_feedback_lists_the_findings_about_the_area(printed, calculated):
     assert any(r[1] and invalid["message"] in str(r[1]) for r in rows)
 
 
-def test_gaojing_gets_feedback_pages_only(tmp_path, capsys):
+def test_gaojing_gets_blank_questionnaires_and_feedback_pages(tmp_path, capsys):
     assert cli.main(["papers", str(GAOJING), "-o", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["反馈.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["反馈.xlsx", "满意度问卷.xlsx"]
+    ws = load_workbook(tmp_path / "满意度问卷.xlsx")["满意度问卷"]
+    areas = [r[0] for r in cells(GAOJING, "居民区")[1:] if r[0]]
+    assert len(ws.row_breaks.brk) == len(areas)  # one page per area
+    rows = list(ws.iter_rows(values_only=True))
+    assert f"居民区：{areas[0]}" in rows[1][0]
+    # 附件2: five sections of two questions, 20 points each, 10 points a question
+    sections = [r[1] for r in rows[4:19] if r[1] and "总体评价" in str(r[1])]
+    assert sections[:2] == ["一、对“社区党建”的总体评价（20分）", "二、对“民主自治”的总体评价（20分）"]
+    assert len(sections) == 5
+    assert rows[5][:2] == (1, "是否知道居民区负责的“两委”成员及包干干部，是否日常走访？（10分）")
     ws = load_workbook(tmp_path / "反馈.xlsx")["反馈"]
     rows = list(ws.iter_rows(values_only=True))
     # 附件1: 平时成绩 13 + 18 + 9 and 群众评价 18 + 18 + 24, each with its full points

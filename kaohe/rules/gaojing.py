@@ -68,6 +68,7 @@ class Scheme:
     full_score: float
     question_max: float
     questions: int
+    questionnaire: tuple[tuple[str, str], ...]  # (section, question) as 附件2 words them, for the printed form
     turnout: dict[str, float]
     visits_sample: int
     visit_deduction: float
@@ -104,6 +105,10 @@ def from_params(params: Params) -> Scheme:
     questions = int(r.number("satisfaction.questions", lo=1, integer=True))
     if not math.isnan(question_max * full) and question_max * questions != full:
         r.problem("satisfaction.questions", f"{questions}题×{question_max:g}分≠满分{full:g}")
+    wording = r.rows("satisfaction.questionnaire", {"section": "text", "question": "text"})
+    if wording and len(wording) != questions:
+        r.problem("satisfaction.questionnaire", f"问卷有{len(wording)}题，应为{questions}题", allowed=questions,
+                  actual=len(wording))
     turnout = {k: r.share(f"turnout.{k}") for k in ("forum_households", "forum_members", "third_party_households",
                                                      "online_households", "total_households")}
     turnout["forum_households_usual_max"] = r.number("turnout.forum_households_usual_max", lo=0, integer=True)
@@ -134,6 +139,7 @@ def from_params(params: Params) -> Scheme:
         full_score=full,
         question_max=question_max,
         questions=questions,
+        questionnaire=tuple((w["section"], w["question"]) for w in wording),
         turnout=turnout,
         visits_sample=int(r.number("visits.sample", lo=0, integer=True)),
         visit_deduction=r.number("visits.deduction_per_household", lo=0),
