@@ -121,11 +121,11 @@ def jingan(rng: random.Random) -> Workbook:
     first = next(i for i, r in enumerate(forms) if r["测评"] == "党员群众测评")
     forms[first]["评分"] = "A 85"  # a tier that disagrees with its score: the form is void
     forms[first + 1]["评分"] = "B"  # a tier without a score
-    items = _street_items(s, rng, areas[:3], area_rows)
-    adjustments = [{"居民区": areas[0], "类型": "综合类奖励", "级别": "市级", "事由": "示例：市级文明社区"},
-                   {"居民区": areas[0], "类型": "单项类奖励", "级别": "区级", "事由": "示例：区级单项表彰（计0分）"},
-                   {"居民区": areas[1], "类型": "媒体曝光", "级别": "市级", "事由": "示例：市级媒体曝光"}]
-    for row in area_rows[:2]:  # their 加分/减分 come from the 加减分 rows
+    items = _street_items(s, rng, areas[4:7], area_rows[4:7])
+    adjustments = [{"居民区": areas[5], "类型": "综合类奖励", "级别": "市级", "事由": "示例：市级文明社区"},
+                   {"居民区": areas[5], "类型": "单项类奖励", "级别": "区级", "事由": "示例：区级单项表彰（计0分）"},
+                   {"居民区": areas[6], "类型": "媒体曝光", "级别": "市级", "事由": "示例：市级媒体曝光"}]
+    for row in area_rows[5:7]:  # their 加分/减分 come from the 加减分 rows
         row[6] = row[7] = None
     spare = {"area_rows": len(area_rows) + 3, "people_rows": len(staff_rows) + 10, "form_rows": len(forms) + 20}
     return template.build("jingan", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
@@ -166,16 +166,23 @@ def gaojing(rng: random.Random) -> Workbook:
                      rng.choice(("社区工作者（聘用人员）", "党组织副书记（不含主持工作）", "社区工作者（其他）", "其他"))):
             people.append([names.pop(), f"{place}居民区", post])
     surveys = []
-    for place, row in zip(PLACES[:2], rows[:2]):  # 附件2 questionnaires for two areas' 座谈会; the channel mean
-        for number in range(1, 6):
+    for place, row in zip(PLACES[:2], rows[:2]):  # 附件2 questionnaires for two areas' 座谈会, averaging to
+        totals = _totals(round(row[6] * 10), 10)  # the score typed before: the ranks (and the planted tie) stay
+        for number, total in enumerate(totals, start=1):
+            answers = [total // 10 + (q < total % 10) for q in range(s.questions)]
             surveys.append({"居民区": f"{place}居民区", "渠道": "座谈会", "问卷号": number,
-                            **{f"题{q}": rng.randint(7, 10) for q in range(1, s.questions + 1)}})
+                            **{f"题{q}": a for q, a in enumerate(answers, start=1)}})
         row[6] = None
     spare = {"area_rows": len(rows) + 3, "people_rows": len(people) + 10}
     return template.build("gaojing-2024", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), rows),
                                                 "人员奖励": _records(engine.inputs(s, "人员奖励"), people),
                                                 "满意度问卷": surveys},
                           info={template.UNIT_LABEL: "高境镇", template.YEAR_LABEL: 2024})
+
+
+def _totals(whole: int, n: int) -> list[int]:
+    """n questionnaire totals (0–100) adding up to ``whole``: their mean is whole / n."""
+    return [whole // n + (i < whole % n) for i in range(n)]
 
 
 def _table(rows: list[list[object]]):
