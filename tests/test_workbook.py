@@ -122,3 +122,41 @@ def test_cached_values_find_cells_whatever_their_attribute_order():
     assert count == 1
     assert '<c s="10" r="J2"><f>KAOHE_AREA(1)</f><v>93.3</v></c>' in patched
     assert '<c r="K2" s="3" t="s"><v>7</v></c>' in patched
+
+
+# --- people keyed by (居民区, 姓名) or 编号, in a real file (DOMAIN §6) --------------------------------
+
+def _staff_book(tmp_path, people):
+    from kaohe import template
+
+    area = {"街道考评": 80, "居民区互评": 80, "党员群众测评": 80, "应参加人数": 50, "实际参加人数": 45}
+    person = {"岗位": "其他", "人员类别": "社区工作者", "书记主任考评": 80, "内部互评": 80, "应参加人数": 20,
+              "实际参加人数": 18, "在岗月数": 12, "奖金基数": 10000}
+    wb = template.build("jingan", macro=False, area_rows=3, people_rows=5, form_rows=2, data={
+        "居民区": [{"居民区": "A", **area}, {"居民区": "B", **area}],
+        "工作人员": [{**person, **p} for p in people]})
+    path = tmp_path / "staff.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_two_namesakes_in_two_areas_both_get_results_from_a_file(tmp_path, capsys):
+    path = _staff_book(tmp_path, [{"姓名": "王芳", "居民区": "A", "党员群众测评": 90},
+                                  {"姓名": "王芳", "居民区": "B", "党员群众测评": 70}])
+    capsys.readouterr()
+    assert cli.main(["calc", str(path), "--json"]) in (0, 1)
+    staff = {r["姓名"]: r for r in json.loads(capsys.readouterr().out)["sheets"]["工作人员"]}
+    # 总分 A = B = 80 (五(一)); 王芳 (五(三)) = 0.3×80 + 0.2×80 + 0.1×80 + 0.4×党员群众测评
+    assert staff["A·王芳"]["得分"] == pytest.approx(24 + 16 + 8 + 36)  # 84
+    assert staff["B·王芳"]["得分"] == pytest.approx(24 + 16 + 8 + 28)  # 76
+
+
+def test_two_namesakes_in_one_area_are_an_error_at_both_rows_of_a_file(tmp_path, capsys):
+    path = _staff_book(tmp_path, [{"姓名": "王芳", "居民区": "A", "党员群众测评": 90},
+                                  {"姓名": "李娜", "居民区": "A", "党员群众测评": 80},
+                                  {"姓名": "王芳", "居民区": "A", "党员群众测评": 70}])
+    capsys.readouterr()
+    assert cli.main(["check", str(path), "--json"]) == 1
+    [twice] = [i for i in json.loads(capsys.readouterr().out)["issues"] if i["rule"] == "名称重复"]
+    assert twice["severity"] == "error" and "第1条" in twice["message"] and "第3条" in twice["message"]
+    assert twice["cell"] == "工作人员!A2"  # the first of the two rows, at its 姓名
