@@ -253,3 +253,16 @@ def test_the_macro_refuses_and_writes_the_errors_into_the_report(tmp_path, monke
     assert len(alerts) == 1 and "未导出上报副本" in alerts[0]
     levels = [sheets["检查结果"].cells.get((r, 1)) for r in range(2, 60)]
     assert "错误" in levels
+
+
+def test_an_edited_award_row_is_caught_with_its_row_and_its_points(forced, tmp_path, capsys):
+    # 加减分 row 2 (the first entry): 综合类奖励 市级 (+3) → 国家级 (+6), jingan 四(二)(1)
+    copy = load_workbook(forced)
+    assert (copy["加减分"]["B2"].value, copy["加减分"]["C2"].value, copy["加减分"]["E2"].value) == ("综合类奖励", "市级", 3)
+    path = edited(forced, tmp_path, "加减分", "C2", "国家级")
+    code, out, _ = run(capsys, "verify", path, "--json")
+    differences = json.loads(out)["differences"]
+    assert code == 1
+    assert any(d["cell"] == "加减分!A2" and "输入在导出后被改动" in d["message"] for d in differences)
+    moved = next(d for d in differences if d["cell"] == "加减分!E2")
+    assert (moved["actual"], moved["allowed"]) == (3, 6)
