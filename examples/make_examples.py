@@ -190,11 +190,6 @@ def _totals(whole: int, n: int) -> list[int]:
     return [whole // n + (i < whole % n) for i in range(n)]
 
 
-def _totals(whole: int, n: int) -> list[int]:
-    """n questionnaire totals (0–100) adding up to ``whole``: their mean is whole / n."""
-    return [whole // n + (i < whole % n) for i in range(n)]
-
-
 def _table(rows: list[list[object]]):
     s = engine.scheme("gaojing-2024")
     return engine.calculate(s, {"居民区": [dict(zip(engine.inputs(s, "居民区"), r)) for r in rows]})["居民区"]
