@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from openpyxl import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..rules import entries, sessions
 from ..rules import jingan as rules
@@ -672,4 +673,19 @@ def build(s: rules.Scheme, *, area_rows: int, people_rows: int, form_rows: int,
         for header in ("奖金", "奖金基数"):  # yuan with thousands separators: wider than the header
             if header in sheet.letters:
                 ws.column_dimensions[sheet.letters[header]].width = 13
+    _rating_validation(wb[sessions.FORM_SHEET], s, p, book["forms"])
     return finish_book(wb, s, book["areas"].name)
+
+
+def _rating_validation(ws, s: rules.Scheme, p: ParamCells, forms: Sheet) -> None:
+    """测评表.评分 takes a score (0 to the full score) or a tier letter with a score ("A 92"): data validation
+    refuses the rest while a clerk types ("九十", "９２"), which the formulas could not read."""
+    cell = f'{forms.letters["评分"]}2'
+    tiers = "".join(band.tier for band in s.forms.bands.bands)
+    rule = DataValidation(
+        type="custom", allow_blank=True, showErrorMessage=True, errorTitle="评分格式",
+        error=f"评分填分值（如 92），或档次加分值（如 A 92）；档次为 {'/'.join(tiers)}",
+        formula1=(f'OR(AND(ISNUMBER({cell}),{cell}>=0,{cell}<={p("forms.score_max")}),'
+                  f'AND(ISTEXT({cell}),LEN(TRIM({cell}))>1,ISNUMBER(FIND(UPPER(LEFT(TRIM({cell}),1)),"{tiers}"))))'))
+    rule.add(f"{cell}:{forms.letters['评分']}{forms.last}")
+    ws.add_data_validation(rule)

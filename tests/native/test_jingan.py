@@ -314,3 +314,10 @@ def test_kaohe_reads_a_blank_native_workbook(blank):
     assert set(inputs.sheets) == {"居民区", "工作人员", "测评表", "街道考评", "加减分"}
     tables = calculate(inputs)
     assert all(not t.rows for t in tables.values())
+
+
+def test_rating_cells_take_a_score_or_a_tier_with_a_score(blank):
+    ws = load_workbook(blank)["测评表"]
+    rules = {str(v.sqref).split(":")[0]: v for v in ws.data_validations.dataValidation}
+    rating = rules["F2"]  # 评分: a number 0–score_max, or text starting with a tier letter and more ("A 92")
+    assert rating.type == "custom" and '"ABCD"' in rating.formula1 and "ISNUMBER(F2)" in rating.formula1
