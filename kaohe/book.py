@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 from xml.sax.saxutils import unescape
@@ -19,6 +18,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import PatternFill
 from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
+
+from . import limits
 
 NO_FILL = "无底色"  # a cell without a background colour
 
@@ -41,7 +42,6 @@ class Book(Protocol):
 
 
 _TAG = {"sheet": re.compile(r"<sheet\s[^>]*>"), "rel": re.compile(r"<Relationship\s[^>]*>")}
-_ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\st="e")(?=[^>]*\sr="([A-Z]+)([0-9]+)")[^>]*>.*?<v>([^<]*)</v>', re.S)
 
 
 def _attr(tag: str, name: str) -> str:
@@ -57,39 +57,25 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             for t in _TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
 
 
-def _error_cells(path: Path, part: str) -> dict[tuple[str, int], str]:
-    """(column, row) → the error text (#N/A…) of each error cell of one sheet's XML."""
-    with zipfile.ZipFile(path) as archive:
-        xml = archive.read(part)
-    if b' t="e"' not in xml:  # the usual case: no error cell at all
-        return {}
-    return {(col.decode(), int(row)): unescape(text.decode("utf-8")) for col, row, text in _ERROR_CELL.findall(xml)}
-
-
 class OpenpyxlBook:
     """A workbook file: read from its saved values, written (when asked) with formulas and VBA kept.
 
-    Values are read with python-calamine (Rust; many times faster than openpyxl on big sheets). It
-    reports an error cell (#N/A…) as an empty string, so those cells are found in the sheet's XML
-    and given back their error text: an error is never read as a blank. openpyxl edits.
+    Values are read with python-calamine (Rust; many times faster than openpyxl on big sheets), once
+    the package has passed kaohe.limits (raises LimitError). calamine reports an error cell (#N/A…)
+    as an empty string, so those cells, found by the same scan of the sheet's XML, are given back
+    their error text: an error is never read as a blank. openpyxl edits.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        with zipfile.ZipFile(self.path) as archive:
+            self._scans = limits.scan_package(archive, sheet_parts)
         self._values = CalamineWorkbook.from_path(str(self.path))
         self._arrays: dict[str, np.ndarray] = {}
-        # Error cells are found in the sheets' XML by a second thread while calamine parses: inflating
-        # a sheet releases the GIL, so on a big workbook the scan costs next to no time of its own.
-        self._scanner = ThreadPoolExecutor(max_workers=1)
-        self._scans: dict[str, Future] = {}
-        with zipfile.ZipFile(self.path) as archive:
-            for name, part in sheet_parts(archive).items():
-                self._scans[name] = self._scanner.submit(_error_cells, self.path, part)
         self._edit = None
         self._rewritten: set[str] = set()
 
     def close(self) -> None:
-        self._scanner.shutdown(wait=True, cancel_futures=True)
         self._values.close()
 
     def sheet_names(self) -> list[str]:
@@ -118,7 +104,8 @@ class OpenpyxlBook:
                 for r, row in enumerate(rows):
                     values[r, :len(row)] = row
             values[values == ""] = None
-            for (column, row), text in self._scans[sheet].result().items():
+            scan = self._scans.get(sheet, limits.SheetScan())
+            for (column, row), text in scan.errors.items():
                 r, c = row - 1, column_index_from_string(column) - 1
                 if r < values.shape[0] and c < values.shape[1]:
                     values[r, c] = text

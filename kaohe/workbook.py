@@ -22,6 +22,7 @@ from . import engine
 from .book import Book, OpenpyxlBook, sheet_parts
 from .findings import Finding, Where, error, info
 from .grid import below_header, by_rows, header_in_columns, header_index
+from .limits import LimitError
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
 
@@ -128,6 +129,8 @@ def open_book(path: str | Path) -> OpenpyxlBook:
         raise WorkbookError(f"{path.name} 不是 Excel 工作簿（.xlsx/.xlsm），或已加密")
     try:
         return OpenpyxlBook(path)
+    except LimitError as exc:
+        raise WorkbookError(f"{path.name}：{exc}") from None
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a damaged file
         raise WorkbookError(f"{path.name} 无法作为工作簿打开：{exc}") from None
 
