@@ -23,6 +23,28 @@ from . import limits
 
 NO_FILL = "无底色"  # a cell without a background colour
 
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot hold
+_LOOKS_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def cell_text(text: str) -> str:
+    """Text as a cell stores it, read back the same by Excel and calamine: a character XML cannot hold
+    written as Excel writes it (\x0b → _x000B_), and a literal _xHHHH_ kept literal (_x005F_xHHHH_)."""
+    return _FORBIDDEN.sub(lambda m: f"_x{ord(m.group()):04X}_", _LOOKS_ESCAPED.sub(r"_x005F_\1", text))
+
+
+def put(cell, value: object):
+    """Write a value into an openpyxl cell (also a write-only one); every writer of kaohe goes through here.
+
+    Text stays text whatever it starts with: openpyxl would make "=HYPERLINK(…)" a live formula and
+    "#N/A" an error cell, so the type is set back to a string (formula injection)."""
+    if isinstance(value, str):
+        cell.value = cell_text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
+
 
 class Book(Protocol):
     def sheet_names(self) -> list[str]: ...
@@ -152,7 +174,7 @@ class MemoryBook:
             ws.delete_rows(first_row, ws.max_row - first_row + 1)
         for offset, values in enumerate(rows):
             for col, value in enumerate(values, start=1):
-                ws.cell(first_row + offset, col, value)
+                put(ws.cell(first_row + offset, col), value)
 
     def fill(self, sheet: str, cell: str, rgb: str | None) -> str | None:
         target = self.wb[sheet][cell]

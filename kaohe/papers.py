@@ -30,6 +30,7 @@ from .rules import gaojing, jingan, sessions
 from .rules.grading import quota, rank_eq
 from .submission import workbook_info
 from .template import UNIT_LABEL, YEAR_LABEL
+from .book import put
 from .workbook import Inputs, calculate, inputs_from, open_book, write_atomically
 
 THIN = Side(style="thin", color="FF000000")
@@ -58,7 +59,7 @@ class Paper:
              height: float | None = None) -> None:
         """A line of text across the page (merged A:H), wrapped."""
         self.row = r = self.row + 1
-        cell = self.ws.cell(r, 1, text)
+        cell = put(self.ws.cell(r, 1), text)
         cell.font = Font(size=size, bold=bold)
         cell.alignment = Alignment(horizontal="center" if center else "left", vertical="center", wrap_text=True)
         self.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=COLUMNS)
@@ -73,7 +74,7 @@ class Paper:
             self.row = r = self.row + 1
             col, lines = 1, 1
             for i, (value, span) in enumerate(zip(values, spans)):
-                cell = self.ws.cell(r, col, value)
+                cell = put(self.ws.cell(r, col), value)
                 cell.alignment = Alignment(horizontal="center" if n == 0 or span == 1 else "left", vertical="center",
                                            wrap_text=True)
                 cell.number_format = (formats or {}).get(i, "General")

@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import checking, engine, submission
+from .book import put
 from .findings import Severity
 from .results import Table
 from .template import HEADER_FILL, HEADER_FONT, UNIT_LABEL, YEAR_LABEL
@@ -264,7 +265,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 def _header_cells(ws, labels: Sequence[str]) -> list[WriteOnlyCell]:
     cells = []
     for label in labels:
-        cell = WriteOnlyCell(ws, value=label)
+        cell = put(WriteOnlyCell(ws), label)
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
         cells.append(cell)
     return cells
@@ -290,9 +291,8 @@ def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], wi
     ws.append(_header_cells(ws, labels))
     wrap_at = [n for n, label in enumerate(labels) if label in wrapped]
     for row in rows:
-        cells = [_value(row.get(label)) for label in labels]
+        cells = [put(WriteOnlyCell(ws), _value(row.get(label))) for label in labels]
         for n in wrap_at:
-            cells[n] = WriteOnlyCell(ws, value=cells[n])
             cells[n].alignment = WRAP
         ws.append(cells)
     return ws, labels
@@ -331,9 +331,8 @@ def write(rollup: RollUp, target: Path) -> None:
     _print_setup(files)
     files.append(_header_cells(files, ("文件", "状态", "街道（镇）", "方案", "原因")))
     for f in rollup.files:
-        cells = [f["file"], f["status"], f["street"], f["scheme"], f["reason"]]
+        cells = [put(WriteOnlyCell(files), f[k]) for k in ("file", "status", "street", "scheme", "reason")]
         if f["status"] != "已汇总":
-            cells = [WriteOnlyCell(files, value=v) for v in cells]
             for cell in cells:
                 cell.fill, cell.font = PatternFill("solid", fgColor="FFFFE699"), Font(bold=True)
         files.append(cells)

@@ -30,7 +30,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import __version__, checking, engine
-from .book import Book, MemoryBook
+from .book import Book, MemoryBook, put
 from .findings import Finding, Where, error
 from .grid import distinct
 from .params import PARAM_SHEET
@@ -197,9 +197,7 @@ def _as_values(wb, book: Book, shown: Mapping[str, Mapping[str, object]]) -> int
                     cached = cached if cached is not None else book.grid(ws.title)
                     r, c = cell.row - 1, cell.column - 1
                     value = cached[r][c] if r < len(cached) and c < len(cached[r]) else None
-                cell.value = None if value == "" else value
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text that looks like a formula stays text
+                put(cell, None if value == "" else value)
                 count += 1
     return count
 
@@ -269,15 +267,17 @@ def _source_sheet(wb, block: Mapping[str, str | None], sums: Digests, errors: in
     rows = [*block.items(), (INPUTS_DIGEST, sums.inputs), (RESULTS_DIGEST, sums.results)]
     rows += [(f"{name}输入摘要", digest) for name, digest in sums.sheets.items()]
     for label, value in rows:
-        ws.append([label, value])
-        ws.cell(ws.max_row, 1).font = Font(bold=True)
+        put(ws.cell(ws.max_row + 1, 1), label).font = Font(bold=True)
+        put(ws.cell(ws.max_row, 2), value)
     ws.append([])
     ws.append(["逐行摘要：每行输入和结果的 SHA-256 前 16 位，核对时据此指出导出后被改动的行（kaohe verify）"])
     ws.append(list(ROW_HEADER))
     for col in range(1, len(ROW_HEADER) + 1):
         ws.cell(ws.max_row, col).font = Font(bold=True)
     for (sheet, key), (row, typed, shown) in sums.rows.items():
-        ws.append([sheet, row, key, typed, shown])
+        at = ws.max_row + 1
+        for col, value in enumerate((sheet, row, key, typed, shown), start=1):
+            put(ws.cell(at, col), value)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 22, 70
     for col in "CDE":
         ws.column_dimensions[col].width = 20
