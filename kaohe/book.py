@@ -21,6 +21,10 @@ from python_calamine import CalamineWorkbook
 
 from . import limits
 
+class WorkbookError(Exception):
+    """A file that cannot be used at all: one Chinese line saying why (exit status 2)."""
+
+
 NO_FILL = "无底色"  # a cell without a background colour
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot hold
@@ -117,7 +121,11 @@ class OpenpyxlBook:
     def _array(self, sheet: str) -> np.ndarray:
         """The sheet as a 2-D array of cells: None for an empty cell (as openpyxl and xlwings give it)."""
         if sheet not in self._arrays:
-            rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            try:
+                rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as exc:  # noqa: BLE001 — calamine's errors for a damaged sheet have no common type
+                raise WorkbookError(f"{self.path.name} 的工作表“{sheet}”无法读取（文件已损坏：{exc}）。"
+                                    "请在 Excel 中打开、另存为新文件后再试") from None
             width = max(map(len, rows), default=0)
             if len({len(row) for row in rows}) == 1:  # as calamine gives them: one width
                 values = np.array(rows, dtype=object).reshape(len(rows), width)
@@ -150,7 +158,7 @@ class OpenpyxlBook:
     def save(self, out: str | Path) -> None:
         from .workbook import write_atomically  # the writer lives with the reader
 
-        write_atomically(self._editable().wb, Path(out))
+        write_atomically(self._editable().wb, Path(out), self.path)
 
 
 class MemoryBook:

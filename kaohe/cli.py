@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import tomllib
@@ -38,14 +39,27 @@ from .workbook import (
     result_cells,
     save_with_results,
     stale_results,
+    output_path,
     write_atomically,
+    write_error,
 )
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
 
+def _finite(data: object) -> object:
+    """JSON has no NaN or Infinity: a non-finite number (typed as 1e309, say) is given as its text, "inf"."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return str(data)
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
 def _print_json(data: object) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+    print(json.dumps(_finite(data), ensure_ascii=False, indent=1, default=str, allow_nan=False))
 
 
 def _results(inputs: Inputs):
@@ -60,13 +74,13 @@ def _format(value: object) -> str:
     return "—" if value is None else str(value)
 
 
-def _output(source: Path | None, out: str, force: bool = True) -> Path:
-    """Where to write: never the clerk's own file, the same kind of file, and no silent overwrite for new."""
-    target = Path(out)
-    if source is not None and target.exists() and os.path.samefile(source, target):
-        raise WorkbookError(f"输出文件不能是原文件本身：{target.name}（原文件不变，请另起文件名）")
-    if source is not None and target.suffix.lower() != source.suffix.lower():
-        raise WorkbookError(f"输出文件应与原文件同为 {source.suffix} 文件：{target.name}")
+def _output(source: Path | None, out: str, force: bool = True, suffix: str | None = None) -> Path:
+    """Where to write: never the clerk's own file (by any path), the same kind of file (or ``suffix``),
+    in a folder that exists, and no silent overwrite for new."""
+    target = output_path(out, *([source] if source is not None else []))
+    wanted = suffix or (source.suffix if source is not None else None)
+    if wanted and target.suffix.lower() != wanted.lower():
+        raise WorkbookError(f"输出文件应为 {wanted} 文件：{target.name}")
     if not force and target.exists():
         raise WorkbookError(f"{target.name} 已存在，未覆盖（要覆盖请加 --force）")
     return target
@@ -123,6 +137,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_scheme(args: argparse.Namespace) -> int:
+    if Path(args.scheme).suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raise WorkbookError(f"{Path(args.scheme).name} 是工作簿，不是方案文件（.toml）：工作簿“参数”表的参数请用"
+                            f" kaohe check {Path(args.scheme).name} 检查")
     params = load(args.scheme)
     built = engine.build(params)  # validates: raises SchemeError with every problem
     if args.action == "check":
@@ -150,7 +167,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     try:
-        done = submission.export(args.file, _output(None, args.output, force=True), force=args.force)
+        done = submission.export(args.file, _output(Path(args.file), args.output, suffix=".xlsx"), force=args.force)
     except submission.ExportRefused as refused:
         print(f"未导出：检查发现 {len(refused.errors)} 条错误，改正后再导出（确需导出请加 --force，副本首页将注明）：",
               file=sys.stderr)
@@ -312,6 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the output piped into a reader that stopped (| head): nothing is wrong
         sys.stderr.close()
         return EXIT_OK
+    except UnicodeDecodeError:  # a text file (a scheme's TOML) saved in GBK by Notepad, or not text at all
+        print("kaohe：方案文件不是 UTF-8 编码的文本。请用记事本打开，“另存为”时选择编码 UTF-8 后再试", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except OSError as exc:  # disk full, read-only folder, a folder that is a file…: the user's to fix
+        print(f"kaohe：{write_error(exc, exc.filename or '')}", file=sys.stderr)
+        return EXIT_UNUSABLE
     except Exception as exc:  # noqa: BLE001 — exit 1 means "errors found": anything unforeseen is 2
         print(f"kaohe：内部错误（{type(exc).__name__}: {exc}），文件未能处理，请联系维护人员", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -328,6 +328,6 @@ def write_papers(path: str | Path, outdir: str | Path, pdf: bool = False) -> Pri
         wb.remove(wb.active)
         pages[name] = make(a, wb)
         target = outdir / f"{name}.xlsx"
-        write_atomically(wb, target)
+        write_atomically(wb, target, path)
         files.append(target)
     return Printed(files, office.to_pdf(files, outdir) if pdf else [], pages)

@@ -17,11 +17,13 @@ An adapter: the grades, money and findings are the engine's; this gathers and wr
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -31,7 +33,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import checking, engine, submission
+from . import checking, engine, limits, submission
 from .book import put
 from .findings import Severity
 from .results import Table
@@ -45,13 +47,20 @@ MONEY = {"jingan": "奖金", "gaojing": "奖励金额"}
 SUMMARY_SHEET, AREA_SHEET, PEOPLE_SHEET, ISSUE_SHEET, FILE_SHEET = "汇总", "居民区", "人员", "检查结果", "文件"
 
 
+def _candidate(name: str) -> bool:
+    """A workbook to read: not Excel's lock file (~$…), nor a hidden or half-written one (.x.xlsx.….partial)."""
+    return Path(name).suffix.lower() in SUFFIXES and not name.startswith(("~$", "."))
+
+
 def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The workbooks named, and those in the folders named (recursively), in name order; Excel's lock
-    files (~$…) left out. A path that does not exist is kept, to be reported."""
+    """The workbooks named, and those in the folders named (recursively, not following links to folders:
+    a link loop cannot trap the walk), in name order. A path that does not exist is kept, to be reported."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and not p.name.startswith("~$"))
+            for folder, subfolders, names in os.walk(path):
+                subfolders.sort()
+                found += sorted(Path(folder) / n for n in names if _candidate(n))
         else:
             found.append(path)
     return list(dict.fromkeys(found))
@@ -181,26 +190,72 @@ def _later(a: Street, b: Street) -> bool:
     return a.modified > b.modified
 
 
+def _work(conn: Connection, path: str) -> None:
+    """One file in its own process, under the declared limits (kaohe.limits): its result sent back."""
+    try:
+        import resource
+    except ImportError:  # Windows: the wall-clock limit below still holds
+        resource = None
+    if resource is not None:
+        for what, value in ((resource.RLIMIT_AS, limits.MERGE_MEMORY), (resource.RLIMIT_CPU, limits.MERGE_SECONDS)):
+            _, hard = resource.getrlimit(what)
+            resource.setrlimit(what, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
+    try:
+        result = read_street(path)
+    except MemoryError:
+        result = Skipped(Path(path).name, f"处理时超出内存上限（{limits.MERGE_MEMORY / 2**30:g} GB），未汇总")
+    conn.send(result)
+    conn.close()
+
+
+def isolated(paths: Sequence[Path], workers: int, progress: Callable[[int, int, str], None] | None = None
+             ) -> list[Street | Skipped]:
+    """Each file read in a process of its own, ``workers`` at a time, each within a time and memory limit:
+    a file that kills or hangs its process fails alone; every other file is read as usual."""
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    pending, running, results = list(paths), {}, []
+
+    def finish(conn: Connection, result: Street | Skipped) -> None:
+        process, path, _ = running.pop(conn)
+        process.join(1)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        conn.close()
+        results.append(result)
+        if progress:
+            progress(len(results), len(paths), path.name)
+
+    while pending or running:
+        while pending and len(running) < workers:
+            path = pending.pop(0)
+            here, there = context.Pipe(duplex=False)
+            process = context.Process(target=_work, args=(there, str(path)), daemon=True)
+            process.start()
+            there.close()
+            running[here] = (process, path, time.monotonic() + limits.MERGE_SECONDS)
+        soonest = min(deadline for _, _, deadline in running.values())
+        for conn in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
+            process, path, _ = running[conn]
+            try:
+                result = conn.recv()
+            except (EOFError, OSError):  # the process died before it could answer
+                process.join()
+                result = Skipped(path.name, f"处理时进程异常终止（退出码 {process.exitcode}），可能超出内存上限"
+                                            f"（{limits.MERGE_MEMORY / 2**30:g} GB）或文件已损坏，未汇总")
+            finish(conn, result)
+        now = time.monotonic()
+        for conn, (process, path, deadline) in list(running.items()):
+            if now >= deadline:
+                process.kill()
+                finish(conn, Skipped(path.name, f"处理超过 {limits.MERGE_SECONDS} 秒，已停止，未汇总"))
+    return results
+
+
 def gather(paths: Sequence[Path], progress: Callable[[int, int, str], None] | None = None,
            workers: int | None = None) -> RollUp:
     """Every file read (in parallel), duplicates settled, streets in name order."""
-    results: list[Street | Skipped] = []
-    workers = workers or min(len(paths), os.cpu_count() or 1) or 1
-    if workers == 1:
-        for n, path in enumerate(paths, start=1):
-            results.append(read_street(path))
-            if progress:
-                progress(n, len(paths), path.name)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(read_street, str(p)): p for p in paths}
-            for n, future in enumerate(as_completed(futures), start=1):
-                try:
-                    results.append(future.result())
-                except Exception as exc:  # noqa: BLE001 — a worker that died: that file is skipped, not the roll-up
-                    results.append(Skipped(futures[future].name, f"处理时进程中断（{type(exc).__name__}）"))
-                if progress:
-                    progress(n, len(paths), futures[future].name)
+    results = isolated(paths, workers or min(len(paths), os.cpu_count() or 1) or 1, progress)
     rollup = RollUp(skipped=sorted((r for r in results if isinstance(r, Skipped)), key=lambda r: r.file))
     chosen: dict[tuple[str, str], Street] = {}
     for street in sorted((r for r in results if isinstance(r, Street)), key=lambda r: r.file):
@@ -336,7 +391,7 @@ def write(rollup: RollUp, target: Path) -> None:
             for cell in cells:
                 cell.fill, cell.font = PatternFill("solid", fgColor="FFFFE699"), Font(bold=True)
         files.append(cells)
-    write_atomically(wb, target)
+    write_atomically(wb, target, *(s.path for s in rollup.streets))
 
 
 def _report_row(issue: dict[str, object]) -> dict[str, object]:

@@ -237,7 +237,7 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
     block = _source_block(inputs, source, findings, info, force and bool(errors), now or datetime.now().astimezone())
     sums = digests(inputs_from(copy, target.name), copy.grid(PARAM_SHEET), block)
     _source_sheet(wb, block, sums, sum(1 for f in findings if f.is_error))
-    write_atomically(wb, target)
+    write_atomically(wb, target, source)
     return Exported(target, inputs, findings, sums, info, force and bool(errors), formulas)
 
 
