@@ -214,8 +214,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     files = rollup.workbook_files(args.files)
     if not files:
         raise WorkbookError("没有找到 .xlsx / .xlsm 文件")
-    target = _output(None, args.output, force=True)
-    if target.suffix.lower() != ".xlsx" or target.resolve() in {f.resolve() for f in files}:
+    target = output_path(args.output, *files)
+    if target.suffix.lower() != ".xlsx":
         raise WorkbookError(f"汇总文件应为新的 .xlsx 文件：{target.name}")
     gathered = rollup.gather(files, progress=_progress, workers=args.workers)
     if not gathered.streets:

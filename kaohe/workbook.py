@@ -224,8 +224,8 @@ def same_file(a: str | Path, b: str | Path) -> bool:
     """Whether two paths name one file: by any path, through links (symbolic or hard)."""
     try:
         return os.path.samefile(a, b)
-    except OSError:  # one does not exist (yet)
-        return Path(a).resolve() == Path(b).resolve()
+    except OSError:  # one does not exist (yet), or is a link loop
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def output_path(target: str | Path, *sources: str | Path) -> Path:
