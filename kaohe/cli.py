@@ -189,12 +189,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
                      "source": {k: recorded.get(k) for k in (template.UNIT_LABEL, template.YEAR_LABEL, "方案", "方案版本",
                                                              "kaohe 版本", "导出时间", submission.FORCED_LABEL)},
                      "inputs_digest": checked.digests.inputs, "results_digest": checked.digests.results,
-                     "differences": [checked.inputs.issue(f) for f in checked.findings]})
+                     "differences": [checked.inputs.issue(f) for f in checked.findings],
+                     "changed_parameters": [checked.inputs.issue(f) for f in checked.changed]})
     else:
         print(f"{Path(args.file).name}：{recorded.get(template.UNIT_LABEL) or '（未填单位）'}，方案 {checked.inputs.scheme.id}，"
               f"导出于 {recorded.get('导出时间')}")
+        if checked.forced:
+            print("注意：本副本为强制导出（--force）：导出时检查发现错误，有关结果可能不完整或有误")
+        for f in checked.changed:
+            print(f"[参数改动] {f.message}（{f.clause}）")
         if checked.agrees:
-            print("核对一致：全部结果可由副本中的输入重新算出，输入和结果的摘要与导出时相同")
+            print("核对一致：全部结果可由副本中的输入重新算出，输入和结果的摘要与导出时相同"
+                  "（摘要只说明副本在导出后未被改动，不说明由谁导出）")
         for f in checked.findings:
             print(f"[不符] {checked.inputs.cell(f) or f.where.table}：{f.message}"
                   + (f"（保存 {f.actual}，重算 {f.allowed}）" if f.rule == "结果与规则不符" else ""))

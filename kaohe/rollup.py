@@ -85,6 +85,12 @@ class Street:
     people: list[dict[str, object]]
     issues: list[dict[str, object]]
     money: float
+    forced: bool = False  # a copy exported with --force
+    changed: list[str] = field(default_factory=list)  # parameters that differ from the named scheme
+
+    @property
+    def verifies(self) -> bool:
+        return self.differences == 0
 
     @property
     def errors(self) -> int:
@@ -126,17 +132,19 @@ def read_street(path: str | Path) -> Street | Skipped:
         except Exception:
             book.close()
             raise
-        exported, differences = None, None
+        exported, differences, forced = None, None, False
         if is_copy:
             checked = submission.verify(path, book)  # closes the book
             inputs, tables = checked.inputs, checked.tables
             findings = [f for t in tables.values() for f in t.findings] + checked.findings
-            exported, differences = checked.recorded.values.get("导出时间"), len(checked.findings)
+            exported, differences, forced = checked.recorded.values.get("导出时间"), len(checked.findings), checked.forced
         else:
             try:
                 inputs, tables, findings = checking.findings_of(book, path.name)
             finally:
                 book.close()
+        changed = submission.changed_parameters(inputs.scheme)
+        findings += changed
     except WorkbookError as exc:
         return Skipped(path.name, str(exc))
     except Exception as exc:  # noqa: BLE001 — one bad file never stops the roll-up
@@ -151,7 +159,8 @@ def read_street(path: str | Path) -> Street | Skipped:
         year=info.get(YEAR_LABEL) or "", scheme=s.id, exported=exported,
         modified=path.stat().st_mtime, differences=differences, area_ladder=areas, staff_ladder=staff,
         areas=_rows(inputs, tables[area_sheet]), people=_rows(inputs, tables[people_sheet]),
-        issues=[inputs.issue(f) for f in findings], money=round(money, 2))
+        issues=[inputs.issue(f) for f in findings], money=round(money, 2), forced=forced,
+        changed=[f.message for f in changed])
 
 
 # --- the roll-up ------------------------------------------------------------------------------------
@@ -167,7 +176,7 @@ class RollUp:
         out = [{"file": s.file, "status": "已汇总", "street": s.unit, "scheme": s.scheme, "reason": ""}
                for s in self.streets]
         out += [{"file": left.file, "status": "重复", "street": left.unit, "scheme": left.scheme,
-                 "reason": f"与 {kept.file} 同为{left.unit}{left.year}年度，按较新的 {kept.file} 汇总"}
+                 "reason": f"与 {kept.file} 同为{left.unit}{left.year}年度，按{_why(kept, left)}的 {kept.file} 汇总"}
                 for kept, left in self.duplicates]
         out += [{"file": s.file, "status": "跳过", "street": "", "scheme": "", "reason": s.reason} for s in self.skipped]
         return out
@@ -182,8 +191,17 @@ def _exported_at(street: Street) -> datetime | None:
     return at if at.tzinfo is not None else None
 
 
+def _why(kept: Street, left: Street) -> str:
+    if kept.verifies and not left.verifies:
+        return "核对一致"
+    return "较新（两份均未通过核对）" if not kept.verifies else "较新"
+
+
 def _later(a: Street, b: Street) -> bool:
-    """Whether a is the later of two files of one street: by export time (copies), else by save time."""
+    """Whether a is the one to count of two files of one street: the one whose copy verifies, then the
+    later by export time (copies), else by save time."""
+    if a.verifies != b.verifies:
+        return a.verifies
     at, bt = _exported_at(a), _exported_at(b)
     if at and bt and at != bt:
         return at > bt
@@ -283,7 +301,8 @@ def _grades(rollup: RollUp, which: str) -> list[str]:
 def _verdict(street: Street) -> str:
     if street.differences is None:
         return "工作簿（非上报副本）"
-    return "一致" if street.differences == 0 else f"不符 {street.differences} 处"
+    forced = "（强制导出）" if street.forced else ""
+    return ("一致" if street.differences == 0 else f"不符 {street.differences} 处") + forced
 
 
 def _quota(street: Street) -> str:
@@ -307,6 +326,7 @@ def summary(rollup: RollUp) -> list[dict[str, object]]:
         row.update({f"人员{g}": staff.count(g) for g in staff_grades})
         row.update({"奖金合计（元）": s.money, "错误": s.errors,
                     "警告": sum(1 for i in s.issues if i["severity"] == "warning"), "名额": _quota(s),
+                    "参数改动": "；".join(s.changed) or "无",
                     "说明": "" if s.unit_typed else "说明表未填填报单位，按文件名汇总"})
         rows.append(row)
     return rows
@@ -363,8 +383,8 @@ def write(rollup: RollUp, target: Path) -> None:
 
     wb = Workbook(write_only=True)
     rows = summary(rollup)
-    widths = {"街道（镇）": 16, "文件": 20, "核对": 12, "方案": 12, "奖金合计（元）": 12, "名额": 40, "说明": 24}
-    ws, labels = _table_sheet(wb, SUMMARY_SHEET, rows, widths, default_width=7, wrapped=("名额", "说明"))
+    widths = {"街道（镇）": 16, "文件": 20, "核对": 12, "方案": 12, "奖金合计（元）": 12, "名额": 40, "参数改动": 40, "说明": 24}
+    ws, labels = _table_sheet(wb, SUMMARY_SHEET, rows, widths, default_width=7, wrapped=("名额", "参数改动", "说明"))
     area_grades = [label for label in labels if label.startswith("居民区") and label != "居民区数"]
     if rows and area_grades:
         chart = BarChart()

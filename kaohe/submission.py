@@ -31,9 +31,9 @@ from openpyxl.utils import get_column_letter
 
 from . import __version__, checking, engine
 from .book import Book, MemoryBook, put
-from .findings import Finding, Where, error
+from .findings import Finding, Where, error, warning
 from .grid import distinct
-from .params import PARAM_SHEET
+from .params import PARAM_SHEET, builtin_ids, load
 from .reading import is_blank
 from .rules.sessions import cell_text
 from .template import GUIDE_SHEET, UNIT_LABEL, YEAR_LABEL
@@ -308,6 +308,29 @@ def read_source(grid: Sequence[Sequence[object]]) -> Recorded:
     return Recorded(values, rows)
 
 
+def changed_parameters(scheme: engine.Scheme) -> list[Finding]:
+    """Every parameter of a workbook's 参数 that differs from the scheme it names, as published with kaohe:
+    allowed (a street may decide its own values), never silent. Empty for a scheme kaohe does not ship."""
+    name = scheme.params.meta.get("id", "")
+    if name not in builtin_ids():
+        return []
+    published = {path: (value, leaf) for path, value, leaf in load(name).flat_rows()}
+    theirs = {path: (value, leaf) for path, value, leaf in scheme.params.flat_rows()}
+    out = []
+    for path in dict.fromkeys([*published, *theirs]):
+        was, now = published.get(path, (None, None)), theirs.get(path, (None, None))
+        if was[0] != now[0]:
+            leaf = was[1] or now[1]
+            out.append(warning("参数与方案不同", leaf.reference,
+                               f"“{leaf.label}”（{path}）：方案{name}为 {_shown(was[0])}，本工作簿为 {_shown(now[0])}",
+                               Where(PARAM_SHEET, path, "值"), allowed=was[0], actual=now[0]))
+    return out
+
+
+def _shown(value: object) -> str:
+    return "（无）" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
 @dataclass
 class Verification:
     inputs: Inputs
@@ -315,10 +338,15 @@ class Verification:
     recorded: Recorded
     digests: Digests
     findings: list[Finding]  # the differences: saved results the inputs do not give, digests that do not match
+    changed: list[Finding] = field(default_factory=list)  # parameters that differ from the named scheme (allowed)
 
     @property
     def agrees(self) -> bool:
         return not self.findings
+
+    @property
+    def forced(self) -> bool:
+        return str(self.recorded.values.get(FORCED_LABEL) or "").strip() == "是"
 
 
 def verify(path: str | Path, book: Book | None = None) -> Verification:
@@ -337,7 +365,7 @@ def verify(path: str | Path, book: Book | None = None) -> Verification:
     tables = calculate(inputs)
     findings = [_as_difference(f) for f in stale_results(inputs, tables)]
     findings += _digest_differences(recorded, found)
-    return Verification(inputs, tables, recorded, found, findings)
+    return Verification(inputs, tables, recorded, found, findings, changed_parameters(inputs.scheme))
 
 
 def _as_difference(f: Finding) -> Finding:
