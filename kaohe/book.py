@@ -83,6 +83,11 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             for t in _TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
 
 
+# A kaohe function (udfs/kaohe_udfs.py) whose cached value is an error: a program without the add-in
+# (LibreOffice, WPS: #NAME?) saved it. kaohe computes that value itself: not computed here, not typed.
+_KAOHE_CALL = re.compile(r"(?i)\b(kaohe_\w+|grade_quota|bonus)\s*\(")
+
+
 class OpenpyxlBook:
     """A workbook file: read from its saved values, written (when asked) with formulas and VBA kept.
 
@@ -138,7 +143,7 @@ class OpenpyxlBook:
             for (column, row), text in scan.errors.items():
                 r, c = row - 1, column_index_from_string(column) - 1
                 if r < values.shape[0] and c < values.shape[1]:
-                    values[r, c] = text
+                    values[r, c] = None if _KAOHE_CALL.search(scan.formulas.get((column, row), "")) else text
             self._arrays[sheet] = values
         return self._arrays[sheet]
 

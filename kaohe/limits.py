@@ -42,12 +42,13 @@ class SheetScan:
     columns: int = 0
     cells: int = 0
     errors: dict[tuple[str, int], str] = field(default_factory=dict)
+    formulas: dict[tuple[str, int], str] = field(default_factory=dict)  # an error cell's formula, if it has one
 
 
 _TOKEN = re.compile(rb'<(row|c)\b([^>]*?)(/?)>')
 _REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,9})"')
 _ROW_NUMBER = re.compile(rb'\sr="([0-9]{1,9})"')
-_ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\st="e")(?=[^>]*\sr="([A-Z]+)([0-9]+)")[^>]*>.*?<v>([^<]*)</v>', re.S)
+_ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\st="e")(?=[^>]*\sr="([A-Z]+)([0-9]+)")[^>]*>(.*?)<v>([^<]*)</v>', re.S)
 _DTD = (b"<!DOCTYPE", b"<!ENTITY")
 
 
@@ -99,8 +100,11 @@ class _Sheet:
                     ref = found.group(1).decode() + found.group(2).decode() if found else f"第{row}行第{column}列"
                     raise self._refuse(ref)
         if b' t="e"' in data:
-            for col, row, text in _ERROR_CELL.findall(data):
-                scan.errors[(col.decode(), int(row))] = unescape(text.decode("utf-8"))
+            for col, row, inner, text in _ERROR_CELL.findall(data):
+                at = (col.decode(), int(row))
+                scan.errors[at] = unescape(text.decode("utf-8"))
+                if b"<f" in inner:
+                    scan.formulas[at] = unescape(inner.decode("utf-8", "replace"))
 
 
 def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFile], dict[str, str]]
