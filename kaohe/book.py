@@ -7,6 +7,7 @@ cell colours through this interface only, so the macro in Excel (``macros.py``, 
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from pathlib import Path
@@ -20,6 +21,7 @@ from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
 
 from . import limits
+
 
 class WorkbookError(Exception):
     """A file that cannot be used at all: one Chinese line saying why (exit status 2)."""
@@ -42,6 +44,8 @@ def put(cell, value: object):
 
     Text stays text whatever it starts with: openpyxl would make "=HYPERLINK(…)" a live formula and
     "#N/A" an error cell, so the type is set back to a string (formula injection)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        value = str(value)  # a file cannot hold ±inf or NaN as a number (openpyxl would write an empty cell)
     if isinstance(value, str):
         cell.value = cell_text(value)
         cell.data_type = "s"
@@ -81,6 +85,17 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             for t in _TAG["rel"].findall(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))}
     return {unescape(_attr(t, "name")): "xl/" + rels[_attr(t, "r:id")].lstrip("/").removeprefix("xl/")
             for t in _TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
+
+
+def load_editable(path: Path, keep_vba: bool = False) -> Workbook:
+    """The whole workbook for writing a copy (openpyxl), or a clear refusal: openpyxl is stricter than the
+    reader (a crafted <v>-inf</v> stops it), and what it cannot load it cannot copy."""
+    try:
+        return load_workbook(path, keep_vba=keep_vba)
+    except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a file it cannot load
+        cause = exc.__cause__ or exc.__context__ or exc
+        raise WorkbookError(f"{path.name} 可以读取，但无法复制（{cause}）：其中有 Excel 不会写出的内容。"
+                            "请在 Excel 中打开、另存为新文件后再试") from None
 
 
 # A kaohe function (udfs/kaohe_udfs.py) whose cached value is an error: a program without the add-in
@@ -150,7 +165,7 @@ class OpenpyxlBook:
 
     def _editable(self) -> MemoryBook:
         if self._edit is None:
-            self._edit = MemoryBook(load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm"))
+            self._edit = MemoryBook(load_editable(self.path, keep_vba=self.path.suffix.lower() == ".xlsm"))
         return self._edit
 
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:

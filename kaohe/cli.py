@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -35,11 +34,11 @@ from .workbook import (
     WorkbookError,
     calculate,
     open_book,
+    output_path,
     read_inputs,
     result_cells,
     save_with_results,
     stale_results,
-    output_path,
     write_atomically,
     write_error,
 )

@@ -24,13 +24,13 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import engine, office
+from .book import put
 from .findings import Finding
 from .reading import Bands
 from .rules import gaojing, jingan, sessions
 from .rules.grading import quota, rank_eq
 from .submission import workbook_info
 from .template import UNIT_LABEL, YEAR_LABEL
-from .book import put
 from .workbook import Inputs, calculate, inputs_from, open_book, write_atomically
 
 THIN = Side(style="thin", color="FF000000")

@@ -20,17 +20,17 @@ import json
 import math
 import numbers
 import re
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import __version__, checking, engine
-from .book import Book, MemoryBook, put
+from .book import Book, MemoryBook, load_editable, put
 from .findings import Finding, Where, error, warning
 from .grid import distinct
 from .params import PARAM_SHEET, builtin_ids, load
@@ -189,6 +189,8 @@ def _as_values(wb, book: Book, shown: Mapping[str, Mapping[str, object]]) -> int
         cached = None
         for row in ws.iter_rows():
             for cell in row:
+                if isinstance(cell.value, float) and not math.isfinite(cell.value):
+                    put(cell, cell.value)  # typed ±inf (a crafted file): kept as its text, not an empty cell
                 if cell.data_type != "f":
                     continue
                 if cell.coordinate in shown.get(ws.title, {}):
@@ -225,7 +227,7 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
         if errors and not force:
             raise ExportRefused(inputs, errors)
         info = workbook_info(book)
-        wb = load_workbook(source)  # without keep_vba: the copy carries no macros
+        wb = load_editable(source)  # without keep_vba: the copy carries no macros
         formulas = _as_values(wb, book, _values_for_formulas(book, inputs, tables))
     finally:
         book.close()
@@ -235,10 +237,23 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
     copy = MemoryBook(wb)
     checking.report(copy, inputs, findings)
     block = _source_block(inputs, source, findings, info, force and bool(errors), now or datetime.now().astimezone())
-    sums = digests(inputs_from(copy, target.name), copy.grid(PARAM_SHEET), block)
+    sums = _read_back_digests(wb, target.name, block)
     _source_sheet(wb, block, sums, sum(1 for f in findings if f.is_error))
     write_atomically(wb, target, source)
     return Exported(target, inputs, findings, sums, info, force and bool(errors), formulas)
+
+
+def _read_back_digests(wb, name: str, block: Mapping[str, object]) -> Digests:
+    """The copy's digests as ``verify`` will compute them: from the copy written and read back by the same
+    reader, so that what a file stores (a number key, a date, an escaped _x000B_) is digested as read."""
+    with tempfile.TemporaryDirectory(prefix="kaohe-export-") as folder:
+        written = Path(folder) / name
+        wb.save(written)
+        book = open_book(written)
+        try:
+            return digests(inputs_from(book, name), book.grid(PARAM_SHEET), block)
+        finally:
+            book.close()
 
 
 def _counts(findings: Iterable[Finding]) -> str:

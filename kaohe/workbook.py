@@ -18,7 +18,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from defusedxml import ElementTree
-
 from openpyxl.utils import get_column_letter
 
 from . import engine

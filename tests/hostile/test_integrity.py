@@ -46,16 +46,16 @@ def test_a_parameter_changed_before_the_export_is_listed_by_verify_and_merge(tmp
 def test_an_unchanged_scheme_says_none(tmp_path, capsys):
     copy = tmp_path / "copy.xlsx"
     run(capsys, "export", example(tmp_path, "gaojing-2024"), "-o", copy, "--force")
-    code, out, _ = run(capsys, "merge", copy, "-o", tmp_path / "sum.xlsx", "--json")
+    _code, out, _ = run(capsys, "merge", copy, "-o", tmp_path / "sum.xlsx", "--json")
     assert json.loads(out)["streets"][0]["参数改动"] == "无"
 
 
 def test_a_forced_export_says_so_in_plain_verify_and_in_the_roll_up(tmp_path, capsys):
     copy = tmp_path / "copy.xlsx"
     run(capsys, "export", example(tmp_path, "gaojing-2024"), "-o", copy, "--force")  # the example has errors
-    code, out, _ = run(capsys, "verify", copy)
+    _, out, _ = run(capsys, "verify", copy)
     assert "强制导出" in out
-    code, out, _ = run(capsys, "merge", copy, "-o", tmp_path / "sum.xlsx", "--json")
+    _code, out, _ = run(capsys, "merge", copy, "-o", tmp_path / "sum.xlsx", "--json")
     assert json.loads(out)["streets"][0]["核对"] == "一致（强制导出）"
 
 

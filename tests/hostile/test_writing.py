@@ -83,7 +83,8 @@ def test_a_failure_while_writing_leaves_nothing(tmp_path, capsys, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["jingan.xlsm"]
 
 
-@pytest.mark.parametrize("where, says", [("missing/out.xlsm", "输出文件夹不存在"), ("jingan.xlsm/out.xlsm", "是一个文件，不是文件夹")])
+@pytest.mark.parametrize("where, says", [("missing/out.xlsm", "输出文件夹不存在"),
+                                         ("jingan.xlsm/out.xlsm", "是一个文件，不是文件夹")])
 def test_an_output_folder_that_is_not_there_is_named_before_any_work(tmp_path, capsys, where, says):
     source = example(tmp_path)
     code, out, err = run(capsys, "calc", source, "-o", tmp_path / where)
