@@ -52,3 +52,12 @@ def kaohe(*args: object, cwd: Path | None = None, timeout: float = 300) -> subpr
     """The command line in a fresh Python, as a clerk runs it (a crash or a kill is seen as such)."""
     return subprocess.run([sys.executable, "-m", "kaohe.cli", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, timeout=timeout)
+
+
+def run(capsys, *argv: object) -> tuple[int, str, str]:
+    """A kaohe command in this process: its exit status and what it printed."""
+    from kaohe import cli
+
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -6,15 +6,7 @@ import json
 
 from openpyxl import load_workbook
 
-from kaohe import cli
-
-from .build import example
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from .build import example, run
 
 
 def _raised_reward(tmp_path):

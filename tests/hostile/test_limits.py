@@ -8,15 +8,9 @@ import zipfile
 
 import pytest
 
-from kaohe import cli, limits
+from kaohe import limits
 
-from .build import add_row, example, kaohe, patch_sheet, rewrite
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from .build import add_row, example, kaohe, patch_sheet, rewrite, run
 
 
 def stray(ref: str) -> str:

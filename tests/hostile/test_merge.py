@@ -10,15 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kaohe import cli, limits, rollup
+from kaohe import limits, rollup
 
-from .build import example
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from .build import example, run
 
 
 @pytest.fixture

@@ -14,13 +14,7 @@ from python_calamine import CalamineWorkbook
 from kaohe import cli, workbook
 from kaohe.book import put
 
-from .build import ROOT, example, kaohe
-
-
-def run(capsys, *argv):
-    code = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
+from .build import ROOT, example, kaohe, run
 
 
 @pytest.fixture
