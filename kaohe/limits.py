@@ -47,7 +47,10 @@ class SheetScan:
 
 _TOKEN = re.compile(rb'<(row|c)\b([^>]*?)(/?)>')
 _REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,9})"')
-_ROW_NUMBER = re.compile(rb'\sr="([0-9]{1,9})"')
+_R_NUMBER = re.compile(rb'\sr="([0-9]{1,9})"')
+_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="([0-9]{1,9})"')
+_CELL_ROW = re.compile(rb'<c\b[^>]*?\sr="[A-Z]{1,3}([0-9]{1,9})"[^>]*(?<!/)>')  # a cell with content: not <c …/>
+_CELL_COLUMN = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{1,3})[0-9]{1,9}"[^>]*(?<!/)>')
 _ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\st="e")(?=[^>]*\sr="([A-Z]+)([0-9]+)")[^>]*>(.*?)<v>([^<]*)</v>', re.S)
 _DTD = (b"<!DOCTYPE", b"<!ENTITY")
 
@@ -82,10 +85,36 @@ class _Sheet:
                           "请在 Excel 中删去多余的行、列或格（选中后“删除”，而非只清除内容）再保存")
 
     def feed(self, data: bytes) -> None:
+        """One stretch of whole cells: counted in C (findall, max) unless a cell omits its reference."""
+        rows = _CELL_ROW.findall(data)
+        if data.count(b"</c>") > len(rows):  # a cell with content but without its reference r=""
+            self._walk(data)
+        else:
+            letters = set(_CELL_COLUMN.findall(data))
+            numbers = _ROW_NUMBER.findall(data) if b"<row" in data else []
+            scan = self.scan
+            scan.cells += len(rows)
+            highest = max(map(int, rows), default=0)
+            widest = max(map(column_number, letters), default=0)
+            if highest > scan.rows or widest > scan.columns:
+                rows, columns = max(scan.rows, highest), max(scan.columns, widest)
+                if rows > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_AREA:
+                    self._walk(data)  # to name the first cell past the limit
+                scan.rows, scan.columns = rows, columns
+            self.row = max(self.row, max(map(int, numbers), default=0))  # for a later cell without r=""
+        if b' t="e"' in data:
+            for col, row, inner, text in _ERROR_CELL.findall(data):
+                at = (col.decode(), int(row))
+                self.scan.errors[at] = unescape(text.decode("utf-8"))
+                if b"<f" in inner:
+                    self.scan.formulas[at] = unescape(inner.decode("utf-8", "replace"))
+
+    def _walk(self, data: bytes) -> None:
+        """Cell by cell, positions counted as Excel does where a row or cell omits r=""."""
         scan = self.scan
         for kind, attrs, closed in _TOKEN.findall(data):
             if kind == b"row":
-                found = _ROW_NUMBER.search(attrs)
+                found = _R_NUMBER.search(attrs)
                 self.row, self.column = (int(found.group(1)) if found else self.row + 1), 0
                 continue
             found = _REF.search(attrs)
@@ -99,12 +128,6 @@ class _Sheet:
                 if scan.rows > MAX_ROWS or scan.columns > MAX_COLUMNS or scan.rows * scan.columns > MAX_AREA:
                     ref = found.group(1).decode() + found.group(2).decode() if found else f"第{row}行第{column}列"
                     raise self._refuse(ref)
-        if b' t="e"' in data:
-            for col, row, inner, text in _ERROR_CELL.findall(data):
-                at = (col.decode(), int(row))
-                scan.errors[at] = unescape(text.decode("utf-8"))
-                if b"<f" in inner:
-                    scan.formulas[at] = unescape(inner.decode("utf-8", "replace"))
 
 
 def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFile], dict[str, str]]

@@ -120,3 +120,11 @@ def test_csv_xls_and_encrypted_files_exit_2(tmp_path, capsys, name, content, say
     (tmp_path / name).write_bytes(content)
     code, _, err = run(capsys, "check", tmp_path / name)
     assert code == 2 and says in err and name in err
+
+
+def test_cells_without_references_are_counted_where_they_stand(tmp_path, capsys):
+    # a row of 1,001 cells with content and no r="": the 1,001st stands in column 1,001 > MAX_COLUMNS
+    cells = "<c><v>1</v></c>" * 1001
+    bad = patch_sheet(example(tmp_path), tmp_path / "wide.xlsm", "居民区", lambda x: add_row(x, f"<row>{cells}</row>"))
+    code, _, err = run(capsys, "check", bad)
+    assert code == 2 and "第17行第1001列" in err  # 居民区 ends on row 16 (its 15 areas below the header)
