@@ -98,6 +98,12 @@ def load_editable(path: Path, keep_vba: bool = False) -> Workbook:
                             "请在 Excel 中打开、另存为新文件后再试") from None
 
 
+def as_typed(value: object) -> object:
+    """A value for a cell of a running Excel (xlwings), which parses what it is given as if typed: text
+    gets Excel's leading apostrophe, so that "=HYPERLINK(…)", "+1" or "1/2" stays the text it is."""
+    return "'" + value if isinstance(value, str) and value else value
+
+
 # A kaohe function (udfs/kaohe_udfs.py) whose cached value is an error: a program without the add-in
 # (LibreOffice, WPS: #NAME?) saved it. kaohe computes that value itself: not computed here, not typed.
 _KAOHE_CALL = re.compile(r"(?i)\b(kaohe_\w+|grade_quota|bonus)\s*\(")

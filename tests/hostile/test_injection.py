@@ -82,3 +82,25 @@ def test_the_text_is_kept_as_typed(outputs, command):
 def test_papers_show_the_name_as_text(outputs):
     found = set().union(*(texts(p) for p in outputs["papers"]))
     assert any(LINK in t for t in found)
+
+
+def test_the_check_macro_in_excel_writes_names_as_text(tmp_path, monkeypatch):
+    """The macro writes 检查结果 through xlwings, and Excel parses a value as if typed (stand-in: FakeSheet)."""
+    import sys
+    import types
+
+    import xlwings
+
+    from ..test_checking import FakeSheet, _Sheets
+
+    wb = load_workbook(hostile_workbook(tmp_path), data_only=True)
+    sheets = {ws.title: FakeSheet(ws) for ws in wb.worksheets}
+    book = types.SimpleNamespace(name="jingan.xlsm", sheets=_Sheets(sheets))
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book), raising=False)
+    sys.modules.pop("macros", None)
+    import macros
+
+    macros.kaohe_check()
+    report = sheets["检查结果"]
+    assert any(isinstance(v, str) and v.startswith("+SUM(1,2)") for v in report.cells.values())  # written...
+    assert report.formulas == set()  # ...as text
