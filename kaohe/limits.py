@@ -48,7 +48,6 @@ class SheetScan:
 _TOKEN = re.compile(rb'<(row|c)\b([^>]*?)(/?)>')
 _REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,9})"')
 _R_NUMBER = re.compile(rb'\sr="([0-9]{1,9})"')
-_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="([0-9]{1,9})"')
 _CELL_ROW = re.compile(rb'<c\b[^>]*?\sr="[A-Z]{1,3}([0-9]{1,9})"[^>]*(?<!/)>')  # a cell with content: not <c …/>
 _CELL_COLUMN = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{1,3})[0-9]{1,9}"[^>]*(?<!/)>')
 _ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\st="e")(?=[^>]*\sr="([A-Z]+)([0-9]+)")[^>]*>(.*?)<v>([^<]*)</v>', re.S)
@@ -89,19 +88,18 @@ class _Sheet:
         rows = _CELL_ROW.findall(data)
         if data.count(b"</c>") > len(rows):  # a cell with content but without its reference r=""
             self._walk(data)
-        else:
-            letters = set(_CELL_COLUMN.findall(data))
-            numbers = _ROW_NUMBER.findall(data) if b"<row" in data else []
+        elif rows:
             scan = self.scan
             scan.cells += len(rows)
-            highest = max(map(int, rows), default=0)
-            widest = max(map(column_number, letters), default=0)
+            highest = max(map(int, rows))
+            widest = max(map(column_number, set(_CELL_COLUMN.findall(data))))  # two passes beat one of tuples
             if highest > scan.rows or widest > scan.columns:
-                rows, columns = max(scan.rows, highest), max(scan.columns, widest)
-                if rows > MAX_ROWS or columns > MAX_COLUMNS or rows * columns > MAX_AREA:
-                    self._walk(data)  # to name the first cell past the limit
-                scan.rows, scan.columns = rows, columns
-            self.row = max(self.row, max(map(int, numbers), default=0))  # for a later cell without r=""
+                top, width = max(scan.rows, highest), max(scan.columns, widest)
+                if top > MAX_ROWS or width > MAX_COLUMNS or top * width > MAX_AREA:
+                    self._walk(data)  # raises, naming the first cell past the limit
+                    raise self._refuse(f"第{top}行或第{width}列")
+                scan.rows, scan.columns = top, width
+            self.row = max(self.row, highest)  # for a later cell without r=""
         if b' t="e"' in data:
             for col, row, inner, text in _ERROR_CELL.findall(data):
                 at = (col.decode(), int(row))
