@@ -54,12 +54,14 @@ def test_papers_never_write_over_their_input(tmp_path, capsys):
     assert code == 2 and "原文件本身" in err and source.read_bytes() == before
 
 
-def test_parallel_runs_to_one_output_all_succeed_whole(tmp_path):
+@pytest.mark.parametrize("command", ["calc", "check"])
+def test_parallel_runs_to_one_output_all_succeed_whole(tmp_path, command):
     source = example(tmp_path)
     target = tmp_path / "out.xlsm"
     with ThreadPoolExecutor(8) as pool:  # eight processes at once, as eight clerks' scripts might
-        done = list(pool.map(lambda n: kaohe("calc", source, "-o", target), range(8)))
-    assert [d.returncode for d in done] == [0] * 8, [d.stderr for d in done]
+        done = list(pool.map(lambda n: kaohe(command, source, "-o", target), range(8)))
+    # calc: 0; check: 1, the example's planted errors — never 2 (an internal error, a lost temporary file)
+    assert [d.returncode for d in done] == [0 if command == "calc" else 1] * 8, [d.stderr for d in done]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jingan.xlsm", "out.xlsm"]  # no .partial left
     values = CalamineWorkbook.from_path(str(target)).get_sheet_by_name("居民区").to_python()
     assert values[0][9] == "总分" and isinstance(values[1][9], float)  # the saved results are there
@@ -144,3 +146,22 @@ def test_control_characters_in_names_survive_export_papers_and_merge(tmp_path, c
     assert code in (0, 1)
     with zipfile.ZipFile(tmp_path / "copy.xlsx") as z:
         assert all(b"\x0b" not in z.read(n) for n in z.namelist())  # never raw in the XML
+
+
+@pytest.mark.parametrize("typed", ["1e309", "-1e309", "NaN"])
+def test_json_never_holds_nan_or_infinity(tmp_path, capsys, typed):
+    import json
+    import re
+
+    from .build import patch_sheet
+
+    bad = patch_sheet(example(tmp_path), tmp_path / "odd.xlsm", "居民区",
+                      lambda x: re.sub(r'(<c r="B2"[^>]*>)<v>[^<]*</v>', rf"\1<v>{typed}</v>", x, count=1))
+    for command in ("calc", "check"):
+        code, out, _ = run(capsys, command, bad, "--json")
+
+        def refuse(constant):
+            raise AssertionError(f"{constant} in --json")
+
+        data = json.loads(out, parse_constant=refuse)  # strict JSON: no NaN, Infinity, -Infinity
+        assert code in (0, 1) and any(i["cell"] == "居民区!B2" for i in data["issues"])
