@@ -2,13 +2,15 @@
 
     kaohe merge FILES_OR_FOLDERS… -o 汇总.xlsx [--json]
 
-Each file is read and recomputed on its own (in worker processes, one file at a time each, so
-memory stays that of one street's workbook); a submission copy is verified too. A file that cannot
+Each file is read and recomputed on its own, in a process of its own under the time and memory
+limits of kaohe.limits (a file that kills or hangs its process fails alone); a submission copy is
+verified too, and every parameter that differs from the named scheme is listed. A file that cannot
 be used is listed with its reason and skipped; two files of the same street and year are reported,
-and the later export (or the later saved file) is the one counted. The roll-up workbook has:
+and the one whose copy verifies (else the later export, or the later saved file) is the one counted.
+The roll-up workbook has:
 
 - 汇总: one row per street — areas and people, grades counted, money, findings, quota compliance,
-  whether its copy verifies — and a chart of the grade distribution per street;
+  whether its copy verifies (and was forced), changed parameters — and a chart of the grades per street;
 - 居民区 / 人员: every area and person with their street, inputs as typed and results recomputed;
 - 检查结果: every finding of every street; 文件: what became of each file.
 
