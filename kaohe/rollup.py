@@ -275,7 +275,7 @@ def isolated(paths: Sequence[Path], workers: int, progress: Callable[[int, int, 
 def gather(paths: Sequence[Path], progress: Callable[[int, int, str], None] | None = None,
            workers: int | None = None) -> RollUp:
     """Every file read (in parallel), duplicates settled, streets in name order."""
-    results = isolated(paths, workers or min(len(paths), os.cpu_count() or 1) or 1, progress)
+    results = isolated(paths, max(1, workers or min(len(paths), os.cpu_count() or 1)), progress)
     rollup = RollUp(skipped=sorted((r for r in results if isinstance(r, Skipped)), key=lambda r: r.file))
     chosen: dict[tuple[str, str], Street] = {}
     for street in sorted((r for r in results if isinstance(r, Street)), key=lambda r: r.file):
