@@ -12,7 +12,7 @@ from pathlib import Path
 import xlwings as xw
 
 from kaohe import checking, submission
-from kaohe.book import NO_FILL
+from kaohe.book import NO_FILL, as_typed
 from kaohe.workbook import WorkbookError
 
 
@@ -42,7 +42,7 @@ class XlwingsBook:
         if last.row >= first_row:
             ws.range((first_row, 1), (last.row, max(last.column, 1))).clear_contents()
         if rows:
-            ws.range((first_row, 1)).value = rows
+            ws.range((first_row, 1)).value = [[as_typed(v) for v in row] for row in rows]
 
     def fill(self, sheet: str, cell: str, rgb: str) -> str | None:
         target = self.book.sheets[sheet].range(cell)

@@ -7,9 +7,9 @@ cell colours through this interface only, so the macro in Excel (``macros.py``, 
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 from xml.sax.saxutils import unescape
@@ -20,7 +20,38 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
 
+from . import limits
+
+
+class WorkbookError(Exception):
+    """A file that cannot be used at all: one Chinese line saying why (exit status 2)."""
+
+
 NO_FILL = "无底色"  # a cell without a background colour
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot hold
+_LOOKS_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+
+
+def cell_text(text: str) -> str:
+    """Text as a cell stores it, read back the same by Excel and calamine: a character XML cannot hold
+    written as Excel writes it (\x0b → _x000B_), and a literal _xHHHH_ kept literal (_x005F_xHHHH_)."""
+    return _FORBIDDEN.sub(lambda m: f"_x{ord(m.group()):04X}_", _LOOKS_ESCAPED.sub(r"_x005F_\1", text))
+
+
+def put(cell, value: object):
+    """Write a value into an openpyxl cell (also a write-only one); every writer of kaohe goes through here.
+
+    Text stays text whatever it starts with: openpyxl would make "=HYPERLINK(…)" a live formula and
+    "#N/A" an error cell, so the type is set back to a string (formula injection)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        value = str(value)  # a file cannot hold ±inf or NaN as a number (openpyxl would write an empty cell)
+    if isinstance(value, str):
+        cell.value = cell_text(value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    return cell
 
 
 class Book(Protocol):
@@ -41,7 +72,6 @@ class Book(Protocol):
 
 
 _TAG = {"sheet": re.compile(r"<sheet\s[^>]*>"), "rel": re.compile(r"<Relationship\s[^>]*>")}
-_ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\st="e")(?=[^>]*\sr="([A-Z]+)([0-9]+)")[^>]*>.*?<v>([^<]*)</v>', re.S)
 
 
 def _attr(tag: str, name: str) -> str:
@@ -57,39 +87,47 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             for t in _TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
 
 
-def _error_cells(path: Path, part: str) -> dict[tuple[str, int], str]:
-    """(column, row) → the error text (#N/A…) of each error cell of one sheet's XML."""
-    with zipfile.ZipFile(path) as archive:
-        xml = archive.read(part)
-    if b' t="e"' not in xml:  # the usual case: no error cell at all
-        return {}
-    return {(col.decode(), int(row)): unescape(text.decode("utf-8")) for col, row, text in _ERROR_CELL.findall(xml)}
+def load_editable(path: Path, keep_vba: bool = False) -> Workbook:
+    """The whole workbook for writing a copy (openpyxl), or a clear refusal: openpyxl is stricter than the
+    reader (a crafted <v>-inf</v> stops it), and what it cannot load it cannot copy."""
+    try:
+        return load_workbook(path, keep_vba=keep_vba)
+    except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a file it cannot load
+        cause = exc.__cause__ or exc.__context__ or exc
+        raise WorkbookError(f"{path.name} 可以读取，但无法复制（{cause}）：其中有 Excel 不会写出的内容。"
+                            "请在 Excel 中打开、另存为新文件后再试") from None
+
+
+def as_typed(value: object) -> object:
+    """A value for a cell of a running Excel (xlwings), which parses what it is given as if typed: text
+    gets Excel's leading apostrophe, so that "=HYPERLINK(…)", "+1" or "1/2" stays the text it is."""
+    return "'" + value if isinstance(value, str) and value else value
+
+
+# A kaohe function (udfs/kaohe_udfs.py) whose cached value is an error: a program without the add-in
+# (LibreOffice, WPS: #NAME?) saved it. kaohe computes that value itself: not computed here, not typed.
+_KAOHE_CALL = re.compile(r"(?i)\b(kaohe_\w+|grade_quota|bonus)\s*\(")
 
 
 class OpenpyxlBook:
     """A workbook file: read from its saved values, written (when asked) with formulas and VBA kept.
 
-    Values are read with python-calamine (Rust; many times faster than openpyxl on big sheets). It
-    reports an error cell (#N/A…) as an empty string, so those cells are found in the sheet's XML
-    and given back their error text: an error is never read as a blank. openpyxl edits.
+    Values are read with python-calamine (Rust; many times faster than openpyxl on big sheets), once
+    the package has passed kaohe.limits (raises LimitError). calamine reports an error cell (#N/A…)
+    as an empty string, so those cells, found by the same scan of the sheet's XML, are given back
+    their error text: an error is never read as a blank. openpyxl edits.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        with zipfile.ZipFile(self.path) as archive:
+            self._scans = limits.scan_package(archive, sheet_parts)
         self._values = CalamineWorkbook.from_path(str(self.path))
         self._arrays: dict[str, np.ndarray] = {}
-        # Error cells are found in the sheets' XML by a second thread while calamine parses: inflating
-        # a sheet releases the GIL, so on a big workbook the scan costs next to no time of its own.
-        self._scanner = ThreadPoolExecutor(max_workers=1)
-        self._scans: dict[str, Future] = {}
-        with zipfile.ZipFile(self.path) as archive:
-            for name, part in sheet_parts(archive).items():
-                self._scans[name] = self._scanner.submit(_error_cells, self.path, part)
         self._edit = None
         self._rewritten: set[str] = set()
 
     def close(self) -> None:
-        self._scanner.shutdown(wait=True, cancel_futures=True)
         self._values.close()
 
     def sheet_names(self) -> list[str]:
@@ -109,7 +147,11 @@ class OpenpyxlBook:
     def _array(self, sheet: str) -> np.ndarray:
         """The sheet as a 2-D array of cells: None for an empty cell (as openpyxl and xlwings give it)."""
         if sheet not in self._arrays:
-            rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            try:
+                rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as exc:  # noqa: BLE001 — calamine's errors for a damaged sheet have no common type
+                raise WorkbookError(f"{self.path.name} 的工作表“{sheet}”无法读取（文件已损坏：{exc}）。"
+                                    "请在 Excel 中打开、另存为新文件后再试") from None
             width = max(map(len, rows), default=0)
             if len({len(row) for row in rows}) == 1:  # as calamine gives them: one width
                 values = np.array(rows, dtype=object).reshape(len(rows), width)
@@ -118,17 +160,18 @@ class OpenpyxlBook:
                 for r, row in enumerate(rows):
                     values[r, :len(row)] = row
             values[values == ""] = None
-            for (column, row), text in self._scans[sheet].result().items():
+            scan = self._scans.get(sheet, limits.SheetScan())
+            for (column, row), text in scan.errors.items():
                 r, c = row - 1, column_index_from_string(column) - 1
                 if r < values.shape[0] and c < values.shape[1]:
-                    values[r, c] = text
+                    values[r, c] = None if _KAOHE_CALL.search(scan.formulas.get((column, row), "")) else text
             self._arrays[sheet] = values
         return self._arrays[sheet]
 
 
     def _editable(self) -> MemoryBook:
         if self._edit is None:
-            self._edit = MemoryBook(load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm"))
+            self._edit = MemoryBook(load_editable(self.path, keep_vba=self.path.suffix.lower() == ".xlsm"))
         return self._edit
 
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
@@ -141,7 +184,7 @@ class OpenpyxlBook:
     def save(self, out: str | Path) -> None:
         from .workbook import write_atomically  # the writer lives with the reader
 
-        write_atomically(self._editable().wb, Path(out))
+        write_atomically(self._editable().wb, Path(out), self.path)
 
 
 class MemoryBook:
@@ -165,7 +208,7 @@ class MemoryBook:
             ws.delete_rows(first_row, ws.max_row - first_row + 1)
         for offset, values in enumerate(rows):
             for col, value in enumerate(values, start=1):
-                ws.cell(first_row + offset, col, value)
+                put(ws.cell(first_row + offset, col), value)
 
     def fill(self, sheet: str, cell: str, rgb: str | None) -> str | None:
         target = self.wb[sheet][cell]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import math
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -36,18 +36,31 @@ from .workbook import (
     WorkbookError,
     calculate,
     open_book,
+    output_path,
     read_inputs,
     result_cells,
     save_with_results,
     stale_results,
     write_atomically,
+    write_error,
 )
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
 
+def _finite(data: object) -> object:
+    """JSON has no NaN or Infinity: a non-finite number (typed as 1e309, say) is given as its text, "inf"."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return str(data)
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
 def _print_json(data: object) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+    print(json.dumps(_finite(data), ensure_ascii=False, indent=1, default=str, allow_nan=False))
 
 
 def _results(inputs: Inputs):
@@ -62,13 +75,13 @@ def _format(value: object) -> str:
     return "—" if value is None else str(value)
 
 
-def _output(source: Path | None, out: str, force: bool = True) -> Path:
-    """Where to write: never the clerk's own file, the same kind of file, and no silent overwrite for new."""
-    target = Path(out)
-    if source is not None and target.exists() and os.path.samefile(source, target):
-        raise WorkbookError(f"输出文件不能是原文件本身：{target.name}（原文件不变，请另起文件名）")
-    if source is not None and target.suffix.lower() != source.suffix.lower():
-        raise WorkbookError(f"输出文件应与原文件同为 {source.suffix} 文件：{target.name}")
+def _output(source: Path | None, out: str, force: bool = True, suffix: str | None = None) -> Path:
+    """Where to write: never the clerk's own file (by any path), the same kind of file (or ``suffix``),
+    in a folder that exists, and no silent overwrite for new."""
+    target = output_path(out, *([source] if source is not None else []))
+    wanted = suffix or (source.suffix if source is not None else None)
+    if wanted and target.suffix.lower() != wanted.lower():
+        raise WorkbookError(f"输出文件应为 {wanted} 文件：{target.name}")
     if not force and target.exists():
         raise WorkbookError(f"{target.name} 已存在，未覆盖（要覆盖请加 --force）")
     return target
@@ -125,6 +138,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_scheme(args: argparse.Namespace) -> int:
+    if Path(args.scheme).suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raise WorkbookError(f"{Path(args.scheme).name} 是工作簿，不是方案文件（.toml）：工作簿“参数”表的参数请用"
+                            f" kaohe check {Path(args.scheme).name} 检查")
     params = load(args.scheme)
     built = engine.build(params)  # validates: raises SchemeError with every problem
     if args.action == "check":
@@ -158,7 +174,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     try:
-        done = submission.export(args.file, _output(None, args.output, force=True), force=args.force)
+        done = submission.export(args.file, _output(Path(args.file), args.output, suffix=".xlsx"), force=args.force)
     except submission.ExportRefused as refused:
         print(f"未导出：检查发现 {len(refused.errors)} 条错误，改正后再导出（确需导出请加 --force，副本首页将注明）：",
               file=sys.stderr)
@@ -180,12 +196,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
                      "source": {k: recorded.get(k) for k in (template.UNIT_LABEL, template.YEAR_LABEL, "方案", "方案版本",
                                                              "kaohe 版本", "导出时间", submission.FORCED_LABEL)},
                      "inputs_digest": checked.digests.inputs, "results_digest": checked.digests.results,
-                     "differences": [checked.inputs.issue(f) for f in checked.findings]})
+                     "differences": [checked.inputs.issue(f) for f in checked.findings],
+                     "changed_parameters": [checked.inputs.issue(f) for f in checked.changed]})
     else:
         print(f"{Path(args.file).name}：{recorded.get(template.UNIT_LABEL) or '（未填单位）'}，方案 {checked.inputs.scheme.id}，"
               f"导出于 {recorded.get('导出时间')}")
+        if checked.forced:
+            print("注意：本副本为强制导出（--force）：导出时检查发现错误，有关结果可能不完整或有误")
+        for f in checked.changed:
+            print(f"[参数改动] {f.message}（{f.clause}）")
         if checked.agrees:
-            print("核对一致：全部结果可由副本中的输入重新算出，输入和结果的摘要与导出时相同")
+            print("核对一致：全部结果可由副本中的输入重新算出，输入和结果的摘要与导出时相同"
+                  "（摘要只说明副本在导出后未被改动，不说明由谁导出）")
         for f in checked.findings:
             print(f"[不符] {checked.inputs.cell(f) or f.where.table}：{f.message}"
                   + (f"（保存 {f.actual}，重算 {f.allowed}）" if f.rule == "结果与规则不符" else ""))
@@ -205,8 +227,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     files = rollup.workbook_files(args.files)
     if not files:
         raise WorkbookError("没有找到 .xlsx / .xlsm 文件")
-    target = _output(None, args.output, force=True)
-    if target.suffix.lower() != ".xlsx" or target.resolve() in {f.resolve() for f in files}:
+    target = output_path(args.output, *files)
+    if target.suffix.lower() != ".xlsx":
         raise WorkbookError(f"汇总文件应为新的 .xlsx 文件：{target.name}")
     gathered = rollup.gather(files, progress=_progress, workers=args.workers)
     if not gathered.streets:
@@ -322,6 +344,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the output piped into a reader that stopped (| head): nothing is wrong
         sys.stderr.close()
         return EXIT_OK
+    except UnicodeDecodeError:  # a text file (a scheme's TOML) saved in GBK by Notepad, or not text at all
+        print("kaohe：方案文件不是 UTF-8 编码的文本。请用记事本打开，“另存为”时选择编码 UTF-8 后再试", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except OSError as exc:  # disk full, read-only folder, a folder that is a file…: the user's to fix
+        print(f"kaohe：{write_error(exc, exc.filename or '')}", file=sys.stderr)
+        return EXIT_UNUSABLE
     except Exception as exc:  # noqa: BLE001 — exit 1 means "errors found": anything unforeseen is 2
         print(f"kaohe：内部错误（{type(exc).__name__}: {exc}），文件未能处理，请联系维护人员", file=sys.stderr)
         return EXIT_UNUSABLE

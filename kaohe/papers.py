@@ -25,6 +25,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import engine, office
+from .book import put
 from .findings import Finding
 from .reading import Bands
 from .results import keys_of
@@ -60,7 +61,7 @@ class Paper:
              height: float | None = None) -> None:
         """A line of text across the page (merged A:H), wrapped."""
         self.row = r = self.row + 1
-        cell = self.ws.cell(r, 1, text)
+        cell = put(self.ws.cell(r, 1), text)
         cell.font = Font(size=size, bold=bold)
         cell.alignment = Alignment(horizontal="center" if center else "left", vertical="center", wrap_text=True)
         self.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=COLUMNS)
@@ -75,7 +76,7 @@ class Paper:
             self.row = r = self.row + 1
             col, lines = 1, 1
             for i, (value, span) in enumerate(zip(values, spans)):
-                cell = self.ws.cell(r, col, value)
+                cell = put(self.ws.cell(r, col), value)
                 cell.alignment = Alignment(horizontal="center" if n == 0 or span == 1 else "left", vertical="center",
                                            wrap_text=True)
                 cell.number_format = (formats or {}).get(i, "General")
@@ -364,6 +365,6 @@ def write_papers(path: str | Path, outdir: str | Path, pdf: bool = False) -> Pri
         wb.remove(wb.active)
         pages[name] = make(a, wb)
         target = outdir / f"{name}.xlsx"
-        write_atomically(wb, target)
+        write_atomically(wb, target, path)
         files.append(target)
     return Printed(files, office.to_pdf(files, outdir) if pdf else [], pages)

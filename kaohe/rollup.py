@@ -2,13 +2,15 @@
 
     kaohe merge FILES_OR_FOLDERS… -o 汇总.xlsx [--json]
 
-Each file is read and recomputed on its own (in worker processes, one file at a time each, so
-memory stays that of one street's workbook); a submission copy is verified too. A file that cannot
+Each file is read and recomputed on its own, in a process of its own under the time and memory
+limits of kaohe.limits (a file that kills or hangs its process fails alone); a submission copy is
+verified too, and every parameter that differs from the named scheme is listed. A file that cannot
 be used is listed with its reason and skipped; two files of the same street and year are reported,
-and the later export (or the later saved file) is the one counted. The roll-up workbook has:
+and the one whose copy verifies (else the later export, or the later saved file) is the one counted.
+The roll-up workbook has:
 
 - 汇总: one row per street — areas and people, grades counted, money, findings, quota compliance,
-  whether its copy verifies — and a chart of the grade distribution per street;
+  whether its copy verifies (and was forced), changed parameters — and a chart of the grades per street;
 - 居民区 / 人员: every area and person with their street, inputs as typed and results recomputed;
 - 检查结果: every finding of every street; 文件: what became of each file.
 
@@ -17,11 +19,13 @@ An adapter: the grades, money and findings are the engine's; this gathers and wr
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -31,7 +35,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import checking, engine, submission
+from . import checking, engine, limits, submission
+from .book import put
 from .findings import Severity
 from .results import Table, keys_of
 from .template import HEADER_FILL, HEADER_FONT, UNIT_LABEL, YEAR_LABEL
@@ -44,13 +49,20 @@ MONEY = {"jingan": "奖金", "gaojing": "奖励金额"}
 SUMMARY_SHEET, AREA_SHEET, PEOPLE_SHEET, ISSUE_SHEET, FILE_SHEET = "汇总", "居民区", "人员", "检查结果", "文件"
 
 
+def _candidate(name: str) -> bool:
+    """A workbook to read: not Excel's lock file (~$…), nor a hidden or half-written one (.x.xlsx.….partial)."""
+    return Path(name).suffix.lower() in SUFFIXES and not name.startswith(("~$", "."))
+
+
 def workbook_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The workbooks named, and those in the folders named (recursively), in name order; Excel's lock
-    files (~$…) left out. A path that does not exist is kept, to be reported."""
+    """The workbooks named, and those in the folders named (recursively, not following links to folders:
+    a link loop cannot trap the walk), in name order. A path that does not exist is kept, to be reported."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and not p.name.startswith("~$"))
+            for folder, subfolders, names in os.walk(path):
+                subfolders.sort()
+                found += sorted(Path(folder) / n for n in names if _candidate(n))
         else:
             found.append(path)
     return list(dict.fromkeys(found))
@@ -75,6 +87,12 @@ class Street:
     people: list[dict[str, object]]
     issues: list[dict[str, object]]
     money: float
+    forced: bool = False  # a copy exported with --force
+    changed: list[str] = field(default_factory=list)  # parameters that differ from the named scheme
+
+    @property
+    def verifies(self) -> bool:
+        return self.differences == 0
 
     @property
     def errors(self) -> int:
@@ -115,17 +133,19 @@ def read_street(path: str | Path) -> Street | Skipped:
         except Exception:
             book.close()
             raise
-        exported, differences = None, None
+        exported, differences, forced = None, None, False
         if is_copy:
             checked = submission.verify(path, book)  # closes the book
             inputs, tables = checked.inputs, checked.tables
             findings = [f for t in tables.values() for f in t.findings] + checked.findings
-            exported, differences = checked.recorded.values.get("导出时间"), len(checked.findings)
+            exported, differences, forced = checked.recorded.values.get("导出时间"), len(checked.findings), checked.forced
         else:
             try:
                 inputs, tables, findings = checking.findings_of(book, path.name)
             finally:
                 book.close()
+        changed = submission.changed_parameters(inputs.scheme)
+        findings += changed
     except WorkbookError as exc:
         return Skipped(path.name, str(exc))
     except Exception as exc:  # noqa: BLE001 — one bad file never stops the roll-up
@@ -140,7 +160,8 @@ def read_street(path: str | Path) -> Street | Skipped:
         year=info.get(YEAR_LABEL) or "", scheme=s.id, exported=exported,
         modified=path.stat().st_mtime, differences=differences, area_ladder=areas, staff_ladder=staff,
         areas=_rows(inputs, tables[area_sheet]), people=_rows(inputs, tables[people_sheet]),
-        issues=[inputs.issue(f) for f in findings], money=round(money, 2))
+        issues=[inputs.issue(f) for f in findings], money=round(money, 2), forced=forced,
+        changed=[f.message for f in changed])
 
 
 # --- the roll-up ------------------------------------------------------------------------------------
@@ -156,7 +177,7 @@ class RollUp:
         out = [{"file": s.file, "status": "已汇总", "street": s.unit, "scheme": s.scheme, "reason": ""}
                for s in self.streets]
         out += [{"file": left.file, "status": "重复", "street": left.unit, "scheme": left.scheme,
-                 "reason": f"与 {kept.file} 同为{left.unit}{left.year}年度，按较新的 {kept.file} 汇总"}
+                 "reason": f"与 {kept.file} 同为{left.unit}{left.year}年度，按{_why(kept, left)}的 {kept.file} 汇总"}
                 for kept, left in self.duplicates]
         out += [{"file": s.file, "status": "跳过", "street": "", "scheme": "", "reason": s.reason} for s in self.skipped]
         return out
@@ -171,34 +192,89 @@ def _exported_at(street: Street) -> datetime | None:
     return at if at.tzinfo is not None else None
 
 
+def _why(kept: Street, left: Street) -> str:
+    if kept.verifies and not left.verifies:
+        return "核对一致"
+    return "较新（两份均未通过核对）" if not kept.verifies else "较新"
+
+
 def _later(a: Street, b: Street) -> bool:
-    """Whether a is the later of two files of one street: by export time (copies), else by save time."""
+    """Whether a is the one to count of two files of one street: the one whose copy verifies, then the
+    later by export time (copies), else by save time."""
+    if a.verifies != b.verifies:
+        return a.verifies
     at, bt = _exported_at(a), _exported_at(b)
     if at and bt and at != bt:
         return at > bt
     return a.modified > b.modified
 
 
+def _work(conn: Connection, path: str) -> None:
+    """One file in its own process, under the declared limits (kaohe.limits): its result sent back."""
+    try:
+        import resource
+    except ImportError:  # Windows: the wall-clock limit below still holds
+        resource = None
+    if resource is not None:
+        for what, value in ((resource.RLIMIT_AS, limits.MERGE_MEMORY), (resource.RLIMIT_CPU, limits.MERGE_SECONDS)):
+            _, hard = resource.getrlimit(what)
+            resource.setrlimit(what, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
+    try:
+        result = read_street(path)
+    except MemoryError:
+        result = Skipped(Path(path).name, f"处理时超出内存上限（{limits.MERGE_MEMORY / 2**30:g} GB），未汇总")
+    conn.send(result)
+    conn.close()
+
+
+def isolated(paths: Sequence[Path], workers: int, progress: Callable[[int, int, str], None] | None = None
+             ) -> list[Street | Skipped]:
+    """Each file read in a process of its own, ``workers`` at a time, each within a time and memory limit:
+    a file that kills or hangs its process fails alone; every other file is read as usual."""
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    pending, running, results = list(paths), {}, []
+
+    def finish(conn: Connection, result: Street | Skipped) -> None:
+        process, path, _ = running.pop(conn)
+        process.join(1)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        conn.close()
+        results.append(result)
+        if progress:
+            progress(len(results), len(paths), path.name)
+
+    while pending or running:
+        while pending and len(running) < workers:
+            path = pending.pop(0)
+            here, there = context.Pipe(duplex=False)
+            process = context.Process(target=_work, args=(there, str(path)), daemon=True)
+            process.start()
+            there.close()
+            running[here] = (process, path, time.monotonic() + limits.MERGE_SECONDS)
+        soonest = min(deadline for _, _, deadline in running.values())
+        for conn in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
+            process, path, _ = running[conn]
+            try:
+                result = conn.recv()
+            except (EOFError, OSError):  # the process died before it could answer
+                process.join()
+                result = Skipped(path.name, f"处理时进程异常终止（退出码 {process.exitcode}），可能超出内存上限"
+                                            f"（{limits.MERGE_MEMORY / 2**30:g} GB）或文件已损坏，未汇总")
+            finish(conn, result)
+        now = time.monotonic()
+        for conn, (process, path, deadline) in list(running.items()):
+            if now >= deadline:
+                process.kill()
+                finish(conn, Skipped(path.name, f"处理超过 {limits.MERGE_SECONDS} 秒，已停止，未汇总"))
+    return results
+
+
 def gather(paths: Sequence[Path], progress: Callable[[int, int, str], None] | None = None,
            workers: int | None = None) -> RollUp:
     """Every file read (in parallel), duplicates settled, streets in name order."""
-    results: list[Street | Skipped] = []
-    workers = workers or min(len(paths), os.cpu_count() or 1) or 1
-    if workers == 1:
-        for n, path in enumerate(paths, start=1):
-            results.append(read_street(path))
-            if progress:
-                progress(n, len(paths), path.name)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(read_street, str(p)): p for p in paths}
-            for n, future in enumerate(as_completed(futures), start=1):
-                try:
-                    results.append(future.result())
-                except Exception as exc:  # noqa: BLE001 — a worker that died: that file is skipped, not the roll-up
-                    results.append(Skipped(futures[future].name, f"处理时进程中断（{type(exc).__name__}）"))
-                if progress:
-                    progress(n, len(paths), futures[future].name)
+    results = isolated(paths, max(1, workers or min(len(paths), os.cpu_count() or 1)), progress)
     rollup = RollUp(skipped=sorted((r for r in results if isinstance(r, Skipped)), key=lambda r: r.file))
     chosen: dict[tuple[str, str], Street] = {}
     for street in sorted((r for r in results if isinstance(r, Street)), key=lambda r: r.file):
@@ -226,7 +302,8 @@ def _grades(rollup: RollUp, which: str) -> list[str]:
 def _verdict(street: Street) -> str:
     if street.differences is None:
         return "工作簿（非上报副本）"
-    return "一致" if street.differences == 0 else f"不符 {street.differences} 处"
+    forced = "（强制导出）" if street.forced else ""
+    return ("一致" if street.differences == 0 else f"不符 {street.differences} 处") + forced
 
 
 def _quota(street: Street) -> str:
@@ -250,6 +327,7 @@ def summary(rollup: RollUp) -> list[dict[str, object]]:
         row.update({f"人员{g}": staff.count(g) for g in staff_grades})
         row.update({"奖金合计（元）": s.money, "错误": s.errors,
                     "警告": sum(1 for i in s.issues if i["severity"] == "warning"), "名额": _quota(s),
+                    "参数改动": "；".join(s.changed) or "无",
                     "说明": "" if s.unit_typed else "说明表未填填报单位，按文件名汇总"})
         rows.append(row)
     return rows
@@ -263,7 +341,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 def _header_cells(ws, labels: Sequence[str]) -> list[WriteOnlyCell]:
     cells = []
     for label in labels:
-        cell = WriteOnlyCell(ws, value=label)
+        cell = put(WriteOnlyCell(ws), label)
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
         cells.append(cell)
     return cells
@@ -289,9 +367,8 @@ def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], wi
     ws.append(_header_cells(ws, labels))
     wrap_at = [n for n, label in enumerate(labels) if label in wrapped]
     for row in rows:
-        cells = [_value(row.get(label)) for label in labels]
+        cells = [put(WriteOnlyCell(ws), _value(row.get(label))) for label in labels]
         for n in wrap_at:
-            cells[n] = WriteOnlyCell(ws, value=cells[n])
             cells[n].alignment = WRAP
         ws.append(cells)
     return ws, labels
@@ -307,8 +384,8 @@ def write(rollup: RollUp, target: Path) -> None:
 
     wb = Workbook(write_only=True)
     rows = summary(rollup)
-    widths = {"街道（镇）": 16, "文件": 20, "核对": 12, "方案": 12, "奖金合计（元）": 12, "名额": 40, "说明": 24}
-    ws, labels = _table_sheet(wb, SUMMARY_SHEET, rows, widths, default_width=7, wrapped=("名额", "说明"))
+    widths = {"街道（镇）": 16, "文件": 20, "核对": 12, "方案": 12, "奖金合计（元）": 12, "名额": 40, "参数改动": 40, "说明": 24}
+    ws, labels = _table_sheet(wb, SUMMARY_SHEET, rows, widths, default_width=7, wrapped=("名额", "参数改动", "说明"))
     area_grades = [label for label in labels if label.startswith("居民区") and label != "居民区数"]
     if rows and area_grades:
         chart = BarChart()
@@ -330,13 +407,12 @@ def write(rollup: RollUp, target: Path) -> None:
     _print_setup(files)
     files.append(_header_cells(files, ("文件", "状态", "街道（镇）", "方案", "原因")))
     for f in rollup.files:
-        cells = [f["file"], f["status"], f["street"], f["scheme"], f["reason"]]
+        cells = [put(WriteOnlyCell(files), f[k]) for k in ("file", "status", "street", "scheme", "reason")]
         if f["status"] != "已汇总":
-            cells = [WriteOnlyCell(files, value=v) for v in cells]
             for cell in cells:
                 cell.fill, cell.font = PatternFill("solid", fgColor="FFFFE699"), Font(bold=True)
         files.append(cells)
-    write_atomically(wb, target)
+    write_atomically(wb, target, *(s.path for s in rollup.streets))
 
 
 def _report_row(issue: dict[str, object]) -> dict[str, object]:

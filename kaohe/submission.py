@@ -20,20 +20,20 @@ import json
 import math
 import numbers
 import re
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from openpyxl import load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import __version__, checking, engine
-from .book import Book, MemoryBook
-from .findings import Finding, Where, error
+from .book import Book, MemoryBook, load_editable, put
+from .findings import Finding, Where, error, warning
 from .grid import distinct
-from .params import PARAM_SHEET
+from .params import PARAM_SHEET, builtin_ids, load
 from .reading import is_blank
 from .results import keys_of
 from .rules.sessions import cell_text
@@ -189,6 +189,8 @@ def _as_values(wb, book: Book, shown: Mapping[str, Mapping[str, object]]) -> int
         cached = None
         for row in ws.iter_rows():
             for cell in row:
+                if isinstance(cell.value, float) and not math.isfinite(cell.value):
+                    put(cell, cell.value)  # typed ±inf (a crafted file): kept as its text, not an empty cell
                 if cell.data_type != "f":
                     continue
                 if cell.coordinate in shown.get(ws.title, {}):
@@ -197,9 +199,7 @@ def _as_values(wb, book: Book, shown: Mapping[str, Mapping[str, object]]) -> int
                     cached = cached if cached is not None else book.grid(ws.title)
                     r, c = cell.row - 1, cell.column - 1
                     value = cached[r][c] if r < len(cached) and c < len(cached[r]) else None
-                cell.value = None if value == "" else value
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text that looks like a formula stays text
+                put(cell, None if value == "" else value)
                 count += 1
     return count
 
@@ -227,7 +227,7 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
         if errors and not force:
             raise ExportRefused(inputs, errors)
         info = workbook_info(book)
-        wb = load_workbook(source)  # without keep_vba: the copy carries no macros
+        wb = load_editable(source)  # without keep_vba: the copy carries no macros
         formulas = _as_values(wb, book, _values_for_formulas(book, inputs, tables))
     finally:
         book.close()
@@ -237,10 +237,23 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
     copy = MemoryBook(wb)
     checking.report(copy, inputs, findings)
     block = _source_block(inputs, source, findings, info, force and bool(errors), now or datetime.now().astimezone())
-    sums = digests(inputs_from(copy, target.name), copy.grid(PARAM_SHEET), block)
+    sums = _read_back_digests(wb, target.name, block)
     _source_sheet(wb, block, sums, sum(1 for f in findings if f.is_error))
-    write_atomically(wb, target)
+    write_atomically(wb, target, source)
     return Exported(target, inputs, findings, sums, info, force and bool(errors), formulas)
+
+
+def _read_back_digests(wb, name: str, block: Mapping[str, object]) -> Digests:
+    """The copy's digests as ``verify`` will compute them: from the copy written and read back by the same
+    reader, so that what a file stores (a number key, a date, an escaped _x000B_) is digested as read."""
+    with tempfile.TemporaryDirectory(prefix="kaohe-export-") as folder:
+        written = Path(folder) / name
+        wb.save(written)
+        book = open_book(written)
+        try:
+            return digests(inputs_from(book, name), book.grid(PARAM_SHEET), block)
+        finally:
+            book.close()
 
 
 def _counts(findings: Iterable[Finding]) -> str:
@@ -269,15 +282,17 @@ def _source_sheet(wb, block: Mapping[str, str | None], sums: Digests, errors: in
     rows = [*block.items(), (INPUTS_DIGEST, sums.inputs), (RESULTS_DIGEST, sums.results)]
     rows += [(f"{name}输入摘要", digest) for name, digest in sums.sheets.items()]
     for label, value in rows:
-        ws.append([label, value])
-        ws.cell(ws.max_row, 1).font = Font(bold=True)
+        put(ws.cell(ws.max_row + 1, 1), label).font = Font(bold=True)
+        put(ws.cell(ws.max_row, 2), value)
     ws.append([])
     ws.append(["逐行摘要：每行输入和结果的 SHA-256 前 16 位，核对时据此指出导出后被改动的行（kaohe verify）"])
     ws.append(list(ROW_HEADER))
     for col in range(1, len(ROW_HEADER) + 1):
         ws.cell(ws.max_row, col).font = Font(bold=True)
     for (sheet, key), (row, typed, shown) in sums.rows.items():
-        ws.append([sheet, row, key, typed, shown])
+        at = ws.max_row + 1
+        for col, value in enumerate((sheet, row, key, typed, shown), start=1):
+            put(ws.cell(at, col), value)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 22, 70
     for col in "CDE":
         ws.column_dimensions[col].width = 20
@@ -308,6 +323,29 @@ def read_source(grid: Sequence[Sequence[object]]) -> Recorded:
     return Recorded(values, rows)
 
 
+def changed_parameters(scheme: engine.Scheme) -> list[Finding]:
+    """Every parameter of a workbook's 参数 that differs from the scheme it names, as published with kaohe:
+    allowed (a street may decide its own values), never silent. Empty for a scheme kaohe does not ship."""
+    name = scheme.params.meta.get("id", "")
+    if name not in builtin_ids():
+        return []
+    published = {path: (value, leaf) for path, value, leaf in load(name).flat_rows()}
+    theirs = {path: (value, leaf) for path, value, leaf in scheme.params.flat_rows()}
+    out = []
+    for path in dict.fromkeys([*published, *theirs]):
+        was, now = published.get(path, (None, None)), theirs.get(path, (None, None))
+        if was[0] != now[0]:
+            leaf = was[1] or now[1]
+            out.append(warning("参数与方案不同", leaf.reference,
+                               f"“{leaf.label}”（{path}）：方案{name}为 {_shown(was[0])}，本工作簿为 {_shown(now[0])}",
+                               Where(PARAM_SHEET, path, "值"), allowed=was[0], actual=now[0]))
+    return out
+
+
+def _shown(value: object) -> str:
+    return "（无）" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
 @dataclass
 class Verification:
     inputs: Inputs
@@ -315,10 +353,15 @@ class Verification:
     recorded: Recorded
     digests: Digests
     findings: list[Finding]  # the differences: saved results the inputs do not give, digests that do not match
+    changed: list[Finding] = field(default_factory=list)  # parameters that differ from the named scheme (allowed)
 
     @property
     def agrees(self) -> bool:
         return not self.findings
+
+    @property
+    def forced(self) -> bool:
+        return str(self.recorded.values.get(FORCED_LABEL) or "").strip() == "是"
 
 
 def verify(path: str | Path, book: Book | None = None) -> Verification:
@@ -337,7 +380,7 @@ def verify(path: str | Path, book: Book | None = None) -> Verification:
     tables = calculate(inputs)
     findings = [_as_difference(f) for f in stale_results(inputs, tables)]
     findings += _digest_differences(recorded, found)
-    return Verification(inputs, tables, recorded, found, findings)
+    return Verification(inputs, tables, recorded, found, findings, changed_parameters(inputs.scheme))
 
 
 def _as_difference(f: Finding) -> Finding:

@@ -7,28 +7,27 @@ It reads values only (openpyxl, read-only), finds each sheet's header row by its
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
+from defusedxml import ElementTree
 from openpyxl.utils import get_column_letter
 
 from . import engine
-from .book import Book, OpenpyxlBook, sheet_parts
+from .book import Book, OpenpyxlBook, WorkbookError, cell_text, sheet_parts
 from .findings import Finding, Where, error, info
 from .grid import below_header, by_rows, header_in_columns, header_index
+from .limits import LimitError
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
 from .results import keys_of
-
-
-class WorkbookError(Exception):
-    """A file that cannot be used at all: one Chinese line saying why (exit status 2)."""
 
 
 @dataclass
@@ -125,6 +124,8 @@ def open_book(path: str | Path) -> OpenpyxlBook:
         raise WorkbookError(f"{path.name} 不是 Excel 工作簿（.xlsx/.xlsm），或已加密")
     try:
         return OpenpyxlBook(path)
+    except LimitError as exc:
+        raise WorkbookError(f"{path.name}：{exc}") from None
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a damaged file
         raise WorkbookError(f"{path.name} 无法作为工作簿打开：{exc}") from None
 
@@ -217,28 +218,82 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
     return findings
 
 
-def write_atomically(wb, path: Path) -> None:
-    """Save beside the target, then rename: a failure never leaves half a workbook under the name."""
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.partial{path.suffix}")
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: by any path, through links (symbolic or hard)."""
     try:
-        wb.save(partial)
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist (yet), or is a link loop
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def output_path(target: str | Path, *sources: str | Path) -> Path:
+    """A file to write, checked before any work: never one of the inputs, in a folder that exists."""
+    target = Path(target)
+    for source in sources:
+        if same_file(source, target):
+            raise WorkbookError(f"输出文件不能是原文件本身：{target}（原文件不变，请另起文件名）")
+    folder = target.parent
+    if not folder.exists():
+        raise WorkbookError(f"输出文件夹不存在：{folder}（请先建立该文件夹，或换一个路径）")
+    if not folder.is_dir():
+        raise WorkbookError(f"输出路径 {target} 中的 {folder} 是一个文件，不是文件夹（请换一个路径）")
+    if target.is_dir():
+        raise WorkbookError(f"输出路径 {target} 是一个文件夹（请给出文件名）")
+    return target
+
+
+_WRITE_REASONS = {errno.ENOSPC: "磁盘空间不足，请腾出空间后重试", errno.EDQUOT: "磁盘配额已满，请腾出空间后重试",
+                  errno.EACCES: "没有写入权限（或文件正被其他程序打开），请换一个文件夹或关闭该文件",
+                  errno.EPERM: "没有写入权限，请换一个文件夹", errno.EROFS: "该位置只读，请换一个文件夹",
+                  errno.ENOENT: "文件夹不存在，请先建立该文件夹", errno.ENOTDIR: "路径中有一段不是文件夹，请换一个路径"}
+
+
+def write_error(exc: OSError, path: str | Path) -> WorkbookError:
+    """An operating system's refusal to write, as what the clerk can do about it."""
+    reason = _WRITE_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+    return WorkbookError(f"无法写入 {path}：{reason}")
+
+
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def replace_atomically(path: str | Path, write: Callable[[Path], None], *sources: str | Path) -> None:
+    """``write(temporary)`` beside the target, then rename: a failure or a kill never leaves half a file under
+    the name, parallel runs never share a temporary file, and nothing is left behind but the result."""
+    path = output_path(path, *sources)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    except OSError as exc:
+        raise write_error(exc, path) from None
+    os.close(fd)
+    partial = Path(name)
+    try:
+        write(partial)
+        os.chmod(partial, 0o666 & ~_UMASK)  # as a file created in place would be, not mkstemp's 0600
         os.replace(partial, path)
+    except OSError as exc:
+        raise write_error(exc, path) from None
     finally:
         partial.unlink(missing_ok=True)
+
+
+def write_atomically(wb, path: str | Path, *sources: str | Path) -> None:
+    """Save an openpyxl workbook atomically (see replace_atomically); never over one of ``sources``."""
+    replace_atomically(path, wb.save, *sources)
 
 
 # --- results saved as the formulas' cached values ----------------------------------------------
 
 _CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(r'\sr="([A-Z]+[0-9]+)"')
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
 
 
 def _xml_text(text: str) -> str:
-    """Text for a <v>: escaped, and characters XML forbids written as Excel writes them (_x000B_)."""
-    text = text.replace("_x", "_x005F_x")
-    return escape(_FORBIDDEN.sub(lambda m: f"_x{ord(m.group()):04X}_", text))
+    """Text for a <v>: as a cell stores it (book.cell_text), escaped for XML."""
+    return escape(cell_text(text))
+
+
 _FORMULA = re.compile(r"<f[^>]*?(?:/>|>.*?</f>)", re.S)
 def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
     """What each result cell shows, by sheet and A1 reference: a value, the reason's message, or ""."""
@@ -283,21 +338,20 @@ def save_with_results(source: Path, target: Path, shown: dict[str, dict[str, obj
     Done on the file's XML because openpyxl writes a formula without its value. Returns how many
     cells got a value. Atomic: written beside the target, then renamed.
     """
-    with zipfile.ZipFile(source) as z:
-        parts = sheet_parts(z)
-        wanted = {parts[name]: cells for name, cells in shown.items() if name in parts}
-        partial = target.with_name(f".{target.name}.partial{target.suffix}")
-        count = 0
-        try:
-            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
-                for item in z.infolist():
-                    data = z.read(item.filename)
-                    if item.filename in wanted:
-                        xml, n = _cached(data.decode("utf-8"), wanted[item.filename])
-                        ElementTree.fromstring(xml)  # never rename a sheet that would not parse into place
-                        data, count = xml.encode("utf-8"), count + n
-                    out.writestr(item, data)
-            os.replace(partial, target)
-        finally:
-            partial.unlink(missing_ok=True)
+    count = 0
+
+    def write(partial: Path) -> None:
+        nonlocal count
+        with zipfile.ZipFile(source) as z, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
+            parts = sheet_parts(z)
+            wanted = {parts[name]: cells for name, cells in shown.items() if name in parts}
+            for item in z.infolist():
+                data = z.read(item.filename)
+                if item.filename in wanted:
+                    xml, n = _cached(data.decode("utf-8"), wanted[item.filename])
+                    ElementTree.fromstring(xml)  # never rename a sheet that would not parse into place
+                    data, count = xml.encode("utf-8"), count + n
+                out.writestr(item, data)
+
+    replace_atomically(target, write, *([] if same_file(source, target) else [source]))
     return count

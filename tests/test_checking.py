@@ -92,10 +92,15 @@ class FakeRange:
                 for r in range(self.first[0], self.last[0] + 1)]
 
     @value.setter
-    def value(self, rows):
+    def value(self, rows):  # as Excel takes a value: parsed as if typed
         for dr, row in enumerate(rows):
             for dc, v in enumerate(row):
-                self.sheet.cells[(self.first[0] + dr, self.first[1] + dc)] = v
+                at = (self.first[0] + dr, self.first[1] + dc)
+                if isinstance(v, str) and v.startswith("'"):
+                    v = v[1:]  # a leading apostrophe: the rest is text
+                elif isinstance(v, str) and len(v) > 1 and v[0] in "=+-@":
+                    self.sheet.formulas.add(at)  # Excel would make it a formula
+                self.sheet.cells[at] = v
 
     def clear_contents(self):
         for r in range(self.first[0], self.last[0] + 1):
@@ -118,6 +123,7 @@ class FakeSheet:
         from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
         self._coord = lambda a1: (coordinate_from_string(a1)[1], column_index_from_string(coordinate_from_string(a1)[0]))
         self.name = ws.title
+        self.formulas: set[tuple[int, int]] = set()
         self.cells = {(c.row, c.column): c.value for r in ws.iter_rows() for c in r if c.value is not None}
         self.colors = {(c.row, c.column): tuple(int(c.fill.fgColor.rgb[i:i + 2], 16) for i in (2, 4, 6))
                        for r in ws.iter_rows() for c in r if c.fill.fill_type == "solid"}

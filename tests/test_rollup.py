@@ -86,7 +86,7 @@ def test_the_summary_counts_grades_and_money_per_street(merged, capsys):
         paid = sum(r[money] for r in result["sheets"][people] if isinstance(r[money], (int, float)))
         assert summary[street]["奖金合计（元）"] == pytest.approx(paid)
         assert summary[street]["错误"] == sum(1 for i in result["issues"] if i["severity"] == "error")
-    assert summary["高境镇"]["核对"] == "一致" and summary["静安区示例街道"]["核对"] == "工作簿（非上报副本）"
+    assert summary["高境镇"]["核对"] == "一致（强制导出）" and summary["静安区示例街道"]["核对"] == "工作簿（非上报副本）"
 
 
 def test_quota_compliance_per_street(merged):
@@ -164,8 +164,10 @@ def test_an_export_time_edited_by_hand_does_not_stop_the_roll_up(tmp_path, capsy
     wb = load_workbook(first)
     next(r for r in wb["来源"].iter_rows() if r[0].value == "导出时间")[1].value = "昨天下午"
     wb.save(first)
-    os.utime(second, (1, 1))  # no time to go by: the file times decide, and the newer file is counted
+    os.utime(second, (1, 1))  # the newer file is the edited one; but a copy that verifies is preferred (issue 12)
     code, out, _ = run(capsys, "merge", first, second, "-o", tmp_path / "汇总.xlsx", "--json")
     report = json.loads(out)
-    assert code == 1 and [s["文件"] for s in report["streets"]] == [first.name]
-    assert next(s for s in report["streets"])["核对"].startswith("不符")  # the edited 来源 does not verify
+    assert code == 1 and [s["文件"] for s in report["streets"]] == [second.name]
+    assert next(s for s in report["streets"])["核对"] == "一致（强制导出）"
+    left = next(f for f in report["files"] if f["file"] == first.name)
+    assert left["status"] == "重复" and f"按核对一致的 {second.name} 汇总" in left["reason"]

@@ -243,17 +243,28 @@ def _rating(s: Scheme, row: Mapping[str, object], where: Where, field: str, path
                        clause=s.cite(path))
 
 
+def _sum_of(total: int, points: list[int]) -> bool:
+    """Whether ``total`` is a sum of ``points`` (each used any number of times), in time bounded by the
+    points, not the total (1e308 is typed too): with g their gcd, every multiple of g above
+    (min/g)·(max/g) is such a sum (Schur's bound on the Frobenius number); below it, counted up."""
+    g = math.gcd(*points)
+    if total % g:
+        return False
+    total, points = total // g, [p // g for p in points]
+    if total > points[0] * points[-1]:
+        return True
+    reachable = [True] + [False] * total
+    for value in range(1, total + 1):
+        reachable[value] = any(value >= p and reachable[value - p] for p in points)
+    return reachable[total]
+
+
 def _composable(key: str, total: float | None, points: Iterable[float], field: str, clause: str) -> tuple[Finding, ...]:
     """A typed 加分/减分 total must be a sum of the table's points per award or occurrence (jingan 四(二))."""
     points = sorted({p for p in points if p > 0})
     if not total or not points or any(p != int(p) for p in points):
         return ()
-    reachable = {0}
-    if total == int(total):
-        for value in range(1, int(total) + 1):
-            if any(value - p in reachable for p in points):
-                reachable.add(value)
-    if total in reachable:
+    if total == int(total) and _sum_of(int(total), [int(p) for p in points]):
         return ()
     shown = "/".join(f"{p:g}" for p in points)
     return (error(field, clause, f"{key}：{field}{total:g}分不能由每项{shown}分相加得到", Where(AREA_SHEET, key, field),

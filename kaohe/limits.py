@@ -1,0 +1,173 @@
+"""What kaohe agrees to read and how long a merge may spend on one file: the declared limits, in one place.
+
+A workbook arrives by email from someone else. Before any parser sees it, its package is checked
+here: the size of every part as declared *and* as actually inflated (a zip bomb lies in its header),
+no DTD in any XML part (entity expansion: billion laughs, XXE), and each sheet's used range — the
+cells that hold something, not the ``<dimension>`` the file claims — within the rows, columns and
+cells below. The reader (python-calamine) allocates the whole rectangle from A1 to the last used
+cell, so one stray value at XFD1048576 would cost hundreds of gigabytes.
+
+A street's workbook has tens of areas, hundreds of people and some tens of thousands of 测评表 rows;
+a district-sized one (300 areas, every paper form typed) about 330,000 rows of six columns.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from xml.sax.saxutils import unescape
+
+MAX_ROWS = 500_000  # rows per sheet (a district's 330,000 typed rating forms fit)
+MAX_COLUMNS = 1_000  # columns per sheet (the templates use under 40)
+MAX_AREA = 10_000_000  # cells of a sheet's used rectangle, A1 to its last used cell (~0.4 GB once read)
+MAX_PART_BYTES = 512 * 2**20  # one part of the package, inflated
+MAX_PACKAGE_BYTES = 1024 * 2**20  # all parts together, inflated
+MERGE_SECONDS = 600  # one file of a merge, wall clock, before its worker is stopped
+MERGE_MEMORY = 4 * 2**30  # one merge worker's address space (RLIMIT_AS)
+
+CHUNK = 1 << 20
+
+
+class LimitError(ValueError):
+    """A file beyond a declared limit, or of a kind kaohe refuses: one Chinese line (exit 2)."""
+
+
+@dataclass
+class SheetScan:
+    """What one sheet's XML holds: its used extent, and the text of each error cell (#N/A…)."""
+
+    rows: int = 0
+    columns: int = 0
+    cells: int = 0
+    errors: dict[tuple[str, int], str] = field(default_factory=dict)
+    formulas: dict[tuple[str, int], str] = field(default_factory=dict)  # an error cell's formula, if it has one
+
+
+_TOKEN = re.compile(rb'<(row|c)\b([^>]*?)(/?)>')
+_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]{1,9})"')
+_R_NUMBER = re.compile(rb'\sr="([0-9]{1,9})"')
+_CELL_ROW = re.compile(rb'<c\b[^>]*?\sr="[A-Z]{1,3}([0-9]{1,9})"[^>]*(?<!/)>')  # a cell with content: not <c …/>
+_CELL_COLUMN = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{1,3})[0-9]{1,9}"[^>]*(?<!/)>')
+_ERROR_CELL = re.compile(rb'<c\b(?=[^>]*\st="e")(?=[^>]*\sr="([A-Z]+)([0-9]+)")[^>]*>(.*?)<v>([^<]*)</v>', re.S)
+_DTD = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+def column_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters.encode() if isinstance(letters, str) else letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB"
+
+
+def _too_big(part: str, size: int) -> LimitError:
+    return LimitError(f"其中的 {part} 解压后超过 {_mib(size)}（kaohe 的上限为每部分 {_mib(MAX_PART_BYTES)}、"
+                      f"全部 {_mib(MAX_PACKAGE_BYTES)}），可能是损坏或恶意构造的文件，未读取")
+
+
+class _Sheet:
+    """Scans one sheet's XML as it inflates, refusing as soon as a limit is passed."""
+
+    def __init__(self, name: str):
+        self.name, self.scan = name, SheetScan()
+        self.row = 0  # the current row's number (rows may omit r="")
+        self.column = 0  # the last cell's column in the current row
+
+    def _refuse(self, where: str) -> LimitError:
+        return LimitError(f"工作表“{self.name}”的 {where} 有内容，超出 kaohe 可读的范围（每表最多 {MAX_ROWS:,} 行、"
+                          f"{MAX_COLUMNS:,} 列，从 A1 到最后一个有内容的格合计不超过 {MAX_AREA:,} 格）。"
+                          "请在 Excel 中删去多余的行、列或格（选中后“删除”，而非只清除内容）再保存")
+
+    def feed(self, data: bytes) -> None:
+        """One stretch of whole cells: counted in C (findall, max) unless a cell omits its reference."""
+        rows = _CELL_ROW.findall(data)
+        if data.count(b"</c>") > len(rows):  # a cell with content but without its reference r=""
+            self._walk(data)
+        elif rows:
+            scan = self.scan
+            scan.cells += len(rows)
+            highest = max(map(int, rows))
+            widest = max(map(column_number, set(_CELL_COLUMN.findall(data))))  # two passes beat one of tuples
+            if highest > scan.rows or widest > scan.columns:
+                top, width = max(scan.rows, highest), max(scan.columns, widest)
+                if top > MAX_ROWS or width > MAX_COLUMNS or top * width > MAX_AREA:
+                    self._walk(data)  # raises, naming the first cell past the limit
+                    raise self._refuse(f"第{top}行或第{width}列")
+                scan.rows, scan.columns = top, width
+            self.row = max(self.row, highest)  # for a later cell without r=""
+        if b' t="e"' in data:
+            for col, row, inner, text in _ERROR_CELL.findall(data):
+                at = (col.decode(), int(row))
+                self.scan.errors[at] = unescape(text.decode("utf-8"))
+                if b"<f" in inner:
+                    self.scan.formulas[at] = unescape(inner.decode("utf-8", "replace"))
+
+    def _walk(self, data: bytes) -> None:
+        """Cell by cell, positions counted as Excel does where a row or cell omits r=""."""
+        scan = self.scan
+        for kind, attrs, closed in _TOKEN.findall(data):
+            if kind == b"row":
+                found = _R_NUMBER.search(attrs)
+                self.row, self.column = (int(found.group(1)) if found else self.row + 1), 0
+                continue
+            found = _REF.search(attrs)
+            row, column = (int(found.group(2)), column_number(found.group(1))) if found else (self.row, self.column + 1)
+            self.row, self.column = max(self.row, row), column
+            if closed:
+                continue  # a formatted empty cell: no content
+            scan.cells += 1
+            if row > scan.rows or column > scan.columns:
+                scan.rows, scan.columns = max(scan.rows, row), max(scan.columns, column)
+                if scan.rows > MAX_ROWS or scan.columns > MAX_COLUMNS or scan.rows * scan.columns > MAX_AREA:
+                    ref = found.group(1).decode() + found.group(2).decode() if found else f"第{row}行第{column}列"
+                    raise self._refuse(ref)
+
+
+def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFile], dict[str, str]]
+                 ) -> dict[str, SheetScan]:
+    """Check every part of an opened package against the limits; ``sheet_parts``: sheet name → its part.
+
+    Returns each sheet's scan; raises LimitError naming the part or cell and the limit."""
+    infos = archive.infolist()
+    declared = [i for i in infos if i.file_size > MAX_PART_BYTES]
+    if declared:
+        raise _too_big(declared[0].filename, declared[0].file_size)
+    if sum(i.file_size for i in infos) > MAX_PACKAGE_BYTES:
+        raise _too_big("全部内容", sum(i.file_size for i in infos))
+    sheets = sheet_parts(archive)  # reads two small parts, their declared sizes checked just above
+    by_part = {part: name for name, part in sheets.items()}
+    scans: dict[str, SheetScan] = {}
+    total = 0
+    for info in infos:
+        sheet = _Sheet(by_part[info.filename]) if info.filename in by_part else None
+        xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+        size, rest = 0, b""
+        with archive.open(info) as stream:
+            while chunk := stream.read(CHUNK):
+                size, total = size + len(chunk), total + len(chunk)
+                if size > MAX_PART_BYTES or total > MAX_PACKAGE_BYTES:  # inflated beyond what it declared
+                    raise _too_big(info.filename, size if size > MAX_PART_BYTES else total)
+                if not xml:
+                    continue
+                data = rest + chunk
+                if any(tag in data for tag in _DTD):
+                    raise LimitError(f"其中的 {info.filename} 含有 DTD 声明（<!DOCTYPE/<!ENTITY>），"
+                                     "Excel 不会写出这样的文件，可能是恶意构造的，未读取")
+                if sheet is None:
+                    rest = data[-16:]  # a DTD tag split across two chunks
+                    continue
+                cut = data.rfind(b"<c")  # a cell may be split across chunks: keep its start for the next
+                cut = max(cut, data.rfind(b"<row"))
+                if cut <= 0:
+                    cut = len(data) - 16 if len(data) > 16 else 0
+                sheet.feed(data[:cut])
+                rest = data[cut:]
+        if sheet is not None:
+            sheet.feed(rest)
+            scans[sheet.name] = sheet.scan
+    return scans
