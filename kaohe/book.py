@@ -7,18 +7,24 @@ cell colours through this interface only, so the macro in Excel (``macros.py``, 
 
 from __future__ import annotations
 
+import gc
 import re
 import zipfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from xml.sax.saxutils import unescape
 
 import numpy as np
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import PatternFill
-from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
+
+from .grid import column_number
+from .sheetxml import CodedColumn, read_columns, shared_strings
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 NO_FILL = "无底色"  # a cell without a background colour
 
@@ -29,7 +35,7 @@ class Book(Protocol):
     def grid(self, sheet: str) -> list[list[object]]:
         """The sheet's values as shown (a formula cell: its last computed value), row by row."""
 
-    def columns(self, sheet: str) -> list[list[object]]:
+    def columns(self, sheet: str) -> Sequence[Sequence[object]]:
         """The same values column by column (a long sheet such as 测评表, without building its rows)."""
 
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
@@ -57,6 +63,26 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             for t in _TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
 
 
+def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
+    """The shared-string table's part (xl/sharedStrings.xml), if the workbook has one."""
+    rels = _TAG["rel"].findall(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
+    target = next((_attr(t, "Target") for t in rels if _attr(t, "Type").endswith("/sharedStrings")), None)
+    return None if target is None else "xl/" + target.lstrip("/").removeprefix("xl/")
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """No garbage collection while a sheet's cells become objects: none of them is garbage yet, and
+    the collector would walk them all again and again (15% of a district's check)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _error_cells(path: Path, part: str) -> dict[tuple[str, int], str]:
     """(column, row) → the error text (#N/A…) of each error cell of one sheet's XML."""
     with zipfile.ZipFile(path) as archive:
@@ -78,13 +104,13 @@ class OpenpyxlBook:
         self.path = Path(path)
         self._values = CalamineWorkbook.from_path(str(self.path))
         self._arrays: dict[str, np.ndarray] = {}
-        # Error cells are found in the sheets' XML by a second thread while calamine parses: inflating
+        self._coded: dict[str, list[CodedColumn] | None] = {}
+        self._strings: list[bytes] | None = None
+        # Error cells are found in a sheet's XML by a second thread while calamine parses it: inflating
         # a sheet releases the GIL, so on a big workbook the scan costs next to no time of its own.
         self._scanner = ThreadPoolExecutor(max_workers=1)
-        self._scans: dict[str, Future] = {}
         with zipfile.ZipFile(self.path) as archive:
-            for name, part in sheet_parts(archive).items():
-                self._scans[name] = self._scanner.submit(_error_cells, self.path, part)
+            self._parts = sheet_parts(archive)
         self._edit = None
         self._rewritten: set[str] = set()
 
@@ -100,34 +126,54 @@ class OpenpyxlBook:
             return self._edit.grid(sheet)
         return self._array(sheet).tolist()
 
-    def columns(self, sheet: str) -> list[list[object]]:
+    def columns(self, sheet: str) -> Sequence[Sequence[object]]:
         if self._edit is not None and sheet in self._rewritten:
             return self._edit.columns(sheet)
+        coded = self._columns_of_xml(sheet)
+        if coded is not None:
+            return coded
         values = self._array(sheet)
         return [values[:, c].tolist() for c in range(values.shape[1])]
+
+    def _columns_of_xml(self, sheet: str) -> list[CodedColumn] | None:
+        """A long sheet (测评表) read from its XML straight into coded columns (kaohe.sheetxml), error
+        cells as their text in the same pass; None when its XML is of a kind only calamine reads."""
+        if sheet not in self._coded:
+            with zipfile.ZipFile(self.path) as archive, _paused_gc():
+                if self._strings is None:
+                    part = _shared_strings_part(archive)
+                    self._strings = shared_strings(archive.read(part)) if part in archive.namelist() else []
+                self._coded[sheet] = read_columns(archive.read(self._parts[sheet]), self._strings)
+        return self._coded[sheet]
 
     def _array(self, sheet: str) -> np.ndarray:
         """The sheet as a 2-D array of cells: None for an empty cell (as openpyxl and xlwings give it)."""
         if sheet not in self._arrays:
-            rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            width = max(map(len, rows), default=0)
-            if len({len(row) for row in rows}) == 1:  # as calamine gives them: one width
-                values = np.array(rows, dtype=object).reshape(len(rows), width)
-            else:
-                values = np.full((len(rows), width), None, dtype=object)
-                for r, row in enumerate(rows):
-                    values[r, :len(row)] = row
-            values[values == ""] = None
-            for (column, row), text in self._scans[sheet].result().items():
-                r, c = row - 1, column_index_from_string(column) - 1
-                if r < values.shape[0] and c < values.shape[1]:
-                    values[r, c] = text
-            self._arrays[sheet] = values
+            scan = self._scanner.submit(_error_cells, self.path, self._parts[sheet])
+            with _paused_gc():
+                self._arrays[sheet] = self._parsed(sheet, scan.result)
         return self._arrays[sheet]
 
+    def _parsed(self, sheet: str, errors: Callable[[], dict[tuple[str, int], str]]) -> np.ndarray:
+        rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        width = max(map(len, rows), default=0)
+        if len({len(row) for row in rows}) == 1:  # as calamine gives them: one width
+            values = np.array(rows, dtype=object).reshape(len(rows), width)
+        else:
+            values = np.full((len(rows), width), None, dtype=object)
+            for r, row in enumerate(rows):
+                values[r, :len(row)] = row
+        values[values == ""] = None
+        for (column, row), text in errors().items():
+            r, c = row - 1, column_number(column) - 1
+            if r < values.shape[0] and c < values.shape[1]:
+                values[r, c] = text
+        return values
 
     def _editable(self) -> MemoryBook:
         if self._edit is None:
+            from openpyxl import load_workbook  # only a book that is written pays for importing openpyxl
+
             self._edit = MemoryBook(load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm"))
         return self._edit
 
@@ -168,6 +214,8 @@ class MemoryBook:
                 ws.cell(first_row + offset, col, value)
 
     def fill(self, sheet: str, cell: str, rgb: str | None) -> str | None:
+        from openpyxl.styles import PatternFill
+
         target = self.wb[sheet][cell]
         fill = target.fill
         if fill is not None and fill.fill_type not in (None, "solid"):

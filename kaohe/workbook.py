@@ -16,12 +16,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from openpyxl.utils import get_column_letter
-
 from . import engine
 from .book import Book, OpenpyxlBook, sheet_parts
 from .findings import Finding, Where, error, info
-from .grid import below_header, by_rows, header_in_columns, header_index
+from .grid import below_header, by_rows, column_letter, header_in_columns, header_index
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
 
@@ -68,9 +66,9 @@ class Inputs:
         row = sheet.row_of(finding.where.key)
         col = sheet.columns.get(finding.where.field) or (sheet.columns.get(sheet_key(sheet)) if row else None)
         if row and col:
-            return f"{sheet.name}!{get_column_letter(col)}{row}"
+            return f"{sheet.name}!{column_letter(col)}{row}"
         if col:
-            return f"{sheet.name}!{get_column_letter(col)}{sheet.header_row}"
+            return f"{sheet.name}!{column_letter(col)}{sheet.header_row}"
         return f"{sheet.name}!A{row}" if row else ""
 
 
@@ -247,7 +245,7 @@ def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
     for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables):
         table, cells = tables[name], shown.setdefault(name, {})
         for column in (c for c in table.columns if c in sheet.columns):
-            letter = get_column_letter(sheet.columns[column])
+            letter = column_letter(sheet.columns[column])
             for row in range(sheet.header_row + 1, sheet.last_row + 1):
                 cells[f"{letter}{row}"] = ""
             for key, row in sheet.key_rows.items():
