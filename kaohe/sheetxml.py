@@ -23,7 +23,7 @@ import numpy as np
 _LT, _GT, _EQ, _QUOTE, _SLASH = (ord(ch) for ch in '<>="/')
 _SPECIAL = np.zeros(256, dtype=bool)
 _SPECIAL[[_LT, _EQ]] = True
-_NUMBER, _BOOL, _ERROR, _TEXT, _LONG = 1, 2, 3, 4, 5  # value kinds in a key's top byte (shared strings: 0)
+_NUMBER, _BOOL, _ERROR, _TEXT, _LONG, _INLINE = 1, 2, 3, 4, 5, 6  # kinds in a key's top byte (shared strings: 0)
 _KIND = {b'n"': _NUMBER, b'b"': _BOOL, b'e"': _ERROR, b'st': _TEXT}
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _ESCAPED = re.compile(r"_x([0-9a-fA-F]{4})_")
@@ -191,11 +191,33 @@ def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int, odd: dic
         inside = at_short + b < end_short
         packed = np.where(inside, packed * 256 + buf[np.where(inside, at_short + b, 0)], packed)
     keys[short] = (kind[short] << 56) | (lengths[short] << 48) | packed
-    for i in np.flatnonzero((has_v & ~shared & (lengths > 6)) | (inline & ~closed)).tolist():
-        raw = xml[cells[i]:next_cell[i]] if inline[i] else (int(kind[i]), xml[starts[i]:ends[i]])
-        keys[i] = (_LONG << 56) | odd.setdefault(raw, len(odd))
+    # long values and inline text (<is>…</is>: openpyxl writes every text so) as their bytes, each
+    # distinct one numbered once in ``odd``
+    long = np.flatnonzero((has_v & ~shared & (lengths > 6)) | (inline & ~closed))
+    kind[long[inline[long]]] = _INLINE
+    starts[long], ends[long] = np.where(inline[long], tag_end[long], starts[long]), \
+        np.where(inline[long], next_cell[long], ends[long])
+    keys[long] = (_LONG << 56) | _numbered(xml, buf, kind[long], starts[long], ends[long], odd)
     found = keys >= 0
     return row[found], col[found], keys[found]
+
+
+def _numbered(xml: bytes, buf: np.ndarray, kind: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+              odd: dict[bytes, int]) -> np.ndarray:
+    """Each value's number in ``odd`` (its kind and bytes → a number), found for the distinct ones only."""
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    width = int((ends - starts).max())
+    at = starts[:, None] + np.arange(min(width, 256))
+    block = np.where(at < ends[:, None], buf[np.minimum(at, len(buf) - 1)], 0).astype(np.uint8)
+    rows = np.concatenate([kind.astype(np.uint8)[:, None], block], axis=1)
+    _, first, of = np.unique(np.ascontiguousarray(rows).view(f"S{rows.shape[1]}").ravel(),
+                             return_index=True, return_inverse=True)
+    numbers = np.array([odd.setdefault(bytes([kind[i]]) + xml[starts[i]:ends[i]], len(odd))
+                        for i in first.tolist()], dtype=np.int64)[of.reshape(-1)]
+    for i in np.flatnonzero(ends - starts > 256).tolist():  # beyond the block's width: one by one
+        numbers[i] = odd.setdefault(bytes([kind[i]]) + xml[starts[i]:ends[i]], len(odd))
+    return numbers
 
 
 def _value(key: int, strings: Sequence[bytes], long_values: list) -> object:
@@ -205,10 +227,10 @@ def _value(key: int, strings: Sequence[bytes], long_values: list) -> object:
         return rich_text(strings[key]) or None
     if kind == _LONG:
         raw = long_values[key & ((1 << 48) - 1)]
-        if isinstance(raw, bytes):  # an inline string: the whole cell
+        if raw[0] == _INLINE:  # the cell's content after its tag: <is><t>…</t></is></c>
             found = re.search(rb"<is>(.*?)</is>", raw, re.S)
-            return rich_text(found.group(1)) if found else None
-        kind, text = raw[0], raw[1].decode("utf-8")
+            return (rich_text(found.group(1)) or None) if found else None
+        kind, text = raw[0], raw[1:].decode("utf-8")
     else:
         length, packed = (key >> 48) & 0xFF, key & ((1 << 48) - 1)
         text = packed.to_bytes(6, "big")[6 - length:].decode("utf-8") if length else ""
