@@ -15,15 +15,16 @@ tags) makes it answer ``None``, and the caller reads the sheet the ordinary way.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 _LT, _GT, _EQ, _QUOTE, _SLASH = (ord(ch) for ch in '<>="/')
-_SPECIAL = np.zeros(256, dtype=bool)
-_SPECIAL[[_LT, _EQ]] = True
 _NUMBER, _BOOL, _ERROR, _TEXT, _LONG, _INLINE = 1, 2, 3, 4, 5, 6  # kinds in a key's top byte (shared strings: 0)
+_LOW = (1 << 48) - 1  # a key's value bits
 _KIND = {b'n"': _NUMBER, b'b"': _BOOL, b'e"': _ERROR, b'st': _TEXT}
 _ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _ESCAPED = re.compile(r"_x([0-9a-fA-F]{4})_")
@@ -98,17 +99,23 @@ def read_columns(xml: bytes, strings: Sequence[bytes]) -> list[CodedColumn] | No
     first, last = xml.find(b"<sheetData>"), xml.find(b"</sheetData>")
     if first < 0 or last < 0:
         return [] if b"<sheetData/>" in xml and b":sheetData" not in xml else None
-    buf, odd = np.frombuffer(xml, dtype=np.uint8), {}
-    parts, lo = [], first + len(b"<sheetData>")
+    buf, bounds, lo = np.frombuffer(xml, dtype=np.uint8), [], first + len(b"<sheetData>")
     while lo < last:
         hi = xml.find(b"<row", lo + _CHUNK, last)
-        hi = last if hi < 0 else hi
-        part = _cells(xml, buf, lo, hi, len(strings), odd)
-        if part is None:
-            return None
-        parts.append(part)
-        lo = hi
-    row, col, keys = (np.concatenate(p) if parts else np.zeros(0, dtype=np.int64) for p in zip(*parts))
+        bounds.append((lo, last if hi < 0 else hi))
+        lo = bounds[-1][1]
+    # numpy lets go of the GIL over arrays of numbers: pieces of the sheet are read on every core
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        parts = list(pool.map(lambda b: _cells(xml, buf, *b, len(strings)), bounds))
+    if not parts or any(p is None for p in parts):
+        return None if parts else []
+    odd: dict[bytes, int] = {}  # each piece's long values and inline texts, numbered for the whole sheet
+    for _, _, keys, raws in parts:
+        if raws:
+            number = np.array([odd.setdefault(raw, len(odd)) for raw in raws], dtype=np.int64)
+            long = (keys >> 56) == _LONG
+            keys[long] = (_LONG << 56) | number[keys[long] & _LOW]
+    row, col, keys = (np.concatenate(p) for p in list(zip(*parts))[:3])
     height, width = int(row.max(initial=0)), int(col.max(initial=0))
     long_values, out = list(odd), []
     for c in range(1, width + 1):
@@ -121,21 +128,25 @@ def read_columns(xml: bytes, strings: Sequence[bytes]) -> list[CodedColumn] | No
     return out
 
 
-def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int, odd: dict[object, int]
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Row, column and value key of each cell with a value in xml[lo:hi] (whole rows); None: not plain.
+def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]] | None:
+    """Row, column and value key of each cell with a value in xml[lo:hi] (whole rows), and the long
+    values met; None: not plain XML.
 
     A key is a shared string's index; or a short value's bytes with its kind (number, TRUE/FALSE,
-    error, formula text) packed into one integer; or an index into ``odd`` (long values, inline text)."""
-    at = np.flatnonzero(_SPECIAL[buf[lo:hi]]) + lo
-    lt, eq = at[buf[at] == _LT], at[buf[at] == _EQ]
+    error, formula text) packed into one integer; or an index into the long values (their kind and
+    bytes: numbers of 7 characters or more, inline text)."""
+    odd: dict[bytes, int] = {}
+    seg = buf[lo:hi]
+    lt, eq = np.flatnonzero(seg == _LT) + lo, np.flatnonzero(seg == _EQ) + lo  # compared, not looked up: SIMD
     after = buf[lt + 1]
     is_cell = (after == ord("c")) & (buf[lt + 2] == ord(" "))
     cell_at = np.flatnonzero(is_cell)
     cells = lt[cell_at]
     if ((after == ord("c")) & ~is_cell & (buf[lt + 2] != _SLASH)).any():
         return None  # a cell tag without attributes: no reference to place it by
-    tag_end = np.append(lt, hi)[cell_at + 1]  # the next tag begins where this one ended
+    lt_end = np.append(lt, hi)
+    tag_end = lt_end[cell_at + 1]  # the next tag begins where this one ended
     if not ((buf[cells + 3] == ord("r")) & (buf[cells + 4] == _EQ) & (buf[cells + 5] == _QUOTE)).all() \
             or not (buf[tag_end - 1] == _GT).all():
         return None  # a cell without its reference first, or whitespace between tags
@@ -149,12 +160,13 @@ def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int, odd: dic
         col = np.where(going, col * 26 + (ch.astype(np.int64) - 64), col)
         letters += going
     digit = buf[cells + 6 + letters]
-    rows = lt[(after == ord("r")) & (buf[lt + 2] == ord("o")) & (buf[lt + 3] == ord("w"))]
+    is_row = (after == ord("r")) & (buf[lt + 2] == ord("o")) & (buf[lt + 3] == ord("w"))
+    rows = lt[is_row]
     if not ((letters > 0) & (digit >= 48) & (digit <= 57)).all() \
             or not ((buf[rows + 4] == ord(" ")) & (buf[rows + 5] == ord("r")) & (buf[rows + 6] == _EQ)).all():
         return None  # a row without its number (r="…" first): rows would have to be counted
     number, number_end = _digits(buf, rows + 8)
-    in_row = np.searchsorted(rows, cells) - 1
+    in_row = np.cumsum(is_row)[cell_at] - 1
     if (in_row < 0).any() or not (buf[number_end] == _QUOTE).all():
         return None
     row = number[in_row]
@@ -170,14 +182,18 @@ def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int, odd: dic
     inline = typed & (pair >> 8 == ord("i"))
     if (typed & ~shared & ~inline & (kind == 0)).any():
         return None  # a date cell (t="d") or a type this reader does not know
-    # its value: the <v> after the tag, before the next cell
-    v = lt[(after == ord("v")) & (buf[lt + 2] == _GT)]
+    # its value: the <v> right after the tag, or after its formula (<f>…</f>), before the next cell
+    is_v = np.append((after == ord("v")) & (buf[lt + 2] == _GT), False)
+    v_at = np.where(is_v[cell_at + 1], cell_at + 1, -1)
+    other = np.flatnonzero(~is_v[cell_at + 1] & ~closed & ~inline)
+    if len(other):
+        v_all = np.flatnonzero(is_v)
+        j = np.minimum(np.searchsorted(v_all, cell_at[other]), max(len(v_all) - 1, 0))
+        found_v = v_all[j] if len(v_all) else np.full(len(other), -1)
+        v_at[other] = np.where((found_v > cell_at[other]) & (found_v < np.append(cell_at[1:], len(lt))[other]), found_v, -1)
+    has_v = v_at >= 0
+    starts, ends = np.where(has_v, lt_end[v_at] + 3, 0), np.where(has_v, lt_end[v_at + 1], 0)
     next_cell = np.append(cells[1:], hi)
-    j = np.searchsorted(v, cells)
-    has_v = (j < len(v)) & ~closed & ~inline
-    has_v[has_v] = v[j[has_v]] < next_cell[has_v]
-    starts = np.where(has_v, v[np.minimum(j, len(v) - 1)] + 3 if len(v) else 0, 0)
-    ends = np.where(has_v, lt[np.minimum(np.searchsorted(lt, starts), len(lt) - 1)], 0)
     keys = np.full(len(cells), -1, dtype=np.int64)  # -1: no value
     ok = np.flatnonzero(shared & has_v)
     index, index_end = _digits(buf, starts[ok])
@@ -195,11 +211,15 @@ def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int, odd: dic
     # distinct one numbered once in ``odd``
     long = np.flatnonzero((has_v & ~shared & (lengths > 6)) | (inline & ~closed))
     kind[long[inline[long]]] = _INLINE
-    starts[long], ends[long] = np.where(inline[long], tag_end[long], starts[long]), \
-        np.where(inline[long], next_cell[long], ends[long])
+    texts = long[inline[long]]  # an inline text: from its tag to its </c>
+    closing = np.flatnonzero((after == _SLASH) & (buf[lt + 2] == ord("c")) & (buf[lt + 3] == _GT))
+    at_close = np.searchsorted(closing, cell_at[texts])
+    if (at_close >= len(closing)).any() or (lt[closing[np.minimum(at_close, len(closing) - 1)]] > next_cell[texts]).any():
+        return None
+    starts[texts], ends[texts] = tag_end[texts], lt[closing[at_close]]
     keys[long] = (_LONG << 56) | _numbered(xml, buf, kind[long], starts[long], ends[long], odd)
     found = keys >= 0
-    return row[found], col[found], keys[found]
+    return row[found], col[found], keys[found], list(odd)
 
 
 def _numbered(xml: bytes, buf: np.ndarray, kind: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -226,13 +246,13 @@ def _value(key: int, strings: Sequence[bytes], long_values: list) -> object:
     if kind == 0:
         return rich_text(strings[key]) or None
     if kind == _LONG:
-        raw = long_values[key & ((1 << 48) - 1)]
-        if raw[0] == _INLINE:  # the cell's content after its tag: <is><t>…</t></is></c>
+        raw = long_values[key & _LOW]
+        if raw[0] == _INLINE:  # the cell's content after its tag: <is><t>…</t></is>
             found = re.search(rb"<is>(.*?)</is>", raw, re.S)
             return (rich_text(found.group(1)) or None) if found else None
         kind, text = raw[0], raw[1:].decode("utf-8")
     else:
-        length, packed = (key >> 48) & 0xFF, key & ((1 << 48) - 1)
+        length, packed = (key >> 48) & 0xFF, key & _LOW
         text = packed.to_bytes(6, "big")[6 - length:].decode("utf-8") if length else ""
     if kind == _NUMBER:
         return float(text)
