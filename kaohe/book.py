@@ -15,13 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
-from xml.sax.saxutils import unescape
 
 import numpy as np
 from python_calamine import CalamineWorkbook
 
 from .grid import column_number
-from .sheetxml import CodedColumn, read_columns, shared_strings
+from .sheetxml import CodedColumn, read_columns, shared_strings, unescape
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -83,10 +82,13 @@ def _paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _error_cells(path: Path, part: str) -> dict[tuple[str, int], str]:
-    """(column, row) → the error text (#N/A…) of each error cell of one sheet's XML."""
+def _inflated(path: Path, part: str) -> bytes:
     with zipfile.ZipFile(path) as archive:
-        xml = archive.read(part)
+        return archive.read(part)
+
+
+def _error_cells(xml: bytes) -> dict[tuple[str, int], str]:
+    """(column, row) → the error text (#N/A…) of each error cell of one sheet's XML."""
     if b' t="e"' not in xml:  # the usual case: no error cell at all
         return {}
     return {(col.decode(), int(row)): unescape(text.decode("utf-8")) for col, row, text in _ERROR_CELL.findall(xml)}
@@ -108,9 +110,15 @@ class OpenpyxlBook:
         self._strings: list[bytes] | None = None
         # Error cells are found in a sheet's XML by a second thread while calamine parses it: inflating
         # a sheet releases the GIL, so on a big workbook the scan costs next to no time of its own.
-        self._scanner = ThreadPoolExecutor(max_workers=1)
+        self._scanner = ThreadPoolExecutor(max_workers=2)
         with zipfile.ZipFile(self.path) as archive:
             self._parts = sheet_parts(archive)
+            sizes = {name: archive.getinfo(part).file_size for name, part in self._parts.items()
+                     if part in archive.NameToInfo}
+        # The biggest sheet (a 测评表 of 2 million cells: 60 MB of XML) is inflated on the side while the
+        # small ones are read: zlib lets go of the GIL.
+        biggest = max(sizes, key=sizes.__getitem__, default=None)
+        self._inflating = {biggest: self._scanner.submit(_inflated, self.path, self._parts[biggest])} if biggest else {}
         self._edit = None
         self._rewritten: set[str] = set()
 
@@ -143,13 +151,16 @@ class OpenpyxlBook:
                 if self._strings is None:
                     part = _shared_strings_part(archive)
                     self._strings = shared_strings(archive.read(part)) if part in archive.namelist() else []
-                self._coded[sheet] = read_columns(archive.read(self._parts[sheet]), self._strings)
+                xml = self._inflating.pop(sheet).result() if sheet in self._inflating else archive.read(self._parts[sheet])
+                self._coded[sheet] = read_columns(xml, self._strings)
         return self._coded[sheet]
 
     def _array(self, sheet: str) -> np.ndarray:
         """The sheet as a 2-D array of cells: None for an empty cell (as openpyxl and xlwings give it)."""
         if sheet not in self._arrays:
-            scan = self._scanner.submit(_error_cells, self.path, self._parts[sheet])
+            pending = self._inflating.pop(sheet, None)
+            scan = self._scanner.submit(lambda: _error_cells(
+                pending.result() if pending else _inflated(self.path, self._parts[sheet])))
             with _paused_gc():
                 self._arrays[sheet] = self._parsed(sheet, scan.result)
         return self._arrays[sheet]

@@ -13,8 +13,6 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree
-from xml.sax.saxutils import escape
 
 from . import engine
 from .book import Book, OpenpyxlBook, sheet_parts
@@ -22,6 +20,7 @@ from .findings import Finding, Where, error, info
 from .grid import below_header, by_rows, column_letter, header_in_columns, header_index
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
+from .sheetxml import escape
 
 
 class WorkbookError(Exception):
@@ -282,6 +281,8 @@ def save_with_results(source: Path, target: Path, shown: dict[str, dict[str, obj
     Done on the file's XML because openpyxl writes a formula without its value. Returns how many
     cells got a value. Atomic: written beside the target, then renamed.
     """
+    from xml.etree import ElementTree  # only a command that writes pays for importing it
+
     with zipfile.ZipFile(source) as z:
         parts = sheet_parts(z)
         wanted = {parts[name]: cells for name, cells in shown.items() if name in parts}
