@@ -99,7 +99,9 @@ class OpenpyxlBook:
 
     Values are read with python-calamine (Rust; many times faster than openpyxl on big sheets). It
     reports an error cell (#N/A…) as an empty string, so those cells are found in the sheet's XML
-    and given back their error text: an error is never read as a blank. openpyxl edits.
+    and given back their error text: an error is never read as a blank. A long sheet read column by
+    column (测评表) is read from its XML by kaohe.sheetxml, straight into coded columns, error cells
+    included; calamine only where that XML is of another kind. openpyxl edits.
     """
 
     def __init__(self, path: str | Path):
