@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "udfs")]
 
-from bench_check import workbook  # noqa: E402
+from bench_check import installed, workbook  # noqa: E402
 
 from kaohe import submission  # noqa: E402
 
@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     sizes, workers = [int(n) for n in args.sizes.split(",")], args.workers
+    installed()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         street = workbook(tmp, AREAS, STAFF_PER_AREA, FORMS_PER_AREA, random.Random(7))
