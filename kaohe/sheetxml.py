@@ -267,7 +267,10 @@ def _value(key: int, strings: Sequence[bytes], long_values: list) -> object:
         length, packed = (key >> 48) & 0xFF, key & _LOW
         text = packed.to_bytes(6, "big")[6 - length:].decode("utf-8") if length else ""
     if kind == _NUMBER:
-        return float(text)
+        try:
+            return float(text)
+        except ValueError:  # not a number after all (<v></v>, or a writer's slip): kept as the text it is
+            return _text(text) or None
     if kind == _BOOL:
         return text.strip() == "1"
     return _text(text) or None  # an error (#N/A) or a formula's text

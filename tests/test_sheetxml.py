@@ -96,6 +96,12 @@ def test_equal_values_share_one_code_and_true_is_not_1(tmp_path):
     assert type(values[c]) is bool and [values[k] for k in codes] == list(column)
 
 
+def test_a_number_cell_that_holds_no_number_stays_text():
+    cells = '<row r="1"><c r="A1"><v></v></c><c r="B1"><v>12abc</v></c><c r="C1"><v>1E3</v></c></row>'
+    assert [list(c) for c in read_columns(f"<worksheet><sheetData>{cells}</sheetData></worksheet>".encode(), [])] \
+        == [[None], ["12abc"], [1000.0]]
+
+
 @pytest.mark.parametrize("cells", [
     '<row r="1"><c r="A1" t="d"><v>2025-01-01T00:00:00</v></c></row>',  # a date cell
     '<row r="1"><c t="s"><v>0</v></c></row>',  # a cell without its reference
