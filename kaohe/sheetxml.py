@@ -6,7 +6,8 @@ reader finds the cells with numpy over the sheet's raw bytes and gives each colu
 tally wants anyway: its distinct values and one integer code per row (:class:`CodedColumn`). Text
 as Excel saves it is a number already (its index in the shared strings), so a column of text is
 coded without reading it; only the distinct cells become Python values, read as calamine reads
-them (a number as a float, an error as its text #N/A, "" as None).
+them (a number as a float, an error as its text #N/A, "" as None) — save a number shown as a date,
+which calamine gives as a date and this reader as the number it is (no 表号 or 评分 is a date).
 
 It reads what Excel, WPS, LibreOffice and openpyxl write: ``<c r="B7" s="1" t="s"><v>3</v></c>``.
 Anything else (a namespace prefix, a cell without its reference, a date cell, whitespace between
