@@ -7,20 +7,24 @@ cell colours through this interface only, so the macro in Excel (``macros.py``, 
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
-from xml.sax.saxutils import unescape
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import PatternFill
-from openpyxl.utils import column_index_from_string
 from python_calamine import CalamineWorkbook
 
 from . import limits
+from .grid import column_number
+from .sheetxml import CodedColumn, read_columns, shared_strings, unescape
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 
 class WorkbookError(Exception):
@@ -60,7 +64,7 @@ class Book(Protocol):
     def grid(self, sheet: str) -> list[list[object]]:
         """The sheet's values as shown (a formula cell: its last computed value), row by row."""
 
-    def columns(self, sheet: str) -> list[list[object]]:
+    def columns(self, sheet: str) -> Sequence[Sequence[object]]:
         """The same values column by column (a long sheet such as 测评表, without building its rows)."""
 
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
@@ -87,9 +91,31 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             for t in _TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
 
 
+def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
+    """The shared-string table's part (xl/sharedStrings.xml), if the workbook has one."""
+    rels = _TAG["rel"].findall(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
+    target = next((_attr(t, "Target") for t in rels if _attr(t, "Type").endswith("/sharedStrings")), None)
+    return None if target is None else "xl/" + target.lstrip("/").removeprefix("xl/")
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """No garbage collection while a sheet's cells become objects: none of them is garbage yet, and
+    the collector would walk them all again and again (15% of a district's check)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_editable(path: Path, keep_vba: bool = False) -> Workbook:
     """The whole workbook for writing a copy (openpyxl), or a clear refusal: openpyxl is stricter than the
     reader (a crafted <v>-inf</v> stops it), and what it cannot load it cannot copy."""
+    from openpyxl import load_workbook  # only a book that is written pays for importing openpyxl
+
     try:
         return load_workbook(path, keep_vba=keep_vba)
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a file it cannot load
@@ -115,15 +141,20 @@ class OpenpyxlBook:
     Values are read with python-calamine (Rust; many times faster than openpyxl on big sheets), once
     the package has passed kaohe.limits (raises LimitError). calamine reports an error cell (#N/A…)
     as an empty string, so those cells, found by the same scan of the sheet's XML, are given back
-    their error text: an error is never read as a blank. openpyxl edits.
+    their error text: an error is never read as a blank. A long sheet read column by column (测评表)
+    is read from its XML by kaohe.sheetxml, straight into coded columns, error cells included;
+    calamine only where that XML is of another kind. openpyxl edits.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         with zipfile.ZipFile(self.path) as archive:
             self._scans = limits.scan_package(archive, sheet_parts)
+            self._parts = sheet_parts(archive)
         self._values = CalamineWorkbook.from_path(str(self.path))
         self._arrays: dict[str, np.ndarray] = {}
+        self._coded: dict[str, list[CodedColumn] | None] = {}
+        self._strings: list[bytes] | None = None
         self._edit = None
         self._rewritten: set[str] = set()
 
@@ -141,14 +172,29 @@ class OpenpyxlBook:
     def columns(self, sheet: str) -> list[list[object]]:
         if self._edit is not None and sheet in self._rewritten:
             return self._edit.columns(sheet)
+        coded = self._columns_of_xml(sheet)
+        if coded is not None:
+            return coded
         values = self._array(sheet)
         return [values[:, c].tolist() for c in range(values.shape[1])]
+
+    def _columns_of_xml(self, sheet: str) -> list[CodedColumn] | None:
+        """A long sheet (测评表) read from its XML straight into coded columns (kaohe.sheetxml), error
+        cells as their text in the same pass; None when its XML is of a kind only calamine reads."""
+        if sheet not in self._coded:
+            with zipfile.ZipFile(self.path) as archive, _paused_gc():
+                if self._strings is None:
+                    part = _shared_strings_part(archive)
+                    self._strings = shared_strings(archive.read(part)) if part in archive.namelist() else []
+                self._coded[sheet] = read_columns(archive.read(self._parts[sheet]), self._strings)
+        return self._coded[sheet]
 
     def _array(self, sheet: str) -> np.ndarray:
         """The sheet as a 2-D array of cells: None for an empty cell (as openpyxl and xlwings give it)."""
         if sheet not in self._arrays:
             try:
-                rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+                with _paused_gc():
+                    rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as exc:  # noqa: BLE001 — calamine's errors for a damaged sheet have no common type
                 raise WorkbookError(f"{self.path.name} 的工作表“{sheet}”无法读取（文件已损坏：{exc}）。"
                                     "请在 Excel 中打开、另存为新文件后再试") from None
@@ -162,7 +208,7 @@ class OpenpyxlBook:
             values[values == ""] = None
             scan = self._scans.get(sheet, limits.SheetScan())
             for (column, row), text in scan.errors.items():
-                r, c = row - 1, column_index_from_string(column) - 1
+                r, c = row - 1, column_number(column) - 1
                 if r < values.shape[0] and c < values.shape[1]:
                     values[r, c] = None if _KAOHE_CALL.search(scan.formulas.get((column, row), "")) else text
             self._arrays[sheet] = values
@@ -211,6 +257,8 @@ class MemoryBook:
                 put(ws.cell(first_row + offset, col), value)
 
     def fill(self, sheet: str, cell: str, rgb: str | None) -> str | None:
+        from openpyxl.styles import PatternFill
+
         target = self.wb[sheet][cell]
         fill = target.fill
         if fill is not None and fill.fill_type not in (None, "solid"):

@@ -23,10 +23,9 @@ import math
 import sys
 import tomllib
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
-from . import __version__, checking, engine, native, papers, rollup, submission, template
+from . import __version__, checking, engine
 from .findings import Finding
 from .native.reading import text_in_number_cells
 from .office import OfficeError
@@ -154,6 +153,8 @@ def cmd_scheme(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from . import native, template  # each command imports what it uses: `kaohe check` starts without openpyxl
+
     out = _output(None, args.output, force=args.force)
     if args.areas < 1 or args.people < 1:
         raise WorkbookError("行数应为正整数")
@@ -173,6 +174,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from . import submission, template
+
     try:
         done = submission.export(args.file, _output(Path(args.file), args.output, suffix=".xlsx"), force=args.force)
     except submission.ExportRefused as refused:
@@ -189,6 +192,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from . import submission, template
+
     checked = submission.verify(args.file)
     recorded = checked.recorded.values
     if args.json:
@@ -224,6 +229,8 @@ def _progress(done: int, total: int, name: str) -> None:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from . import rollup
+
     files = rollup.workbook_files(args.files)
     if not files:
         raise WorkbookError("没有找到 .xlsx / .xlsm 文件")
@@ -247,6 +254,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_papers(args: argparse.Namespace) -> int:
+    from . import papers
+
     printed = papers.write_papers(args.file, args.output, pdf=args.pdf)
     for path in printed.files + printed.pdfs:
         print(f"已生成 {path}")
@@ -256,6 +265,8 @@ def cmd_papers(args: argparse.Namespace) -> int:
 
 def pinned_xlwings() -> str | None:
     """The xlwings version kaohe is pinned to (its VBA module names the version it was made with)."""
+    from importlib import metadata
+
     try:
         requirements = metadata.requires("kaohe") or []
     except metadata.PackageNotFoundError:  # run from a source checkout

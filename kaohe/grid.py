@@ -11,6 +11,24 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from .reading import is_blank
+from .sheetxml import CodedColumn
+
+
+def column_letter(number: int) -> str:
+    """1 → A, 27 → AA (openpyxl's get_column_letter, without importing openpyxl for a check)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def column_number(letters: str) -> int:
+    """A → 1, AA → 27."""
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
 
 
 def _label(cell: object) -> str:
@@ -59,8 +77,8 @@ def below_header(columns: Sequence[Sequence[object]], at: int) -> dict[str, list
     for col in columns:
         label = _label(col[at]) if at < len(col) else ""
         if label:
-            body = list(col[at + 1:])
-            out[label] = body + [None] * (height - at - 1 - len(body))
+            body = col[at + 1:]  # a coded column stays coded: no object per cell
+            out[label] = body if len(body) == height - at - 1 else [*body, *[None] * (height - at - 1 - len(body))]
     return out
 
 
@@ -76,7 +94,10 @@ def long_table(grid: Sequence[Sequence[object]], required: Iterable[str]) -> dic
 def distinct(column: Sequence[object]) -> tuple[list[object], np.ndarray]:
     """The distinct cells of a column, and each cell's index among them (a column of 330,000 cells is
     coded at C speed). Python counts TRUE equal to 1; a column holding a TRUE keys its cells by type
-    too, so that a TRUE is never read as the 1 a clerk typed."""
+    too, so that a TRUE is never read as the 1 a clerk typed. A column read straight from the sheet's
+    XML (kaohe.sheetxml) comes coded already."""
+    if isinstance(column, CodedColumn):
+        return column.values, column.codes
     if bool in set(map(type, column)):
         keys = list(zip(map(type, column), column))
         index = {key: k for k, key in enumerate(dict.fromkeys(keys))}

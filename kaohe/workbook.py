@@ -15,19 +15,16 @@ import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import escape
-
-from defusedxml import ElementTree
-from openpyxl.utils import get_column_letter
 
 from . import engine
 from .book import Book, OpenpyxlBook, WorkbookError, cell_text, sheet_parts
 from .findings import Finding, Where, error, info
-from .grid import below_header, by_rows, header_in_columns, header_index
+from .grid import below_header, by_rows, column_letter, header_in_columns, header_index
 from .limits import LimitError
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
 from .results import keys_of
+from .sheetxml import escape
 
 
 @dataclass
@@ -68,9 +65,9 @@ class Inputs:
         row = sheet.row_of(finding.where.key)
         col = sheet.columns.get(finding.where.field) or (sheet.columns.get(sheet_key(sheet)) if row else None)
         if row and col:
-            return f"{sheet.name}!{get_column_letter(col)}{row}"
+            return f"{sheet.name}!{column_letter(col)}{row}"
         if col:
-            return f"{sheet.name}!{get_column_letter(col)}{sheet.header_row}"
+            return f"{sheet.name}!{column_letter(col)}{sheet.header_row}"
         return f"{sheet.name}!A{row}" if row else ""
 
 
@@ -301,7 +298,7 @@ def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
     for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables):
         table, cells = tables[name], shown.setdefault(name, {})
         for column in (c for c in table.columns if c in sheet.columns):
-            letter = get_column_letter(sheet.columns[column])
+            letter = column_letter(sheet.columns[column])
             for row in range(sheet.header_row + 1, sheet.last_row + 1):
                 cells[f"{letter}{row}"] = ""
             for key, row in sheet.key_rows.items():
@@ -338,6 +335,8 @@ def save_with_results(source: Path, target: Path, shown: dict[str, dict[str, obj
     Done on the file's XML because openpyxl writes a formula without its value. Returns how many
     cells got a value. Atomic: written beside the target, then renamed.
     """
+    from defusedxml import ElementTree  # only a command that writes pays for importing it
+
     count = 0
 
     def write(partial: Path) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
-
-from openpyxl import Workbook
+from typing import TYPE_CHECKING
 
 from .. import engine
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 BUILDERS = {"gaojing": "gaojing", "jingan": "jingan"}  # scheme kind → module of kaohe.native
 

@@ -1,0 +1,284 @@
+"""One worksheet's XML read straight into columns of codes, without a Python object per cell.
+
+A district's 测评表 holds 330,000 ratings in 2 million cells. python-calamine makes a Python object
+of each, then numpy an object array, then the tally codes them again (``grid.distinct``). This
+reader finds the cells with numpy over the sheet's raw bytes and gives each column as what the
+tally wants anyway: its distinct values and one integer code per row (:class:`CodedColumn`). Text
+as Excel saves it is a number already (its index in the shared strings), so a column of text is
+coded without reading it; only the distinct cells become Python values, read as calamine reads
+them (a number as a float, an error as its text #N/A, "" as None) — save a number shown as a date,
+which calamine gives as a date and this reader as the number it is (no 表号 or 评分 is a date).
+
+It reads what Excel, WPS, LibreOffice and openpyxl write: ``<c r="B7" s="1" t="s"><v>3</v></c>``.
+Anything else (a namespace prefix, a cell without its reference, a date cell, whitespace between
+tags) makes it answer ``None``, and the caller reads the sheet the ordinary way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+_LT, _GT, _EQ, _QUOTE, _SLASH = (ord(ch) for ch in '<>="/')
+_NUMBER, _BOOL, _ERROR, _TEXT, _LONG, _INLINE = 1, 2, 3, 4, 5, 6  # kinds in a key's top byte (shared strings: 0)
+_LOW = (1 << 48) - 1  # a key's value bits
+_KIND = {b'n"': _NUMBER, b'b"': _BOOL, b'e"': _ERROR, b'st': _TEXT}
+_ENTITY = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_ESCAPED = re.compile(r"_x([0-9a-fA-F]{4})_")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_RUN_TEXT = re.compile(rb"<t(?:\s[^>]*)?>(.*?)</t>|<t\s[^>]*/>", re.S)
+_PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)
+_ITEM = re.compile(rb"<si\b[^>]*?(?:/>|>(.*?)</si>)", re.S)
+
+
+class CodedColumn(Sequence):
+    """A column as its distinct values and each row's index among them (``grid.distinct``'s form)."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, values: list[object], codes: np.ndarray):
+        self.values, self.codes = values, codes
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return CodedColumn(self.values, self.codes[i])
+        return self.values[self.codes[i]]
+
+    def __iter__(self) -> Iterator[object]:
+        return map(self.values.__getitem__, self.codes.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def unescape(xml: str) -> str:
+    """XML's entities decoded (&amp; &lt; &gt; &quot; &apos; &#…;). Here rather than xml.sax.saxutils,
+    which imports urllib and email: a tenth of a second at every start of `kaohe check`."""
+    if "&" not in xml:
+        return xml
+    return _ENTITY.sub(lambda m: _NAMED.get(m.group(1)) or chr(int(m.group(1)[2:], 16) if m.group(1)[1] == "x"
+                                                              else int(m.group(1)[1:])), xml)
+
+
+def escape(text: str) -> str:
+    """Text for an XML text node (as xml.sax.saxutils.escape)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _text(xml: str) -> str:
+    """An XML text node's string: entities and Excel's _xHHHH_ escapes decoded."""
+    xml = unescape(xml)
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), xml) if "_x" in xml else xml
+
+
+def rich_text(item: bytes) -> str:
+    """The text of a shared string or an inline string: its runs joined, phonetic guides left out."""
+    return "".join(_text((m.group(1) or b"").decode("utf-8")) for m in _RUN_TEXT.finditer(_PHONETIC.sub(b"", item)))
+
+
+def shared_strings(xml: bytes) -> list[bytes]:
+    """The shared-string table's items, still as XML (only those a sheet uses are decoded)."""
+    return [m.group(1) or b"" for m in _ITEM.finditer(xml)]
+
+
+def _digits(buf: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The unsigned integer written from each ``start``, and where its digits end."""
+    value, going, end = np.zeros(len(start), dtype=np.int64), np.ones(len(start), dtype=bool), start.copy()
+    for k in range(12):
+        ch = buf[start + k]
+        going &= (ch >= 48) & (ch <= 57)
+        if not going.any():
+            break
+        value = np.where(going, value * 10 + (ch.astype(np.int64) - 48), value)
+        end += going
+    return value, end
+
+
+_CHUNK = 1 << 22  # bytes of sheet XML taken at a time (cut at a row): the positions found stay small
+
+
+def read_columns(xml: bytes, strings: Sequence[bytes]) -> list[CodedColumn] | None:
+    """Every column of a sheet, from A to the last with a value, each as long as the sheet's last row
+    with a value; ``None`` when the XML is not of the plain kind this reader knows."""
+    first, last = xml.find(b"<sheetData>"), xml.find(b"</sheetData>")
+    if first < 0 or last < 0:
+        return [] if b"<sheetData/>" in xml and b":sheetData" not in xml else None
+    buf, bounds, lo = np.frombuffer(xml, dtype=np.uint8), [], first + len(b"<sheetData>")
+    while lo < last:
+        hi = xml.find(b"<row", lo + _CHUNK, last)
+        bounds.append((lo, last if hi < 0 else hi))
+        lo = bounds[-1][1]
+    # numpy lets go of the GIL over arrays of numbers: pieces of the sheet are read on every core
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        parts = list(pool.map(lambda b: _cells(xml, buf, *b, len(strings)), bounds))
+    if not parts or any(p is None for p in parts):
+        return None if parts else []
+    odd: dict[bytes, int] = {}  # each piece's long values and inline texts, numbered for the whole sheet
+    for _, _, keys, raws in parts:
+        if raws:
+            number = np.array([odd.setdefault(raw, len(odd)) for raw in raws], dtype=np.int64)
+            long = (keys >> 56) == _LONG
+            keys[long] = (_LONG << 56) | number[keys[long] & _LOW]
+    row, col, keys = (np.concatenate(p) for p in list(zip(*parts))[:3])
+    height, width = int(row.max(initial=0)), int(col.max(initial=0))
+    long_values, out = list(odd), []
+    for c in range(1, width + 1):
+        mine = col == c
+        distinct_keys, of = np.unique(keys[mine], return_inverse=True)
+        values = [_value(int(key), strings, long_values) for key in distinct_keys.tolist()]
+        codes = np.full(height, len(values), dtype=np.int64)
+        codes[row[mine] - 1] = of.reshape(-1)
+        out.append(_merged(values + [None], codes))
+    return out
+
+
+def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]] | None:
+    """Row, column and value key of each cell with a value in xml[lo:hi] (whole rows), and the long
+    values met; None: not plain XML.
+
+    A key is a shared string's index; or a short value's bytes with its kind (number, TRUE/FALSE,
+    error, formula text) packed into one integer; or an index into the long values (their kind and
+    bytes: numbers of 7 characters or more, inline text)."""
+    odd: dict[bytes, int] = {}
+    seg = buf[lo:hi]
+    lt, eq = np.flatnonzero(seg == _LT) + lo, np.flatnonzero(seg == _EQ) + lo  # compared, not looked up: SIMD
+    after = buf[lt + 1]
+    is_cell = (after == ord("c")) & (buf[lt + 2] == ord(" "))
+    cell_at = np.flatnonzero(is_cell)
+    cells = lt[cell_at]
+    if ((after == ord("c")) & ~is_cell & (buf[lt + 2] != _SLASH)).any():
+        return None  # a cell tag without attributes: no reference to place it by
+    lt_end = np.append(lt, hi)
+    tag_end = lt_end[cell_at + 1]  # the next tag begins where this one ended
+    if not ((buf[cells + 3] == ord("r")) & (buf[cells + 4] == _EQ) & (buf[cells + 5] == _QUOTE)).all() \
+            or not (buf[tag_end - 1] == _GT).all():
+        return None  # a cell without its reference first, or whitespace between tags
+    closed = buf[tag_end - 2] == _SLASH
+    # the reference: its column's letters; the row is the number of the <row> it stands in
+    letters = np.zeros(len(cells), dtype=np.int64)
+    col, going = np.zeros(len(cells), dtype=np.int64), np.ones(len(cells), dtype=bool)
+    for k in range(3):
+        ch = buf[cells + 6 + k]
+        going &= (ch >= 65) & (ch <= 90)
+        col = np.where(going, col * 26 + (ch.astype(np.int64) - 64), col)
+        letters += going
+    digit = buf[cells + 6 + letters]
+    is_row = (after == ord("r")) & (buf[lt + 2] == ord("o")) & (buf[lt + 3] == ord("w"))
+    rows = lt[is_row]
+    if not ((letters > 0) & (digit >= 48) & (digit <= 57)).all() \
+            or not ((buf[rows + 4] == ord(" ")) & (buf[rows + 5] == ord("r")) & (buf[rows + 6] == _EQ)).all():
+        return None  # a row without its number (r="…" first): rows would have to be counted
+    number, number_end = _digits(buf, rows + 8)
+    in_row = np.cumsum(is_row)[cell_at] - 1
+    if (in_row < 0).any() or not (buf[number_end] == _QUOTE).all():
+        return None
+    row = number[in_row]
+    # its type, t="…" inside the tag (none: a number)
+    teq = eq[(buf[eq - 1] == ord("t")) & (buf[eq - 2] == ord(" "))]
+    k = np.minimum(np.searchsorted(teq, cells), len(teq) - 1)
+    typed = (teq[k] > cells) & (teq[k] < tag_end) if len(teq) else np.zeros(len(cells), dtype=bool)
+    pair = (buf[teq[k] + 2].astype(np.int64) * 256 + buf[teq[k] + 3]) if len(teq) else np.zeros(len(cells), np.int64)
+    kind = np.where(typed, 0, _NUMBER)
+    for text, code in _KIND.items():
+        kind[typed & (pair == text[0] * 256 + text[1])] = code
+    shared = typed & (pair == ord("s") * 256 + _QUOTE)
+    inline = typed & (pair >> 8 == ord("i"))
+    if (typed & ~shared & ~inline & (kind == 0)).any():
+        return None  # a date cell (t="d") or a type this reader does not know
+    # its value: the <v> right after the tag, or after its formula (<f>…</f>), before the next cell
+    is_v = np.append((after == ord("v")) & (buf[lt + 2] == _GT), False)
+    v_at = np.where(is_v[cell_at + 1], cell_at + 1, -1)
+    other = np.flatnonzero(~is_v[cell_at + 1] & ~closed & ~inline)
+    if len(other):
+        v_all = np.flatnonzero(is_v)
+        j = np.minimum(np.searchsorted(v_all, cell_at[other]), max(len(v_all) - 1, 0))
+        found_v = v_all[j] if len(v_all) else np.full(len(other), -1)
+        v_at[other] = np.where((found_v > cell_at[other]) & (found_v < np.append(cell_at[1:], len(lt))[other]), found_v, -1)
+    has_v = v_at >= 0
+    starts, ends = np.where(has_v, lt_end[v_at] + 3, 0), np.where(has_v, lt_end[v_at + 1], 0)
+    next_cell = np.append(cells[1:], hi)
+    keys = np.full(len(cells), -1, dtype=np.int64)  # -1: no value
+    ok = np.flatnonzero(shared & has_v)
+    index, index_end = _digits(buf, starts[ok])
+    if ((index_end != ends[ok]) | (index >= strings)).any():
+        return None
+    keys[ok] = index
+    lengths = ends - starts
+    short = np.flatnonzero(has_v & ~shared & (lengths <= 6))
+    packed, at_short, end_short = np.zeros(len(short), dtype=np.int64), starts[short], ends[short]
+    for b in range(int(lengths[short].max(initial=0))):  # a short value (1, 85.5, TRUE's 1) packed into the key
+        inside = at_short + b < end_short
+        packed = np.where(inside, packed * 256 + buf[np.where(inside, at_short + b, 0)], packed)
+    keys[short] = (kind[short] << 56) | (lengths[short] << 48) | packed
+    # long values and inline text (<is>…</is>: openpyxl writes every text so) as their bytes, each
+    # distinct one numbered once in ``odd``
+    long = np.flatnonzero((has_v & ~shared & (lengths > 6)) | (inline & ~closed))
+    kind[long[inline[long]]] = _INLINE
+    texts = long[inline[long]]  # an inline text: from its tag to its </c>
+    closing = np.flatnonzero((after == _SLASH) & (buf[lt + 2] == ord("c")) & (buf[lt + 3] == _GT))
+    at_close = np.searchsorted(closing, cell_at[texts])
+    if (at_close >= len(closing)).any() or (lt[closing[np.minimum(at_close, len(closing) - 1)]] > next_cell[texts]).any():
+        return None
+    starts[texts], ends[texts] = tag_end[texts], lt[closing[at_close]]
+    keys[long] = (_LONG << 56) | _numbered(xml, buf, kind[long], starts[long], ends[long], odd)
+    found = keys >= 0
+    return row[found], col[found], keys[found], list(odd)
+
+
+def _numbered(xml: bytes, buf: np.ndarray, kind: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+              odd: dict[bytes, int]) -> np.ndarray:
+    """Each value's number in ``odd`` (its kind and bytes → a number), found for the distinct ones only."""
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    width = int((ends - starts).max())
+    at = starts[:, None] + np.arange(min(width, 256))
+    block = np.where(at < ends[:, None], buf[np.minimum(at, len(buf) - 1)], 0).astype(np.uint8)
+    rows = np.concatenate([kind.astype(np.uint8)[:, None], block], axis=1)
+    _, first, of = np.unique(np.ascontiguousarray(rows).view(f"S{rows.shape[1]}").ravel(),
+                             return_index=True, return_inverse=True)
+    numbers = np.array([odd.setdefault(bytes([kind[i]]) + xml[starts[i]:ends[i]], len(odd))
+                        for i in first.tolist()], dtype=np.int64)[of.reshape(-1)]
+    for i in np.flatnonzero(ends - starts > 256).tolist():  # beyond the block's width: one by one
+        numbers[i] = odd.setdefault(bytes([kind[i]]) + xml[starts[i]:ends[i]], len(odd))
+    return numbers
+
+
+def _value(key: int, strings: Sequence[bytes], long_values: list) -> object:
+    """A cell's value from its key, as calamine gives it (and the error cells' text, which it does not)."""
+    kind = key >> 56
+    if kind == 0:
+        return rich_text(strings[key]) or None
+    if kind == _LONG:
+        raw = long_values[key & _LOW]
+        if raw[0] == _INLINE:  # the cell's content after its tag: <is><t>…</t></is>
+            found = re.search(rb"<is>(.*?)</is>", raw, re.S)
+            return (rich_text(found.group(1)) or None) if found else None
+        kind, text = raw[0], raw[1:].decode("utf-8")
+    else:
+        length, packed = (key >> 48) & 0xFF, key & _LOW
+        text = packed.to_bytes(6, "big")[6 - length:].decode("utf-8") if length else ""
+    if kind == _NUMBER:
+        try:
+            return float(text)
+        except ValueError:  # not a number after all (<v></v>, or a writer's slip): kept as the text it is
+            return _text(text) or None
+    if kind == _BOOL:
+        return text.strip() == "1"
+    return _text(text) or None  # an error (#N/A) or a formula's text
+
+
+def _merged(values: list[object], codes: np.ndarray) -> CodedColumn:
+    """Equal values under one code (1 and 1.0 written differently; a TRUE kept apart from a 1)."""
+    first: dict[tuple[type, object], int] = {}
+    remap = np.array([first.setdefault((type(v), v), len(first)) for v in values], dtype=np.int64)
+    return CodedColumn([v for _, v in first], remap[codes])
