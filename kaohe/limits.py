@@ -17,7 +17,8 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from xml.sax.saxutils import unescape
+
+from .sheetxml import unescape
 
 MAX_ROWS = 500_000  # rows per sheet (a district's 330,000 typed rating forms fit)
 MAX_COLUMNS = 1_000  # columns per sheet (the templates use under 40)

@@ -140,7 +140,7 @@ FORMS = [  # 测评表 rows: a mismatch (A 85), a stranger, a target twice on on
     None,
     ("党员群众测评", "春晖", 3, None, "李四", "B 75"),
     ("党员群众测评", "春晖", 3, None, "王芳", "#N/A"),
-    ("内部互评", "春晖", 1, "张三", "王芳", 88),
+    ("内部互评", "春晖", 1, "张三", "李四", 88),  # the 书记 rates the 主任: it counts (jingan 五(二)(1))
 ]
 
 
@@ -186,7 +186,7 @@ def test_the_tally_finds_the_same_from_the_xml_as_from_calamine(tmp_path, capsys
     assert ("测评表", "测评表!E5") in found  # 春晖 twice on form 2: the second (row 5) is an error
     assert ("档次分值不符", "测评表!F6") in found  # 王芳 "A 85" on form 2 (row 6): A is 90–100, the form is void
     assert ("输入格式", "测评表!F9") in found  # the #N/A cell is named as such, never read as a blank
-    assert ("测评表", "工作人员!F4") in found  # 王芳's typed 内部互评 80 against the number 88 on row 10
+    assert ("测评表", "工作人员!F3") in found  # 李四's typed 内部互评 80 against the number 88 on row 10
     # 春晖's 党员群众测评: form 1 gives 80; form 2 is void; form 3 rates staff only: 80.
     # 总分 = 0.5 × 街道考评 90 + 0.1 × 居民区互评 85 + 0.4 × 80 = 45 + 8.5 + 32 = 85.5
     [row] = calculated["sheets"]["居民区"]

@@ -15,7 +15,7 @@ from kaohe import cli
 from .build import example
 
 LINK = '=HYPERLINK("http://evil.example/x","点击")'
-NAMES = {"春晖居民区": LINK, "高强平": "+SUM(1,2)", "高雪": "-2+3", "和平居民区": "@SUM(1)", "长青居民区": "\t=1+1",
+NAMES = {"春晖居民区": LINK, "董丽敏": "+SUM(1,2)", "高雪": "-2+3", "和平居民区": "@SUM(1)", "长青居民区": "\t=1+1",
          "孙涛玉": "\r=1+2", "郭平兰": "#N/A"}
 UNIT = '=HYPERLINK("http://evil.example/u","单位")'
 
