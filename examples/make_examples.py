@@ -19,6 +19,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from kaohe import engine, template
+from kaohe.workbook import write_atomically
 
 HERE = Path(__file__).parent
 PLACES = ["春晖", "和平", "长青", "新华", "锦绣", "明珠", "桂花", "阳光", "彩虹", "东方", "丰收", "宝华", "翠竹", "金桥",
@@ -165,7 +166,9 @@ def _rank(rows: list[list[object]]) -> list[str]:
 
 def main() -> None:
     for name, build in (("jingan-example.xlsm", jingan), ("gaojing-2024-example.xlsm", gaojing)):
-        build(random.Random(2024)).save(HERE / name)
+        wb = build(random.Random(2024))
+        wb.properties.created = wb.properties.modified = template.FIXED_TIME  # the same bytes for the same content
+        write_atomically(wb, HERE / name)  # finished as every workbook kaohe writes (kaohe.package)
         print(f"写入 {HERE / name}")
 
 

@@ -2,13 +2,15 @@
 
 An adapter: it lays out the sheets, headers, input cells and result formulas (which call the
 UDFs), and decides no rule. An .xlsm starts from the macro-enabled workbook xlwings ships for
-new projects, so its VBA project and configuration sheet come along.
+new projects (its package parts), with kaohe's own VBA project (kaohe/vba.py) and xlwings.conf.
 
     kaohe new --scheme jingan -o 静安2025.xlsm
 """
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import engine
+from . import engine, vba
 from .checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
 from .rules import gaojing, jingan, sessions
@@ -265,19 +267,28 @@ def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, 
 
 
 def _config_sheet(wb: Workbook) -> None:
-    """xlwings.conf: the UDF module by its installed name, so the functions are found wherever the file is."""
-    if "_xlwings.conf" in wb.sheetnames:
-        ws = wb["_xlwings.conf"]
-        ws.title = "xlwings.conf"
-    else:
-        ws = wb.create_sheet("xlwings.conf")
-        ws.append(["Interpreter_Win", "python"])
-        ws.append(["UDF Modules", None])
-    for row in ws.iter_rows(min_col=1, max_col=2):
-        if row[0].value == "UDF Modules":
-            row[1].value = UDF_MODULE
+    """xlwings.conf: only the UDF module by its installed name, so the functions are found wherever the
+    file is; the interpreter and everything else stay each PC's own xlwings settings."""
+    if "_xlwings.conf" in wb.sheetnames:  # the xlwings sample's, with its author's settings
+        wb.remove(wb["_xlwings.conf"])
+    ws = wb.create_sheet("xlwings.conf")
+    ws.append(["UDF Modules", UDF_MODULE])
     ws.sheet_state = "hidden"
-    wb.move_sheet(ws, offset=len(wb.sheetnames))
+
+
+def _vba(wb: Workbook) -> None:
+    """kaohe's own VBA project (kaohe/vba.py), its document modules named by the sheets' codeNames."""
+    names = [f"Sheet{n}" for n in range(1, len(wb.worksheets) + 1)]
+    for ws, name in zip(wb.worksheets, names):
+        ws.sheet_properties.codeName = name
+    wb.code_name = "ThisWorkbook"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        for item in wb.vba_archive.namelist():  # content types and package relationships of the .xlsm
+            if item != "xl/vbaProject.bin":
+                z.writestr(item, wb.vba_archive.read(item))
+        z.writestr("xl/vbaProject.bin", vba.project(names))
+    wb.vba_archive = zipfile.ZipFile(archive)
 
 
 def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people_rows: int = 600,
@@ -292,10 +303,11 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
     wb = load_workbook(QUICKSTART, keep_vba=True) if macro else Workbook()
     guide = wb.worksheets[0]
     for ws in wb.worksheets[1:]:
-        if ws.title != "_xlwings.conf":
-            wb.remove(ws)
+        wb.remove(ws)
     guide.delete_rows(1, guide.max_row)
     _guide_sheet(guide, s, area, people, info or {})
+    wb.properties.created = datetime.now()  # not the xlwings sample's date (write_all fixes it for the templates)
+    wb.properties.title = f"居民区年度考核工作簿（{s.id}）"
     forms = None
     if sessions.FORM_SHEET in engine.optional_sheets(s):
         form_rows = max(form_rows, len(data.get(sessions.FORM_SHEET, ())))
@@ -311,6 +323,8 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
     _print_setup(check)
     _param_sheet(wb, s)
     _config_sheet(wb)
+    if macro:
+        _vba(wb)
     wb.active = wb.sheetnames.index(area.sheet)
     return wb
 

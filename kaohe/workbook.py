@@ -18,12 +18,13 @@ from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
 
-from . import engine
+from . import engine, package
 from .book import Book, OpenpyxlBook, sheet_parts
 from .findings import Finding, Where, error, info
 from .grid import below_header, by_rows, header_in_columns, header_index
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
+from .rules import sessions
 
 
 class WorkbookError(Exception):
@@ -224,6 +225,7 @@ def write_atomically(wb, path: Path) -> None:
     partial = path.with_name(f".{path.name}.partial{path.suffix}")
     try:
         wb.save(partial)
+        package.finish(partial)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -240,19 +242,38 @@ def _xml_text(text: str) -> str:
     """Text for a <v>: escaped, and characters XML forbids written as Excel writes them (_x000B_)."""
     text = text.replace("_x", "_x005F_x")
     return escape(_FORBIDDEN.sub(lambda m: f"_x{ord(m.group()):04X}_", text))
+
+
 _FORMULA = re.compile(r"<f[^>]*?(?:/>|>.*?</f>)", re.S)
+def _tallies(inputs: Inputs) -> sessions.Tallied | None:
+    """jingan's session means from the 测评表 forms, as the session columns' formulas show them (jingan 五)."""
+    forms = inputs.sheets.get(sessions.FORM_SHEET)
+    if forms is None or engine.kind_of(inputs.scheme) != "jingan":
+        return None
+    area, people = (inputs.sheets[n].records for n in engine.sheets(inputs.scheme))
+    return engine.tally_forms(inputs.scheme, forms.records, area, people)
+
+
 def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
-    """What each result cell shows, by sheet and A1 reference: a value, the reason's message, or ""."""
+    """What each formula cell shows, by sheet and A1 reference: a value, the reason's message, or "".
+
+    Result columns, and (jingan) the session columns whose default is the 测评表 tally; only cells
+    that hold a formula take these values (a typed session value is never changed)."""
     shown: dict[str, dict[str, object]] = {}
+    tallied = _tallies(inputs)
     for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables):
         table, cells = tables[name], shown.setdefault(name, {})
-        for column in (c for c in table.columns if c in sheet.columns):
+        sessions_here = [c for c in sessions.NAMES if c in sheet.columns] if tallied else []
+        for column in [c for c in table.columns if c in sheet.columns] + sessions_here:
             letter = get_column_letter(sheet.columns[column])
             for row in range(sheet.header_row + 1, sheet.last_row + 1):
                 cells[f"{letter}{row}"] = ""
             for key, row in sheet.key_rows.items():
-                value = table.value(key, column) if key in table.rows else None
-                reason = table.reason(key, column) if key in table.rows else None
+                if column in sessions_here:
+                    value, reason = sessions.shown(tallied, name, key, column), None
+                else:
+                    value = table.value(key, column) if key in table.rows else None
+                    reason = table.reason(key, column) if key in table.rows else None
                 cells[f"{letter}{row}"] = value if value is not None else (reason.short() if reason else "")
     return shown
 
@@ -273,6 +294,8 @@ def _cached(xml: str, values: dict[str, object]) -> tuple[str, int]:
         value = values[ref.group(1)]
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return f"<c{attrs}>{formula.group(0)}<v>{float(value)!r}</v></c>"
+        if value == "":  # LibreOffice takes an empty cached string for no value and recomputes (#NAME?)
+            return f'<c{attrs} t="str">{formula.group(0)}<v xml:space="preserve"> </v></c>'
         return f'<c{attrs} t="str">{formula.group(0)}<v>{_xml_text(str(value))}</v></c>'
 
     return _CELL.sub(patch, xml), count
@@ -298,6 +321,7 @@ def save_with_results(source: Path, target: Path, shown: dict[str, dict[str, obj
                         ElementTree.fromstring(xml)  # never rename a sheet that would not parse into place
                         data, count = xml.encode("utf-8"), count + n
                     out.writestr(item, data)
+            package.finish(partial)
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
