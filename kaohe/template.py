@@ -96,13 +96,17 @@ def _width(text: str) -> float:
     return max(8.0, sum(2.1 if ord(ch) > 0x2E80 else 1.1 for ch in str(text)) + 2)
 
 
+# money columns: "72,000.00" needs more than its two-character label's width, else a program shows ###
+NUMBER_WIDTHS = {"奖金": 13.0, "奖金基数": 13.0, "奖励金额": 13.0}
+
+
 def _header(ws: Worksheet, headers: Sequence[str], widths: Mapping[str, float] | None = None) -> None:
     ws.append(list(headers))
     for col, label in enumerate(headers, start=1):
         cell = ws.cell(1, col)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = (widths or {}).get(label, _width(label))
+        ws.column_dimensions[get_column_letter(col)].width = (widths or {}).get(label, NUMBER_WIDTHS.get(label, _width(label)))
     ws.freeze_panes = "B2"
 
 

@@ -254,44 +254,62 @@ def _tallies(inputs: Inputs) -> sessions.Tallied | None:
     return engine.tally_forms(inputs.scheme, forms.records, area, people)
 
 
-def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
-    """What each formula cell shows, by sheet and A1 reference: a value, the reason's message, or "".
+def _column_cells(sheet: Sheet, column: str, value_of) -> dict[str, object]:
+    """One column's cells from below the header to the sheet's end: "" where no key, else value_of(key)."""
+    letter = get_column_letter(sheet.columns[column])
+    cells: dict[str, object] = {f"{letter}{row}": "" for row in range(sheet.header_row + 1, sheet.last_row + 1)}
+    for key, row in sheet.key_rows.items():
+        cells[f"{letter}{row}"] = value_of(key)
+    return cells
 
-    Result columns, and (jingan) the session columns whose default is the 测评表 tally; only cells
-    that hold a formula take these values (a typed session value is never changed)."""
+
+def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
+    """What each result cell shows, by sheet and A1 reference: a value, the reason's message, or ""."""
     shown: dict[str, dict[str, object]] = {}
-    tallied = _tallies(inputs)
     for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables):
         table, cells = tables[name], shown.setdefault(name, {})
-        sessions_here = [c for c in sessions.NAMES if c in sheet.columns] if tallied else []
-        for column in [c for c in table.columns if c in sheet.columns] + sessions_here:
-            letter = get_column_letter(sheet.columns[column])
-            for row in range(sheet.header_row + 1, sheet.last_row + 1):
-                cells[f"{letter}{row}"] = ""
-            for key, row in sheet.key_rows.items():
-                if column in sessions_here:
-                    value, reason = sessions.shown(tallied, name, key, column), None
-                else:
-                    value = table.value(key, column) if key in table.rows else None
-                    reason = table.reason(key, column) if key in table.rows else None
-                cells[f"{letter}{row}"] = value if value is not None else (reason.short() if reason else "")
+
+        def value_of(key: str, column: str, table=table) -> object:
+            if key not in table.rows:
+                return ""
+            value, reason = table.value(key, column), table.reason(key, column)
+            return value if value is not None else (reason.short() if reason else "")
+
+        for column in (c for c in table.columns if c in sheet.columns):
+            cells.update(_column_cells(sheet, column, lambda key, column=column: value_of(key, column)))
+    return shown
+
+
+def formula_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
+    """What every formula kaohe writes shows: the results, and (jingan) the session columns whose default
+    is the 测评表 tally, as KAOHE_FORMS gives it (jingan 五). Only cells holding a formula take these
+    values when saved (a typed session value is never changed)."""
+    shown = result_cells(inputs, tables)
+    tallied = _tallies(inputs)
+    for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables and tallied):
+        for column in (c for c in sessions.NAMES if c in sheet.columns):
+            shown[name].update(_column_cells(sheet, column, lambda key, column=column, name=name: (
+                sessions.shown(tallied, name, key, column) or "")))
     return shown
 
 
 def _cached(xml: str, values: dict[str, object]) -> tuple[str, int]:
     """The sheet XML with each formula cell of ``values`` carrying that value as its cached result."""
     count = 0
+    # below the last row a reader sees (blank rows: no key), a column's formulas show ""
+    columns = {ref.rstrip("0123456789") for ref in values}
 
     def patch(match: re.Match) -> str:
         nonlocal count
         attrs, inner = match.group(1), match.group(2)
         ref = _REF.search(attrs)
         formula = _FORMULA.search(inner) if inner else None
-        if ref is None or ref.group(1) not in values or formula is None:
+        if ref is None or formula is None or (ref.group(1) not in values
+                                               and ref.group(1).rstrip("0123456789") not in columns):
             return match.group(0)  # not a result formula: a typed cell is never changed
         count += 1
         attrs = re.sub(r'\s+t="[^"]*"', "", attrs)
-        value = values[ref.group(1)]
+        value = values.get(ref.group(1), "")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return f"<c{attrs}>{formula.group(0)}<v>{float(value)!r}</v></c>"
         if value == "":  # LibreOffice takes an empty cached string for no value and recomputes (#NAME?)

@@ -1,0 +1,81 @@
+"""kaohe.vba: the VBA project, read back by independent code (olefile, oletools' olevba)."""
+
+from __future__ import annotations
+
+import random
+import re
+import tomllib
+from pathlib import Path
+
+import olefile
+import pytest
+import xlwings
+from oletools.olevba import VBA_Parser, decompress_stream
+
+from kaohe import cli, vba
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("size", [0, 1, 3, 4095, 4096, 4097, 12_000])
+def test_compression_round_trips_through_oletools(size):
+    text = (Path(xlwings.__file__).parent / "xlwings.bas").read_bytes()[:size]
+    noise = bytes(random.Random(size).randrange(256) for _ in range(min(size, 4096)))  # raw (stored) chunks
+    for data in (text, noise, b"a" * size):
+        assert bytes(decompress_stream(bytearray(vba.compress(data)))) == data
+
+
+def test_text_is_compressed():
+    text = (Path(xlwings.__file__).parent / "xlwings.bas").read_bytes()
+    assert len(vba.compress(text)) < len(text) * 0.6
+
+
+@pytest.fixture(scope="module")
+def macros(tmp_path_factory) -> dict[str, str]:
+    path = tmp_path_factory.mktemp("vba") / "新.xlsm"
+    assert cli.main(["new", "--scheme", "jingan", "-o", str(path), "--areas", "3", "--people", "5"]) == 0
+    parser = VBA_Parser(str(path))
+    try:
+        return {name: code for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+
+
+def test_the_project_holds_the_documents_xlwings_and_kaohe(macros):
+    # 7 sheets (说明, 居民区, 工作人员, 测评表, 检查结果, 参数, xlwings.conf) → Sheet1..Sheet7
+    assert set(macros) == {"ThisWorkbook.cls", *(f"Sheet{n}.cls" for n in range(1, 8)),
+                           "xlwings.bas", "Dictionary.cls", "kaohe.bas"}
+
+
+def test_each_macro_runs_the_installed_python_module(macros):
+    import kaohe_macros
+
+    code = macros["kaohe.bas"]
+    for name in ("kaohe_check", "kaohe_clear", "kaohe_export"):
+        assert f'Sub {name}()\r\n    RunPython "import kaohe_macros; kaohe_macros.{name}()"' in code
+        assert callable(getattr(kaohe_macros, name))
+    assert "Application.CalculateFull" in code
+
+
+def test_xlwings_module_is_the_pinned_version(macros):
+    pinned = next(d for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+                  if d.startswith("xlwings=="))
+    version = re.search(r'XLWINGS_VERSION As String = "([^"]+)"', macros["xlwings.bas"]).group(1)
+    assert f"xlwings=={version}" == pinned == f"xlwings=={xlwings.__version__}"
+    assert "Public Function RunPython(" in macros["xlwings.bas"]
+
+
+def test_the_compound_file_reads_back_with_olefile(tmp_path):
+    path = tmp_path / "vbaProject.bin"
+    path.write_bytes(vba.project(["Sheet1", "Sheet2"]))
+    ole = olefile.OleFileIO(str(path))
+    try:
+        assert sorted("/".join(e) for e in ole.listdir()) == sorted(
+            ["PROJECT", "PROJECTwm", "VBA/_VBA_PROJECT", "VBA/dir", "VBA/ThisWorkbook", "VBA/Sheet1", "VBA/Sheet2",
+             "VBA/xlwings", "VBA/Dictionary", "VBA/kaohe"])
+        project = ole.openstream("PROJECT").read().decode("cp1252")
+        assert "Module=kaohe\r\n" in project and "Document=Sheet2/&H00000000\r\n" in project
+        # the xlwings module (> 4096 bytes) lies in regular sectors, the small ones in the mini stream
+        assert ole.get_size("VBA/xlwings") > 4096 > ole.get_size("VBA/kaohe")
+    finally:
+        ole.close()
