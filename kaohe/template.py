@@ -254,13 +254,17 @@ def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, 
         ("4. 领导小组决定调整等次时，在“领导小组调整”列填写等次，“最终等次”随之改变；名额上限由检查核对。", False),
         (f"5. “{PARAM_SHEET}”表列出全部权重、分档、比例和金额及其文件依据；红字“{DEFAULT_NOTE}”的参数可由"
          "街道（镇）按本单位方案修改“值”列，修改后全表随之重算。", False),
-        (f"6. “{REPORT_SHEET}”表由检查（工作簿中的检查宏，或命令 kaohe check）写入，每条问题一行。", False),
+        (f"6. “{REPORT_SHEET}”表由检查写入，每条问题一行，有问题的格子标红（错误）或标黄（警告）：按 Alt+F8 运行宏 "
+         "kaohe_check（或命令 kaohe check）；宏 kaohe_clear 清除这些标记。", False),
         ("7. 上报区里时用“导出上报副本”（宏 kaohe_export，或命令 kaohe export）：生成不含宏的 .xlsx，"
          "全部输入和结果为数值，附检查结果和防改动摘要；区里无需安装 Python 即可打开。", False),
         ("", False),
         ("使用前", True),
-        ("本工作簿的计算函数（KAOHE_AREA 等）由 Python 提供：电脑上须安装 kaohe 与 xlwings 加载项，"
-         "并在 xlwings 选项卡中点“Import Functions”一次（见 README）。未安装时结果列显示 #NAME?。", False),
+        ("本工作簿的计算函数（KAOHE_AREA 等）和宏由 Python 提供：电脑上须安装 kaohe 与 xlwings 加载项，"
+         "在 Excel 信任中心勾选“信任对 VBA 工程对象模型的访问”，并在 xlwings 选项卡中点“Import Functions”一次"
+         "（见 README）。未安装时打开文件仍显示上次保存的结果，修改后结果列显示 #NAME?。", False),
+        ("从邮件或网上收到的文件，Excel 会阻止其中的宏：先右键文件 → 属性 → 勾选“解除锁定”，再打开并点“启用内容”。", False),
+        ("没有 Python 的电脑（包括 WPS、Mac）请改用不含宏的原生公式工作簿（见 README）。", False),
     ]
     for text, bold in lines:
         ws.append([text, None] if bold else [None, text])
