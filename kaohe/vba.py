@@ -265,6 +265,7 @@ def compound(tree: dict[str, object]) -> bytes:
             minifat += [e.start + i + 1 if i < n - 1 else END for i in range(n)]
             mini += e.data.ljust(n * MINI, b"\0")
     root.start = place(bytes(mini)) if mini else END
+    minifat += [FREE] * (-len(minifat) % (SECTOR // 4))  # the rest of its last sector: free mini sectors
     minifat_start = place(b"".join(struct.pack("<I", x) for x in minifat)) if minifat else END
     minifat_sectors = -(-len(minifat) * 4 // SECTOR)
     directory = b"".join(_dir_entry(e, len(mini) if e is root else len(e.data or b"")) for e in flat)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -12,7 +15,7 @@ import pytest
 import xlwings
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from kaohe import cli, vba
+from kaohe import cli, office, vba
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,3 +82,31 @@ def test_the_compound_file_reads_back_with_olefile(tmp_path):
         assert ole.get_size("VBA/xlwings") > 4096 > ole.get_size("VBA/kaohe")
     finally:
         ole.close()
+
+
+def _uno_python() -> str:
+    """Debian's python3 with python3-uno, which drives LibreOffice (the venv's python cannot)."""
+    found = subprocess.run(["/usr/bin/python3", "-c", "import uno"], capture_output=True).returncode == 0
+    if not found or office.soffice() is None:
+        if os.environ.get("KAOHE_REQUIRE_LIBREOFFICE"):
+            raise RuntimeError("LibreOffice or python3-uno is missing, but KAOHE_REQUIRE_LIBREOFFICE is set")
+        pytest.skip("LibreOffice with python3-uno not installed here")
+    return "/usr/bin/python3"
+
+
+def test_libreoffice_imports_the_project_and_runs_a_macro(tmp_path):
+    """A second, independent reader of MS-OVBA: LibreOffice imports the VBA project into its VBA-compatible
+    Basic, maps each document module to its sheet by codeName, and compiles and runs kaohe_calculate
+    (Application.CalculateFull, which LibreOffice's VBA support provides). RunPython itself needs Windows
+    Excel and xlwings: not run here."""
+    path = tmp_path / "宏.xlsm"
+    assert cli.main(["new", "--scheme", "gaojing-2024", "-o", str(path), "--areas", "3", "--people", "5"]) == 0
+    done = subprocess.run([_uno_python(), str(ROOT / "tests" / "lo_vba.py"), str(path)], capture_output=True,
+                          text=True, timeout=240, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    sheets = ["说明", "居民区", "人员奖励", "检查结果", "参数", "xlwings.conf"]  # gaojing-2024: no 测评表
+    assert seen["code_names"] == {name: f"Sheet{n}" for n, name in enumerate(sheets, start=1)}
+    assert seen["modules"] == sorted(["Dictionary", "ThisWorkbook", "kaohe", "xlwings",
+                                      *(f"Sheet{n}" for n in range(1, 7))])
+    assert 'RunPython "import kaohe_macros; kaohe_macros.kaohe_export()"' in seen["kaohe"]
+    assert seen["ran"] is True
