@@ -181,6 +181,8 @@ def _not_computed(saved: object) -> bool:
 
 
 def _agrees(saved: object, computed: object) -> bool:
+    if isinstance(saved, str) and not saved.strip():
+        saved = None  # an empty result, saved as one space (see _cached)
     if computed is None:  # a result that cannot be computed shows its message, or nothing
         return saved is None or (isinstance(saved, str) and saved.startswith("#"))
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (saved, computed))
