@@ -17,7 +17,7 @@ EXAMPLE = ROOT / "examples" / "jingan-example.xlsm"
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory) -> dict[str, Path]:
-    """One file of each kind kaohe writes: new (.xlsm, .xlsx), calc -o, check -o, export, merge."""
+    """One file of each kind kaohe writes: new (.xlsm, .xlsx), calc -o, check -o, export, merge, papers."""
     tmp = tmp_path_factory.mktemp("written")
     out = {name: tmp / name for name in ("new.xlsm", "new.xlsx", "calc.xlsm", "check.xlsm", "export.xlsx", "merge.xlsx")}
     assert cli.main(["new", "--scheme", "jingan", "-o", str(out["new.xlsm"]), "--areas", "5", "--people", "20"]) == 0
@@ -27,6 +27,9 @@ def written(tmp_path_factory) -> dict[str, Path]:
     gaojing = ROOT / "examples" / "gaojing-2024-example.xlsm"
     cli.main(["export", str(gaojing), "-o", str(out["export.xlsx"]), "--force"])
     cli.main(["merge", str(gaojing), "-o", str(out["merge.xlsx"])])
+    assert cli.main(["papers", str(EXAMPLE), "-o", str(tmp / "papers")]) == 0
+    out.update({f"papers/{p.name}": p for p in sorted((tmp / "papers").glob("*.xlsx"))})
+    assert len(out) == 9  # 测评表, 公示名单, 反馈
     missing = [name for name, path in out.items() if not path.exists()]
     assert not missing
     return out
