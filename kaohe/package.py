@@ -67,13 +67,17 @@ def _targets(rels: str) -> dict[str, str]:
 
 
 def sheet_xml(xml: str, selected: bool, code_name: str) -> str:
-    """One worksheet: its tab selected or not, and a codeName if it had none."""
-    xml = _edit_tags(xml, "sheetView", lambda t: _set_attr(t, "tabSelected", "1" if selected else None))
-    if re.search(r"<sheetPr\b[^>]*\bcodeName=", xml):
-        return xml
-    if re.search(r"<sheetPr\b", xml):
-        return re.sub(r"<sheetPr\b[^>]*>", lambda m: _set_attr(m.group(0), "codeName", code_name), xml, count=1)
-    return re.sub(r"(<worksheet\b[^>]*>)", rf'\1<sheetPr codeName="{code_name}"/>', xml, count=1)
+    """One worksheet: its tab selected or not, and a codeName if it had none. Both live before the
+    cells (sheetPr, sheetViews), so only that head is edited: a big sheet's cells are not scanned."""
+    head, cells, rest = xml.partition("<sheetData")
+    head = _edit_tags(head, "sheetView", lambda t: _set_attr(t, "tabSelected", "1" if selected else None))
+    if re.search(r"<sheetPr\b[^>]*\bcodeName=", head):
+        pass
+    elif re.search(r"<sheetPr\b", head):
+        head = re.sub(r"<sheetPr\b[^>]*>", lambda m: _set_attr(m.group(0), "codeName", code_name), head, count=1)
+    else:
+        head = re.sub(r"(<worksheet\b[^>]*>)", rf'\1<sheetPr codeName="{code_name}"/>', head, count=1)
+    return head + cells + rest
 
 
 def styles_xml(xml: str) -> str:
@@ -132,7 +136,8 @@ def finish(path: Path) -> None:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as out:
             for item, data in items:
                 if item.filename in changed:
-                    ElementTree.fromstring(changed[item.filename])  # a part that would not parse is never written
+                    if item.filename not in sheets:  # (a sheet's edit is confined to its head, above)
+                        ElementTree.fromstring(changed[item.filename])  # a part that would not parse is never written
                     data = changed[item.filename].encode("utf-8")
                 out.writestr(item, data)
         os.replace(partial, path)
