@@ -127,7 +127,8 @@ def compress(data: bytes) -> bytes:
     out = bytearray(b"\x01")
     for start in range(0, len(data), CHUNK):
         body = _chunk(data[start:start + CHUNK])
-        if len(body) > CHUNK:  # incompressible: stored raw (possible only for a whole chunk of 4096)
+        if len(body) > CHUNK:  # incompressible: stored raw, a short last chunk padded with NULs (MS-OVBA
+            # 2.4.1.3.10; only random data of over 3,640 bytes gets here, never source text)
             body = data[start:start + CHUNK].ljust(CHUNK, b"\0")
             out += struct.pack("<H", (CHUNK + 2 - 3) | 0x3000) + body
         else:
