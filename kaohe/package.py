@@ -108,10 +108,11 @@ def app_xml(xml: str) -> str:
 
 
 def _code_names(parts: list[str], texts: dict[str, str]) -> dict[str, str]:
-    """A free codeName (Sheet1, Sheet2, …) for each sheet part that has none."""
-    taken = {m.group(1) for p in parts for m in [re.search(r'<sheetPr\b[^>]*\bcodeName="([^"]*)"', texts[p])] if m}
+    """A free codeName (Sheet1, Sheet2, …) for each sheet part that has none (looked for before the cells)."""
+    found = {p: re.search(r'<sheetPr\b[^>]*\bcodeName="([^"]*)"', texts[p].partition("<sheetData")[0]) for p in parts}
+    taken = {m.group(1) for m in found.values() if m}
     free = (f"Sheet{n}" for n in range(1, 10_000) if f"Sheet{n}" not in taken)
-    return {p: next(free) for p in parts if not re.search(r"<sheetPr\b[^>]*\bcodeName=", texts[p])}
+    return {p: next(free) for p in parts if not found[p]}
 
 
 def finish(path: Path) -> None:
