@@ -22,6 +22,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from kaohe import engine, native, template
+from kaohe.workbook import write_atomically
 
 Builder = Callable[..., Workbook]  # template.build or native.build_native: (scheme, *, rows, data, info)
 NATIVE_EXAMPLES = ("gaojing-2024", "jingan")
@@ -206,7 +207,9 @@ EXAMPLES = {"jingan": jingan, "gaojing-2024": gaojing}
 
 def main() -> None:
     for scheme, make in EXAMPLES.items():
-        make(random.Random(2024)).save(HERE / f"{scheme}-example.xlsm")
+        wb = make(random.Random(2024))
+        wb.properties.created = wb.properties.modified = template.FIXED_TIME  # the same bytes for the same content
+        write_atomically(wb, HERE / f"{scheme}-example.xlsm")  # finished as every workbook kaohe writes (kaohe.package)
         print(f"写入 {HERE / f'{scheme}-example.xlsm'}")
         if scheme in NATIVE_EXAMPLES:  # the same data in the formula workbook (WPS, Mac, LibreOffice)
             native.save(make(random.Random(2024), build=native.build_native), HERE / f"{scheme}-native.xlsx")

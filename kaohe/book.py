@@ -1,7 +1,7 @@
 """The small workbook-access layer the check runs through: openpyxl here, xlwings inside Excel.
 
 The check (``kaohe.checking``) reads sheets as grids of values and writes the 检查结果 rows and
-cell colours through this interface only, so the macro in Excel (``macros.py``, an xlwings
+cell colours through this interface only, so the macro in Excel (``udfs/kaohe_macros.py``, an xlwings
 ``Book``) and the command line (an :class:`OpenpyxlBook`) run the same code.
 """
 

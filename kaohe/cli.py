@@ -34,10 +34,10 @@ from .workbook import (
     Inputs,
     WorkbookError,
     calculate,
+    formula_cells,
     open_book,
     output_path,
     read_inputs,
-    result_cells,
     save_with_results,
     stale_results,
     write_atomically,
@@ -91,7 +91,7 @@ def cmd_calc(args: argparse.Namespace) -> int:
     tables, findings = _results(inputs)
     if args.output:
         target = _output(Path(args.file), args.output)
-        written = save_with_results(Path(args.file), target, result_cells(inputs, tables))
+        written = save_with_results(Path(args.file), target, formula_cells(inputs, tables))
         print(f"已写入 {args.output}：{written} 个结果格（公式不变，附计算结果）", file=sys.stderr)
     if args.json:
         _print_json({"scheme": inputs.scheme.id, "sheets": {n: t.records() for n, t in tables.items()},
@@ -125,7 +125,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             book.save(target)
         finally:
             book.close()
-        save_with_results(target, target, result_cells(inputs, tables))  # openpyxl's re-save drops them
+        save_with_results(target, target, formula_cells(inputs, tables))  # openpyxl's re-save drops them
     else:
         inputs = read_inputs(args.file, args.scheme)
         _, findings = _results(inputs)

@@ -2,13 +2,15 @@
 
 An adapter: it lays out the sheets, headers, input cells and result formulas (which call the
 UDFs), and decides no rule. An .xlsm starts from the macro-enabled workbook xlwings ships for
-new projects, so its VBA project and configuration sheet come along.
+new projects (its package parts), with kaohe's own VBA project (kaohe/vba.py) and xlwings.conf.
 
     kaohe new --scheme jingan -o 静安2025.xlsm
 """
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import engine
+from . import engine, vba
 from .checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
 from .rules import entries, gaojing, jingan, sessions
@@ -94,13 +96,17 @@ def _width(text: str) -> float:
     return max(8.0, sum(2.1 if ord(ch) > 0x2E80 else 1.1 for ch in str(text)) + 2)
 
 
+# money columns: "72,000.00" needs more than its two-character label's width, else a program shows ###
+NUMBER_WIDTHS = {"奖金": 13.0, "奖金基数": 13.0, "奖励金额": 13.0}
+
+
 def _header(ws: Worksheet, headers: Sequence[str], widths: Mapping[str, float] | None = None) -> None:
     ws.append(list(headers))
     for col, label in enumerate(headers, start=1):
         cell = ws.cell(1, col)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = (widths or {}).get(label, _width(label))
+        ws.column_dimensions[get_column_letter(col)].width = (widths or {}).get(label, NUMBER_WIDTHS.get(label, _width(label)))
     ws.freeze_panes = "B2"
 
 
@@ -334,13 +340,17 @@ def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, 
         ("4. 领导小组决定调整等次时，在“领导小组调整”列填写等次，“最终等次”随之改变；名额上限由检查核对。", False),
         (f"5. “{PARAM_SHEET}”表列出全部权重、分档、比例和金额及其文件依据；红字“{DEFAULT_NOTE}”的参数可由"
          "街道（镇）按本单位方案修改“值”列，修改后全表随之重算。", False),
-        (f"6. “{REPORT_SHEET}”表由检查（工作簿中的检查宏，或命令 kaohe check）写入，每条问题一行。", False),
+        (f"6. “{REPORT_SHEET}”表由检查写入，每条问题一行，有问题的格子标红（错误）或标黄（警告）：按 Alt+F8 运行宏 "
+         "kaohe_check（或命令 kaohe check）；宏 kaohe_clear 清除这些标记。", False),
         ("7. 上报区里时用“导出上报副本”（宏 kaohe_export，或命令 kaohe export）：生成不含宏的 .xlsx，"
          "全部输入和结果为数值，附检查结果和防改动摘要；区里无需安装 Python 即可打开。", False),
         ("", False),
         ("使用前", True),
-        ("本工作簿的计算函数（KAOHE_AREA 等）由 Python 提供：电脑上须安装 kaohe 与 xlwings 加载项，"
-         "并在 xlwings 选项卡中点“Import Functions”一次（见 README）。未安装时结果列显示 #NAME?。", False),
+        ("本工作簿的计算函数（KAOHE_AREA 等）和宏由 Python 提供：电脑上须安装 kaohe 与 xlwings 加载项，"
+         "在 Excel 信任中心勾选“信任对 VBA 工程对象模型的访问”，并在 xlwings 选项卡中点“Import Functions”一次"
+         "（见 README）。未安装时打开文件仍显示上次保存的结果，修改后结果列显示 #NAME?。", False),
+        ("从邮件或网上收到的文件，Excel 会阻止其中的宏：先右键文件 → 属性 → 勾选“解除锁定”，再打开并点“启用内容”。", False),
+        ("没有 Python 的电脑（包括 WPS、Mac）请改用不含宏的原生公式工作簿（见 README）。", False),
     ]
     for text, bold in lines:
         ws.append([text, None] if bold else [None, text])
@@ -351,19 +361,28 @@ def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, 
 
 
 def _config_sheet(wb: Workbook) -> None:
-    """xlwings.conf: the UDF module by its installed name, so the functions are found wherever the file is."""
-    if "_xlwings.conf" in wb.sheetnames:
-        ws = wb["_xlwings.conf"]
-        ws.title = "xlwings.conf"
-    else:
-        ws = wb.create_sheet("xlwings.conf")
-        ws.append(["Interpreter_Win", "python"])
-        ws.append(["UDF Modules", None])
-    for row in ws.iter_rows(min_col=1, max_col=2):
-        if row[0].value == "UDF Modules":
-            row[1].value = UDF_MODULE
+    """xlwings.conf: only the UDF module by its installed name, so the functions are found wherever the
+    file is; the interpreter and everything else stay each PC's own xlwings settings."""
+    if "_xlwings.conf" in wb.sheetnames:  # the xlwings sample's, with its author's settings
+        wb.remove(wb["_xlwings.conf"])
+    ws = wb.create_sheet("xlwings.conf")
+    ws.append(["UDF Modules", UDF_MODULE])
     ws.sheet_state = "hidden"
-    wb.move_sheet(ws, offset=len(wb.sheetnames))
+
+
+def _vba(wb: Workbook) -> None:
+    """kaohe's own VBA project (kaohe/vba.py), its document modules named by the sheets' codeNames."""
+    names = [f"Sheet{n}" for n in range(1, len(wb.worksheets) + 1)]
+    for ws, name in zip(wb.worksheets, names):
+        ws.sheet_properties.codeName = name
+    wb.code_name = "ThisWorkbook"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        for item in wb.vba_archive.namelist():  # content types and package relationships of the .xlsm
+            if item != "xl/vbaProject.bin":
+                z.writestr(item, wb.vba_archive.read(item))
+        z.writestr("xl/vbaProject.bin", vba.project(names))
+    wb.vba_archive = zipfile.ZipFile(archive)
 
 
 def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people_rows: int = 600,
@@ -378,10 +397,11 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
     wb = load_workbook(QUICKSTART, keep_vba=True) if macro else Workbook()
     guide = wb.worksheets[0]
     for ws in wb.worksheets[1:]:
-        if ws.title != "_xlwings.conf":
-            wb.remove(ws)
+        wb.remove(ws)
     guide.delete_rows(1, guide.max_row)
     _guide_sheet(guide, s, area, people, info or {})
+    wb.properties.created = datetime.now()  # not the xlwings sample's date (write_all fixes it for the templates)
+    wb.properties.title = f"居民区年度考核工作簿（{s.id}）"
     forms = None
     if sessions.FORM_SHEET in engine.optional_sheets(s):
         form_rows = max(form_rows, len(data.get(sessions.FORM_SHEET, ())))
@@ -400,6 +420,8 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
     _print_setup(check)
     _param_sheet(wb, s)
     _config_sheet(wb)
+    if macro:
+        _vba(wb)
     wb.active = wb.sheetnames.index(area.sheet)
     return wb
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import engine
+from . import engine, package
 from .book import Book, OpenpyxlBook, WorkbookError, cell_text, sheet_parts
 from .findings import Finding, Where, error, info
 from .grid import below_header, by_rows, column_letter, header_in_columns, header_index
@@ -24,6 +24,7 @@ from .limits import LimitError
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
 from .results import keys_of
+from .rules import sessions
 from .sheetxml import escape
 
 
@@ -178,6 +179,8 @@ def _not_computed(saved: object) -> bool:
 
 
 def _agrees(saved: object, computed: object) -> bool:
+    if isinstance(saved, str) and not saved.strip():
+        saved = None  # an empty result, saved as one space (see _cached)
     if computed is None:  # a result that cannot be computed shows its message, or nothing
         return saved is None or (isinstance(saved, str) and saved.startswith("#"))
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (saved, computed))
@@ -275,9 +278,14 @@ def replace_atomically(path: str | Path, write: Callable[[Path], None], *sources
         partial.unlink(missing_ok=True)
 
 
-def write_atomically(wb, path: str | Path, *sources: str | Path) -> None:
-    """Save an openpyxl workbook atomically (see replace_atomically); never over one of ``sources``."""
-    replace_atomically(path, wb.save, *sources)
+def write_atomically(wb, path: str | Path, *sources: str | Path, computed_on_open: bool = False) -> None:
+    """Save an openpyxl workbook atomically (see replace_atomically); never over one of ``sources``.
+    ``computed_on_open``: a workbook without saved results, which every program must compute on opening."""
+    def write(partial: Path) -> None:
+        wb.save(partial)
+        package.finish(partial, computed_on_open)  # as every workbook kaohe writes: values cached, one tab selected, no paths
+
+    replace_atomically(path, write, *sources)
 
 
 # --- results saved as the formulas' cached values ----------------------------------------------
@@ -292,38 +300,75 @@ def _xml_text(text: str) -> str:
 
 
 _FORMULA = re.compile(r"<f[^>]*?(?:/>|>.*?</f>)", re.S)
+def _tallies(inputs: Inputs) -> sessions.Tallied | None:
+    """jingan's session means from the 测评表 forms, as the session columns' formulas show them (jingan 五)."""
+    forms = inputs.sheets.get(sessions.FORM_SHEET)
+    if forms is None or engine.kind_of(inputs.scheme) != "jingan":
+        return None
+    area, people = (inputs.sheets[n].records for n in engine.sheets(inputs.scheme))
+    return engine.tally_forms(inputs.scheme, forms.records, area, people)
+
+
+def _column_cells(sheet: Sheet, column: str, value_of) -> dict[str, object]:
+    """One column's cells from below the header to the sheet's end: "" where no key, else value_of(key)."""
+    letter = column_letter(sheet.columns[column])
+    cells: dict[str, object] = {f"{letter}{row}": "" for row in range(sheet.header_row + 1, sheet.last_row + 1)}
+    for key, row in sheet.key_rows.items():
+        cells[f"{letter}{row}"] = value_of(key)
+    return cells
+
+
 def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
     """What each result cell shows, by sheet and A1 reference: a value, the reason's message, or ""."""
     shown: dict[str, dict[str, object]] = {}
     for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables):
         table, cells = tables[name], shown.setdefault(name, {})
+
+        def value_of(key: str, column: str, table=table) -> object:
+            if key not in table.rows:
+                return ""
+            value, reason = table.value(key, column), table.reason(key, column)
+            return value if value is not None else (reason.short() if reason else "")
+
         for column in (c for c in table.columns if c in sheet.columns):
-            letter = column_letter(sheet.columns[column])
-            for row in range(sheet.header_row + 1, sheet.last_row + 1):
-                cells[f"{letter}{row}"] = ""
-            for key, row in sheet.key_rows.items():
-                value = table.value(key, column) if key in table.rows else None
-                reason = table.reason(key, column) if key in table.rows else None
-                cells[f"{letter}{row}"] = value if value is not None else (reason.short() if reason else "")
+            cells.update(_column_cells(sheet, column, lambda key, column=column: value_of(key, column)))
+    return shown
+
+
+def formula_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
+    """What every formula kaohe writes shows: the results, and (jingan) the session columns whose default
+    is the 测评表 tally, as KAOHE_FORMS gives it (jingan 五). Only cells holding a formula take these
+    values when saved (a typed session value is never changed)."""
+    shown = result_cells(inputs, tables)
+    tallied = _tallies(inputs)
+    for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables and tallied):
+        for column in (c for c in sessions.NAMES if c in sheet.columns):
+            shown[name].update(_column_cells(sheet, column, lambda key, column=column, name=name: (
+                sessions.shown(tallied, name, key, column) or "")))
     return shown
 
 
 def _cached(xml: str, values: dict[str, object]) -> tuple[str, int]:
     """The sheet XML with each formula cell of ``values`` carrying that value as its cached result."""
     count = 0
+    # below the last row a reader sees (blank rows: no key), a column's formulas show ""
+    columns = {ref.rstrip("0123456789") for ref in values}
 
     def patch(match: re.Match) -> str:
         nonlocal count
         attrs, inner = match.group(1), match.group(2)
         ref = _REF.search(attrs)
         formula = _FORMULA.search(inner) if inner else None
-        if ref is None or ref.group(1) not in values or formula is None:
+        if ref is None or formula is None or (ref.group(1) not in values
+                                               and ref.group(1).rstrip("0123456789") not in columns):
             return match.group(0)  # not a result formula: a typed cell is never changed
         count += 1
         attrs = re.sub(r'\s+t="[^"]*"', "", attrs)
-        value = values[ref.group(1)]
+        value = values.get(ref.group(1), "")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return f"<c{attrs}>{formula.group(0)}<v>{float(value)!r}</v></c>"
+        if value == "":  # LibreOffice takes an empty cached string for no value and recomputes (#NAME?)
+            return f'<c{attrs} t="str">{formula.group(0)}<v xml:space="preserve"> </v></c>'
         return f'<c{attrs} t="str">{formula.group(0)}<v>{_xml_text(str(value))}</v></c>'
 
     return _CELL.sub(patch, xml), count
@@ -351,6 +396,7 @@ def save_with_results(source: Path, target: Path, shown: dict[str, dict[str, obj
                     ElementTree.fromstring(xml)  # never rename a sheet that would not parse into place
                     data, count = xml.encode("utf-8"), count + n
                 out.writestr(item, data)
+        package.finish(partial)
 
     replace_atomically(target, write, *([] if same_file(source, target) else [source]))
     return count

@@ -145,8 +145,8 @@ def test_the_macro_runs_the_same_check_through_xlwings(monkeypatch):
     book = types.SimpleNamespace(name=EXAMPLE.name, sheets=_Sheets(sheets))
     import xlwings
     monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book), raising=False)
-    sys.modules.pop("macros", None)
-    import macros
+    sys.modules.pop("kaohe_macros", None)
+    import kaohe_macros as macros
     macros.kaohe_check()
     report = sheets["检查结果"]
     found = [report.cells.get((r, 2)) for r in range(2, 40) if report.cells.get((r, 2))]

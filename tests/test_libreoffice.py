@@ -48,5 +48,17 @@ def test_the_example_pages_show_the_results_not_name_errors(rendered):
     inputs = read_inputs(book)
     total = calculate(inputs)["居民区"].value("春晖居民区", "总分")
     # 总分 is formatted with one decimal; an A档 party secretary's 5000 yuan (gaojing-2024 五(二)1) as #,##0.00.
-    # (A result that is an empty string, e.g. no 档次, LibreOffice recomputes: it shows #NAME? there.)
     assert f"{total:.1f}" in shown and "A档" in shown and "5,000.00" in shown
+
+
+@pytest.mark.parametrize("stem", ["jingan-example-calc", "gaojing-2024-example-calc"])
+def test_computed_examples_render_without_error_marks(rendered, stem):
+    """calc -o saves a value in every formula cell (an empty result as one space, which LibreOffice keeps:
+    an empty cached string it recomputes, and an add-in function it does not know shows #NAME?), and
+    the money columns are wide enough for their numbers (else ###)."""
+    pdfs, _ = rendered
+    pdf = next(p for b, p in pdfs.items() if b.stem == stem)
+    # 说明 itself says what a PC without the add-in shows: that sentence is text, not a result
+    lines = [line for line in text(pdf).splitlines() if "Import Functions" not in line]
+    assert not [line for line in lines if "#NAME?" in line]
+    assert not [line for line in lines if "###" in line]

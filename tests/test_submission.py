@@ -230,8 +230,8 @@ def fake_caller(path, monkeypatch):
                                  app=types.SimpleNamespace(alert=lambda prompt, title=None: alerts.append(prompt)))
     import xlwings
     monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book), raising=False)
-    sys.modules.pop("macros", None)
-    import macros
+    sys.modules.pop("kaohe_macros", None)
+    import kaohe_macros as macros
     return macros, sheets, alerts
 
 

@@ -42,5 +42,5 @@ def save(wb: Workbook, path: str | Path) -> Path:
 
     wb.properties.creator = wb.properties.lastModifiedBy = "kaohe"
     wb.properties.created = wb.properties.modified = FIXED_TIME
-    write_atomically(wb, Path(path))
+    write_atomically(wb, Path(path), computed_on_open=True)  # no cached values: computed on opening
     return Path(path)

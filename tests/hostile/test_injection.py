@@ -10,25 +10,33 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from kaohe import cli
+from kaohe import checking, cli
+from kaohe.book import OpenpyxlBook
 
 from .build import example
 
 LINK = '=HYPERLINK("http://evil.example/x","点击")'
-NAMES = {"春晖居民区": LINK, "董丽敏": "+SUM(1,2)", "高雪": "-2+3", "和平居民区": "@SUM(1)", "长青居民区": "\t=1+1",
+NAMES = {"春晖居民区": LINK, "PERSON": "+SUM(1,2)", "高雪": "-2+3", "和平居民区": "@SUM(1)", "长青居民区": "\t=1+1",
          "孙涛玉": "\r=1+2", "郭平兰": "#N/A"}
 UNIT = '=HYPERLINK("http://evil.example/u","单位")'
+
+
+def _named_in_a_finding(path: Path) -> str:
+    """A person the check names in 检查结果's 对象 column (so that the macro writes that name there)."""
+    _, _, findings = checking.findings_of(OpenpyxlBook(path), path.name)
+    return next(f.where.key for f in findings if f.where.table == "工作人员" and f.where.key)
 
 
 def hostile_workbook(tmp_path: Path) -> Path:
     """The jingan example with names typed as formulas' text everywhere they occur, and such a 填报单位."""
     path = example(tmp_path)
+    names = dict(NAMES, **{_named_in_a_finding(path): NAMES["PERSON"]})
     wb = load_workbook(path, keep_vba=True)
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
-                if isinstance(cell.value, str) and cell.value in NAMES:
-                    cell.value = NAMES[cell.value]
+                if isinstance(cell.value, str) and cell.value in names:
+                    cell.value = names[cell.value]
                     cell.data_type = "s"  # typed as text (Excel: a leading apostrophe)
     wb["说明"]["B2"].value, wb["说明"]["B2"].data_type = UNIT, "s"
     wb.save(path)
@@ -97,10 +105,10 @@ def test_the_check_macro_in_excel_writes_names_as_text(tmp_path, monkeypatch):
     sheets = {ws.title: FakeSheet(ws) for ws in wb.worksheets}
     book = types.SimpleNamespace(name="jingan.xlsm", sheets=_Sheets(sheets))
     monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book), raising=False)
-    sys.modules.pop("macros", None)
-    import macros
+    sys.modules.pop("kaohe_macros", None)
+    import kaohe_macros
 
-    macros.kaohe_check()
+    kaohe_macros.kaohe_check()
     report = sheets["检查结果"]
     assert any(isinstance(v, str) and v.startswith("+SUM(1,2)") for v in report.cells.values())  # written...
     assert report.formulas == set()  # ...as text

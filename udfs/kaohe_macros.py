@@ -2,7 +2,8 @@
 
 Thin: they wrap the calling workbook as a :class:`kaohe.book.Book` and run ``kaohe.checking`` and
 ``kaohe.submission``, the same code as ``kaohe check -o`` and ``kaohe export`` on the command line.
-Bind them to buttons, or run them from the xlwings ribbon (RunPython "import macros; macros.kaohe_check()").
+Installed as the module ``kaohe_macros``; the workbook's VBA module ``kaohe`` calls each through xlwings'
+RunPython (kaohe/vba.py writes it), so they run from Alt+F8 or a button bound to kaohe_check etc.
 """
 
 from __future__ import annotations
