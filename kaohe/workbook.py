@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from . import engine
 from .book import Book, OpenpyxlBook, sheet_parts
@@ -24,6 +24,7 @@ from .findings import Finding, Where, error, info
 from .grid import below_header, by_rows, header_in_columns, header_index
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
+from .rules.sessions import SESSIONS
 
 
 class WorkbookError(Exception):
@@ -242,7 +243,10 @@ def _xml_text(text: str) -> str:
     return escape(_FORBIDDEN.sub(lambda m: f"_x{ord(m.group()):04X}_", text))
 _FORMULA = re.compile(r"<f[^>]*?(?:/>|>.*?</f>)", re.S)
 def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
-    """What each result cell shows, by sheet and A1 reference: a value, the reason's message, or ""."""
+    """What each computed cell shows, by sheet and A1 reference: a value, the reason's message, or "".
+
+    The result columns, and (jingan) each session's 测评表 tally beside them (engine.tally_label).
+    """
     shown: dict[str, dict[str, object]] = {}
     for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables):
         table, cells = tables[name], shown.setdefault(name, {})
@@ -254,26 +258,59 @@ def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
                 value = table.value(key, column) if key in table.rows else None
                 reason = table.reason(key, column) if key in table.rows else None
                 cells[f"{letter}{row}"] = value if value is not None else (reason.short() if reason else "")
+    _tally_cells(inputs, shown)
     return shown
 
 
+def _tally_cells(inputs: Inputs, shown: dict[str, dict[str, object]]) -> None:
+    """The tally columns' cells: each row's sessions as the 测评表 gives them ("" where no form rates it)."""
+    talled = {n: [c for c in SESSIONS if engine.tally_label(c) in s.columns] for n, s in inputs.sheets.items()}
+    if not any(talled.values()):
+        return
+    rows = dict(zip(engine.sheets(inputs.scheme),
+                    engine.form_means(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})))
+    for name, columns in ((n, c) for n, c in talled.items() if c and n in rows):
+        sheet, cells = inputs.sheets[name], shown.setdefault(name, {})
+        for column in columns:
+            letter = get_column_letter(sheet.columns[engine.tally_label(column)])
+            for row in range(sheet.header_row + 1, sheet.last_row + 1):
+                cells[f"{letter}{row}"] = ""
+            for record, row in zip(rows[name], sheet.record_rows):
+                cells[f"{letter}{row}"] = "" if record.get(column) is None else record[column]
+
+
+_ARRAY = re.compile(r'<f\b[^>]*\bt="array"[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"|'
+                    r'<f\b[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"[^>]*\bt="array"')
+
+
+def _array_cells(xml: str) -> set[str]:
+    """Every cell an array formula of the sheet fills: each needs its own cached value."""
+    cells = set()
+    for match in _ARRAY.finditer(xml):
+        first_col, first_row, last_col, last_row = range_boundaries(match.group(1) or match.group(2))
+        cells.update(f"{get_column_letter(c)}{r}" for c in range(first_col, last_col + 1)
+                     for r in range(first_row, last_row + 1))
+    return cells
+
+
 def _cached(xml: str, values: dict[str, object]) -> tuple[str, int]:
-    """The sheet XML with each formula cell of ``values`` carrying that value as its cached result."""
-    count = 0
+    """The sheet XML with each formula cell of ``values`` carrying that value as its cached result
+    (a cell inside an array formula's block too, though only the block's first cell holds the formula)."""
+    count, filled = 0, _array_cells(xml)
 
     def patch(match: re.Match) -> str:
         nonlocal count
         attrs, inner = match.group(1), match.group(2)
         ref = _REF.search(attrs)
         formula = _FORMULA.search(inner) if inner else None
-        if ref is None or ref.group(1) not in values or formula is None:
+        if ref is None or ref.group(1) not in values or (formula is None and ref.group(1) not in filled):
             return match.group(0)  # not a result formula: a typed cell is never changed
         count += 1
         attrs = re.sub(r'\s+t="[^"]*"', "", attrs)
-        value = values[ref.group(1)]
+        value, kept = values[ref.group(1)], formula.group(0) if formula else ""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return f"<c{attrs}>{formula.group(0)}<v>{float(value)!r}</v></c>"
-        return f'<c{attrs} t="str">{formula.group(0)}<v>{_xml_text(str(value))}</v></c>'
+            return f"<c{attrs}>{kept}<v>{float(value)!r}</v></c>"
+        return f'<c{attrs} t="str">{kept}<v>{_xml_text(str(value))}</v></c>'
 
     return _CELL.sub(patch, xml), count
 
