@@ -37,7 +37,17 @@ from .params import PARAM_SHEET
 from .reading import is_blank
 from .rules.sessions import cell_text
 from .template import GUIDE_SHEET, UNIT_LABEL, YEAR_LABEL
-from .workbook import Inputs, WorkbookError, calculate, inputs_from, open_book, result_cells, stale_results, write_atomically
+from .workbook import (
+    Inputs,
+    WorkbookError,
+    block_cells,
+    calculate,
+    inputs_from,
+    open_book,
+    result_cells,
+    stale_results,
+    write_atomically,
+)
 
 SOURCE_SHEET = "来源"
 CONFIG_SHEETS = ("xlwings.conf", "_xlwings.conf")  # the Python link: no use without Python, so not in the copy
@@ -183,13 +193,14 @@ def _values_for_formulas(book: Book, inputs: Inputs, tables: dict) -> dict[str, 
 
 
 def _as_values(wb, book: Book, shown: Mapping[str, Mapping[str, object]]) -> int:
-    """Every formula of the copy replaced by its value; returns how many."""
+    """Every formula of the copy replaced by its value (each cell of an array formula's block too);
+    returns how many cells."""
     count = 0
     for ws in wb.worksheets:
-        cached = None
+        cached, filled = None, block_cells(ws.array_formulae.values())
         for row in ws.iter_rows():
             for cell in row:
-                if cell.data_type != "f":
+                if cell.data_type != "f" and cell.coordinate not in filled:
                     continue
                 if cell.coordinate in shown.get(ws.title, {}):
                     value = shown[ws.title][cell.coordinate]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -283,11 +283,11 @@ _ARRAY = re.compile(r'<f\b[^>]*\bt="array"[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+
                     r'<f\b[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"[^>]*\bt="array"')
 
 
-def _array_cells(xml: str) -> set[str]:
-    """Every cell an array formula of the sheet fills: each needs its own cached value."""
+def block_cells(refs: Iterable[str]) -> set[str]:
+    """Every cell the array formulas over ``refs`` (A1:B2) fill: each holds its own saved value."""
     cells = set()
-    for match in _ARRAY.finditer(xml):
-        first_col, first_row, last_col, last_row = range_boundaries(match.group(1) or match.group(2))
+    for ref in refs:
+        first_col, first_row, last_col, last_row = range_boundaries(ref)
         cells.update(f"{get_column_letter(c)}{r}" for c in range(first_col, last_col + 1)
                      for r in range(first_row, last_row + 1))
     return cells
@@ -296,7 +296,7 @@ def _array_cells(xml: str) -> set[str]:
 def _cached(xml: str, values: dict[str, object]) -> tuple[str, int]:
     """The sheet XML with each formula cell of ``values`` carrying that value as its cached result
     (a cell inside an array formula's block too, though only the block's first cell holds the formula)."""
-    count, filled = 0, _array_cells(xml)
+    count, filled = 0, block_cells(m.group(1) or m.group(2) for m in _ARRAY.finditer(xml))
 
     def patch(match: re.Match) -> str:
         nonlocal count

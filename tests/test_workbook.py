@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.worksheet.formula import ArrayFormula
 
 from kaohe import cli
+from tests.conftest import typed_and_formulas
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gaojing-2024-example.xlsm"
 
@@ -45,29 +45,10 @@ def test_saved_results_are_what_calc_reports(calculated, capsys):
                 assert saved[column] == pytest.approx(want[column])
 
 
-def _block_cells(ws) -> set[str]:
-    """The cells of the sheet's array-formula blocks other than their first (they hold values only)."""
-    cells = set()
-    for anchor, ref in ws.array_formulae.items():
-        first_col, first_row, last_col, last_row = range_boundaries(ref)
-        cells.update(f"{get_column_letter(c)}{r}" for c in range(first_col, last_col + 1)
-                     for r in range(first_row, last_row + 1))
-        cells.discard(anchor)
-    return cells
-
-
-def _text(cell):
-    return cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
-
-
 def test_formulas_inputs_and_vba_are_unchanged(calculated):
     original, result = load_workbook(EXAMPLE, keep_vba=True), load_workbook(calculated, keep_vba=True)
     for sheet in original.sheetnames:
-        before, after = original[sheet], result[sheet]
-        assert before.array_formulae == after.array_formulae
-        filled = _block_cells(before)
-        assert [[_text(c) for c in r if c.coordinate not in filled] for r in before.iter_rows()] == \
-               [[_text(c) for c in r if c.coordinate not in filled] for r in after.iter_rows()]
+        assert typed_and_formulas(original[sheet]) == typed_and_formulas(result[sheet])
     with zipfile.ZipFile(EXAMPLE) as a, zipfile.ZipFile(calculated) as b:
         assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
         assert sorted(a.namelist()) == sorted(b.namelist())
