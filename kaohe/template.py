@@ -377,7 +377,8 @@ def content(path: Path) -> list[tuple]:
     """What a template holds, for comparing: sheets, their cells, dropdowns and protection."""
     wb = load_workbook(path, keep_vba=True)
     return [(ws.title, ws.sheet_state, ws.protection.sheet,
-             [[c.value for c in row] for row in ws.iter_rows()],
+             [[(c.value.ref, c.value.text) if isinstance(c.value, ArrayFormula) else c.value for c in row]
+              for row in ws.iter_rows()],
              sorted((str(v.sqref), v.formula1) for v in ws.data_validations.dataValidation))
             for ws in wb.worksheets]
 
