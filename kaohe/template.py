@@ -144,26 +144,18 @@ def _names(columns: Sequence[str]) -> str:
 
 def result_formula(s_range: str, layout: Layout, areas: Layout | None, forms: FormsSheet | None,
                    people: Layout | None = None) -> ArrayFormula:
-    """The one array formula of a sheet's result block: the UDF returns a row per input row (WORKBOOK.md).
-
-    ``areas`` is given for the people sheet, ``people`` for the area sheet when the forms need them.
+    """The one array formula of a sheet's computed block: the results, then (jingan) each session's
+    测评表 tally, a row per input row (WORKBOOK.md). ``areas`` is given for the people sheet,
+    ``people`` for the area sheet when the forms need them. The 测评表 is handed over once per sheet.
     """
-    names = _names(layout.results)
+    columns = layout.results + (layout.tallies if forms is not None else ())
     tail = f",{forms.range}" if forms is not None else ""
     if areas is None:
         others = f",{people.input_range()}" if people is not None and forms is not None else ""
-        call = f"KAOHE_AREA({s_range},{names},{layout.input_range()}{others}{tail})"
+        call = f"KAOHE_AREA({s_range},{_names(columns)},{layout.input_range()}{others}{tail})"
     else:
-        call = f"KAOHE_STAFF({s_range},{names},{layout.input_range()},{areas.input_range()}{tail})"
-    return ArrayFormula(layout.block(layout.results), f"={call}")
-
-
-def _tally_formula(s_range: str, layout: Layout, area: Layout, people: Layout, forms: FormsSheet) -> ArrayFormula:
-    """The session columns' tally of the 测评表 forms, beside the results: what a blank session cell
-    is scored with (engine.prepare); a clerk types a session cell to use another value."""
-    call = (f'KAOHE_FORMS({s_range},{_names(layout.sessions)},{forms.range},{area.input_range()},'
-            f'{people.input_range()},"{layout.sheet}")')
-    return ArrayFormula(layout.block(layout.tallies), f"={call}")
+        call = f"KAOHE_STAFF({s_range},{_names(columns)},{layout.input_range()},{areas.input_range()}{tail})"
+    return ArrayFormula(layout.block(columns), f"={call}")
 
 
 @dataclass(frozen=True)
@@ -193,7 +185,7 @@ def _forms_sheet(wb: Workbook, rows: int, data: Sequence[Mapping[str, object]]) 
 def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | None,
                  data: Sequence[Mapping[str, object]], forms: FormsSheet | None = None,
                  other: Layout | None = None) -> None:
-    """One input sheet: typed cells, then one array formula per computed block (``other``: the
+    """One input sheet: typed cells, then one array formula over the computed block (``other``: the
     other input sheet, which the forms' tally needs)."""
     ws = wb.create_sheet(layout.sheet)
     _header(ws, layout.headers)
@@ -210,12 +202,8 @@ def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | Non
             else:
                 cell.fill = RESULT_FILL
     if layout.rows:
-        people = other if areas is None else layout
-        blocks = [result_formula(s_range, layout, areas, forms, other if areas is None else None)]
-        if forms is not None and layout.sessions and other is not None:
-            blocks.append(_tally_formula(s_range, layout, areas or layout, people, forms))
-        for formula in blocks:
-            ws[formula.ref.split(":")[0]] = formula
+        formula = result_formula(s_range, layout, areas, forms, other if areas is None else None)
+        ws[formula.ref.split(":")[0]] = formula
     last = layout.rows + 1
     for header, options in layout.choices.items():
         rule = DataValidation(type="list", formula1=f'"{",".join(options)}"', allow_blank=True,

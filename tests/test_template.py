@@ -34,18 +34,19 @@ def test_sheets_and_headers_are_those_of_workbook_md(jingan_book):
 
 def test_each_result_block_is_one_array_formula_over_the_input_ranges(jingan_book):
     ws = load_workbook(jingan_book)["工作人员"]
-    # 13 inputs A..M, 100 rows below the header; results N..R (5), the three sessions' tallies S..U;
-    # areas A..I, 12 rows; 测评表 A..F, 3000 rows; 参数 rows as sheet_rows gives them
-    assert ws.array_formulae == {"N2": "N2:R101", "S2": "S2:U101"}
+    # 13 inputs A..M, 100 rows below the header; results N..R (5) and the three sessions' tallies S..U in one
+    # block; areas A..I, 12 rows; 测评表 A..F, 3000 rows; 参数 rows as sheet_rows gives them
+    assert ws.array_formulae == {"N2": "N2:U101"}
     n_params = len(sheet_rows(engine.scheme("jingan").params))
     assert ws["N2"].value.text == (f"=KAOHE_STAFF('参数'!$A$1:$F${n_params},"
-                                   '{"居民区得分","得分","建议等次","最终等次","奖金"},'
+                                   '{"居民区得分","得分","建议等次","最终等次","奖金",'
+                                   '"书记主任考评（测评表）","内部互评（测评表）","党员群众测评（测评表）"},'
                                    "'工作人员'!$A$1:$M$101,'居民区'!$A$1:$I$13,'测评表'!$A$1:$F$3001)")
-    assert all(ws.cell(r, c).value is None for r in range(2, 102) for c in range(15, 19))  # Excel fills the block
+    assert all(ws.cell(r, c).value is None for r in range(2, 102) for c in range(15, 22))  # Excel fills the block
     area = load_workbook(jingan_book)["居民区"]
-    assert area.array_formulae == {"J2": "J2:L13", "M2": "M2:N13"}
+    assert area.array_formulae == {"J2": "J2:N13"}
     assert area["J2"].value.text == (f"=KAOHE_AREA('参数'!$A$1:$F${n_params},"
-                                     '{"总分","建议等次","最终等次"},'
+                                     '{"总分","建议等次","最终等次","居民区互评（测评表）","党员群众测评（测评表）"},'
                                      "'居民区'!$A$1:$I$13,'工作人员'!$A$1:$M$101,'测评表'!$A$1:$F$3001)")
 
 
@@ -127,14 +128,10 @@ def test_the_committed_templates_are_up_to_date(path, scheme, tmp_path):
 
 def test_session_columns_are_typed_or_left_blank_for_the_forms(jingan_book):
     wb = load_workbook(jingan_book)
-    area, staff = wb["居民区"], wb["工作人员"]
+    area = wb["居民区"]
     # the session inputs hold no formula any more: blank, the rules read the 测评表 (engine.prepare);
-    # a typed mean is used as typed. The tally shows beside the results, one KAOHE_FORMS block per sheet.
+    # a typed mean is used as typed. The tally shows at the end of the sheet's block, locked.
     assert area["D2"].value is None and area["D2"].protection.locked is False
-    assert area["M2"].value.text == (f"=KAOHE_FORMS({template.param_range(engine.scheme('jingan'))},"
-                                     '{"居民区互评","党员群众测评"},'
-                                     "'测评表'!$A$1:$F$3001,'居民区'!$A$1:$I$13,'工作人员'!$A$1:$M$101,\"居民区\")")
-    assert staff["S2"].value.text.endswith(',"工作人员")') and '{"书记主任考评","内部互评","党员群众测评"}' in \
-        staff["S2"].value.text
-    assert area["M2"].protection.locked is True
+    assert [c.value for c in area[1]][12:] == ["居民区互评（测评表）", "党员群众测评（测评表）"]
+    assert area["M2"].protection.locked is True and area["M2"].value is None  # inside the J2:N13 block
     assert [c.value for c in wb["测评表"][1]] == ["测评", "居民区", "表号", "评分人", "对象", "评分"]

@@ -298,3 +298,13 @@ def test_a_blank_session_cell_is_scored_from_the_forms_a_typed_one_as_typed(team
     # 甲 (书记): 居民区得分 83.5; 0.5×83.5 + 0.1×90 + 0.4×75 = 41.75 + 9 + 30 = 80.75
     staff_block = udfs.KAOHE_STAFF("jingan", STAFF_RESULTS, staff, areas, FORMS)
     assert staff_block == [[pytest.approx(83.5), pytest.approx(80.75)], ["", ""]]
+
+
+def test_the_result_block_carries_the_tallies_too(team):
+    areas, staff = team
+    tallies = ["居民区互评（测评表）", "党员群众测评（测评表）"]
+    # as in the test above: A 83.5 from the forms' 75; B typed 60 (no forms rate B: its tally is blank)
+    block = udfs.KAOHE_AREA("jingan", ["总分", *tallies], areas, staff, FORMS)
+    assert block == [[pytest.approx(83.5), "", pytest.approx(75)], [pytest.approx(77.5), "", ""]]
+    # without the 测评表 a tally is no known column
+    assert "结果“党员群众测评（测评表）”" in udfs.KAOHE_AREA("jingan", tallies, areas)[0][1]

@@ -13,7 +13,7 @@ cell of the block when the whole call cannot be made). A row without a key gives
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import xlwings as xw
 
@@ -23,6 +23,7 @@ from kaohe.grid import header_index, long_table
 from kaohe.params import SchemeError
 from kaohe.reading import is_blank
 from kaohe.results import Table
+from kaohe.rules.sessions import SESSIONS
 
 CATEGORY = "kaohe 考核"
 SCHEME_DOC = "方案：内置方案名（\"jingan\" 或 \"gaojing-2024\"），或本工作簿“参数”表的区域（含表头）"
@@ -156,6 +157,9 @@ def _tables(found: dict[str, _Input | dict]) -> dict[str, list | dict]:
     return {name: table.records if isinstance(table, _Input) else table for name, table in found.items()}
 
 
+_TALLIES = {engine.tally_label(c): c for c in SESSIONS}  # "党员群众测评（测评表）" → "党员群众测评"
+
+
 def _computed_block(scheme: object, results: object, areas: object, people: object, forms: object,
                     sheet_of: Callable[[engine.Scheme], str]) -> Block:
     s = _scheme(scheme)
@@ -166,23 +170,27 @@ def _computed_block(scheme: object, results: object, areas: object, people: obje
             found = _inputs(s, areas, people, forms)
         except _Unusable as exc:
             return exc
-        return found, engine.calculate(s, _tables(found))
+        tables = _tables(found)
+        means = engine.form_means(s, tables) if forms is not None and sessions_sheet(s) else ([], [])
+        return found, engine.calculate(s, tables), dict(zip(engine.sheets(s), means))
     done = _computed.get((s, areas, people, forms), compute)
     if isinstance(done, _Unusable):
         raise done
-    found, tables = done
+    found, tables, means = done
     sheet = sheet_of(s)
-    return _aligned(found[sheet], tables[sheet], columns)
+    return _aligned(found[sheet], tables[sheet], columns, means[sheet])
 
 
-def _aligned(rows: _Input, table: Table, columns: list[str]) -> Block:
-    """The result block: one row per input row, "" for a blank row or a row without a key."""
-    wrong = [c for c in columns if c not in table.columns]
+def _aligned(rows: _Input, table: Table, columns: list[str], means: Sequence[Mapping[str, object]]) -> Block:
+    """The block: one row per input row ("" for a blank row or a row without a key), a column per
+    result, or per session tally (what the row's blank session cell is scored with)."""
+    known = set(table.columns) | (set(_TALLIES) if means else set())
+    wrong = {c: f"#错误：结果“{c}”应为{'、'.join(table.columns)}之一" for c in columns if c not in known}
     block = []
     for slot in rows.slots:
         key = table.order[slot] if slot is not None else ""
-        block.append(["" if not key else
-                      f"#错误：结果“{c}”应为{'、'.join(table.columns)}之一" if c in wrong else _shown(table, key, c)
+        block.append(["" if not key else wrong[c] if c in wrong else
+                      _mean(means[slot].get(_TALLIES[c])) if c in _TALLIES else _shown(table, key, c)
                       for c in columns])
     return block
 
@@ -197,7 +205,8 @@ def _shown(table: Table, key: str, column: str) -> object:
 
 @xw.func(category=CATEGORY)
 @xw.arg("scheme", ndim=2, doc=SCHEME_DOC)
-@xw.arg("results", ndim=1, doc="结果列名，按结果区域的列序：结果区域上方的表头格（如 居民区!$J$1:$L$1），或一个列名")
+@xw.arg("results", ndim=1, doc="结果列名，按结果区域的列序，如 {\"总分\",\"建议等次\",\"最终等次\"}；"
+                               "jingan 还可列测评表统计，如 \"党员群众测评（测评表）\"")
 @xw.arg("areas", ndim=2, err_to_str=True, doc="居民区表的输入区域，从表头行开始（只含输入列），如 居民区!$A$1:$I$61")
 @xw.arg("people", ndim=2, err_to_str=True, doc="jingan：工作人员表的输入区域（测评表统计要用），从表头行开始")
 @xw.arg("forms", ndim=2, err_to_str=True, doc="jingan：测评表区域，从表头行开始；居民区表中空着的测评列按它统计")
@@ -209,7 +218,7 @@ def KAOHE_AREA(scheme, results, areas, people=None, forms=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("scheme", ndim=2, doc=SCHEME_DOC)
-@xw.arg("results", ndim=1, doc="结果列名，按结果区域的列序：结果区域上方的表头格，或一个列名")
+@xw.arg("results", ndim=1, doc="结果列名，按结果区域的列序，如 {\"得分\",\"奖金\"}；jingan 还可列测评表统计")
 @xw.arg("people", ndim=2, err_to_str=True, doc="工作人员（或人员奖励）表的输入区域，从表头行开始")
 @xw.arg("areas", ndim=2, err_to_str=True, doc="居民区表的输入区域，从表头行开始")
 @xw.arg("forms", ndim=2, err_to_str=True, doc="jingan：测评表区域，从表头行开始；空着的测评列按它统计")
