@@ -83,6 +83,11 @@ def test_unknown_result_and_scheme_are_messages(areas):
         assert len(block) == 3 and all(words in cell for row in block for cell in row)  # every cell says why
 
 
+def test_a_people_block_without_the_people_range_is_a_message(areas):
+    block = udfs.KAOHE_STAFF("jingan", ["得分", "奖金"], None, areas)
+    assert block == [["#错误：未给工作人员区域（WORKBOOK）"] * 2]
+
+
 def test_a_range_missing_a_header_is_a_message(areas):
     cut = [row[:4] for row in areas]
     block = udfs.KAOHE_AREA("jingan", RESULTS, cut)

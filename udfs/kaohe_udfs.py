@@ -178,6 +178,8 @@ def _computed_block(scheme: object, results: object, areas: object, people: obje
         raise done
     found, tables, means = done
     sheet = sheet_of(s)
+    if sheet not in found:
+        raise _Unusable(f"#错误：未给{sheet}区域（WORKBOOK）")
     return _aligned(found[sheet], tables[sheet], columns, means[sheet])
 
 
