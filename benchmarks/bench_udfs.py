@@ -1,125 +1,223 @@
-"""Python-side cost of one call of each UDF, with realistic arguments.
+"""A full recalculation of a jingan workbook through the UDFs: per-cell (before) against block (now).
 
-    python benchmarks/bench_udfs.py [--calls N]
+    python benchmarks/bench_udfs.py [--sample N]
 
-For each UDF: median and p95 of N calls, in µs. Two situations matter in Excel:
-- "column": a formula copied down 300 rows, all pointing at the same table: the first cell computes
-  the table, the other 299 find it cached (the cost per cell is what a recalculation pays);
-- "cold": every call with a table never seen before (a clerk just typed a cell: the first call of the
-  recalculation), the worst case.
-Baseline, measured in the same run: a pass-through function that only receives the same arguments
-and reads one cell (the floor any Python UDF pays on top of xlwings). Goal: under 100 µs a call,
-so that kaohe adds under 3% to the few milliseconds xlwings itself spends on a call.
+A street (30 areas, 300 staff) and a district-sized workbook (300 areas, 3,000 staff), each with a
+测评表 of about 3,000 rating rows an area-tenth (the template's 3,000-row table: 9 党员群众测评
+forms of 11 ratings an area) and with 3,000 (street) / 30,000 (district) paper forms of 11 ratings
+(33,000 / 330,000 rows, as benchmarks/bench_check.py counts forms). For each, both call patterns,
+measured in the same run on the same inputs:
+- per-cell: the UDF module of commit OLD (read with `git show`, run unchanged): one call per result
+  cell (3 per area, 5 per person) and one KAOHE_FORMS call per session cell (2 per area, 3 per
+  person), each handed the whole tables again (xlwings builds fresh lists for every call: the
+  arguments are cycled through copies, never the same object twice in a row). Python time: each
+  UDF's first (computing) call plus its median warm call times the number of cells, from a sample;
+- block: one call per sheet (KAOHE_AREA, KAOHE_STAFF: results and tallies in one block), timed.
+Reported: UDF calls, range cells marshalled (arguments in, results out), Python time, and the
+Excel-side cost estimated at xlwings' published figures: about 20 ms per call when the functions
+are imported from the ribbon (xlwings issue #2315) and 5.5 µs per range cell (issue #397: a
+1,000,000-cell column passed with ndim=2 took 5.5 s; the same data through a direct Value2 call
+took 0.75 s, 0.75 µs a cell: the low estimate). Goal: a street's full recalculation under 1 s,
+Python time and estimate together.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import random
 import statistics
+import subprocess
 import sys
 import time
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "udfs")]
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "udfs")]
 
-import kaohe_udfs as udfs  # noqa: E402
+import kaohe_udfs as block_udfs  # noqa: E402
 
 from kaohe import engine  # noqa: E402
+from kaohe.params import sheet_rows  # noqa: E402
+from kaohe.rules import jingan  # noqa: E402
+from kaohe.rules.sessions import FORM_INPUTS  # noqa: E402
 
-GOAL_US = 100.0
-
-
-def area_grid(rng: random.Random, n: int) -> list[list[object]]:
-    header = list(engine.gaojing.AREA_INPUTS)
-    rows = [header]
-    for i in range(n):
-        h = rng.randint(800, 1900)
-        rows.append([f"居民区{i:03d}", float(h), 200.0, 12.0, 16.0, 8.0, 90.0, 60.0, 25.0, 88.0, 80.0, 91.0, h * 0.45,
-                     92.0, h * 0.46, 1.0, rng.random() * 0.2 + 0.8, rng.random() * 0.3 + 0.7, rng.random() * 0.2 + 0.8,
-                     None, None, None])
-    return rows
-
-
-def staff_grid(rng: random.Random, areas: int, per_area: int) -> tuple[list[list[object]], list[list[object]]]:
-    area_header = list(engine.jingan.AREA_INPUTS)
-    area_rows = [area_header] + [[f"居民区{a:03d}", 85.0 + rng.random() * 10, 88.0, 90.0, 50.0, 45.0, None, None, None]
-                                 for a in range(areas)]
-    staff_header = list(engine.jingan.STAFF_INPUTS)
-    staff_rows = [staff_header]
-    for a in range(areas):
-        for j in range(per_area):
-            post = "书记" if j == 0 else "主任" if j == 1 else "其他"
-            staff_rows.append([f"人员{a:03d}-{j}", f"居民区{a:03d}", post, "社区工作者",
-                               None if post != "其他" else 80.0 + rng.random() * 15, 85.0 + rng.random() * 10,
-                               85.0 + rng.random() * 10, 40.0, 36.0, None, 12.0, 50000.0, None])
-    return area_rows, staff_rows
+OLD = "1637c82"  # the last commit with one UDF call per result cell
+PER_CALL_S = 0.020  # xlwings #2315: ~2/100 s per call, functions imported through the ribbon
+PER_CELL_S = 5.5e-6  # xlwings #397: 1,000,000 cells in 5.5 s (a column, ndim=2)
+PER_CELL_LOW_S = 0.75e-6  # xlwings #397: the same cells in 0.75 s read as Value2 and passed directly
+GOAL_S = 1.0
+COPIES = 3  # distinct copies of each table, cycled: every call gets a fresh object
+AREA_SESSIONS = ("居民区互评", "党员群众测评")
+STAFF_SESSIONS = ("书记主任考评", "内部互评", "党员群众测评")
 
 
-def passthrough(scheme, result, table, key):
-    """The baseline: a UDF that receives the same arguments and reads one cell."""
-    return table[1][0] if key else result
+@dataclass
+class Book:
+    """A workbook's input ranges as xlwings hands them to a UDF (header row first)."""
+
+    params: list[list[object]]
+    areas: list[list[object]]  # blank session cells: the forms fill them
+    people: list[list[object]]
+    forms: list[list[object]]
+    tallied_areas: list[list[object]]  # the session cells as the per-cell template showed them
+    tallied_people: list[list[object]]
 
 
-def timed(call, calls: int) -> tuple[float, float]:
-    samples = []
-    for i in range(calls):
-        start = time.perf_counter_ns()
+def build(n_areas: int, per_area: int, forms_per_area: int, rng: random.Random) -> Book:
+    """``forms_per_area`` 党员群众测评 papers, each rating the area and its staff (one row a rating)."""
+    s = engine.scheme("jingan")
+    areas = [f"居民区{a:03d}" for a in range(n_areas)]
+    area_rows = [[a, round(rng.uniform(75, 95), 1), None, None, 10, 9, None, None, None] for a in areas]
+    people_rows, forms = [], []
+    for area in areas:
+        staff = [(f"{area}-{j}", "书记" if j == 0 else "主任" if j == 1 else "其他") for j in range(per_area)]
+        people_rows += [[name, area, post, "社区工作者", None, None, None, 10, 9, None, 12, 50000.0, None]
+                        for name, post in staff]
+        for number in range(1, forms_per_area + 1):  # scores 70–89: tier B, no A-quota to mind
+            forms += [["党员群众测评", area, float(number), None, target, float(rng.randint(70, 89))]
+                      for target in [area] + [name for name, _ in staff]]
+    grids = [[list(jingan.AREA_INPUTS)] + area_rows, [list(jingan.STAFF_INPUTS)] + people_rows,
+             [list(FORM_INPUTS)] + forms]
+    tables = {name: [dict(zip(g[0], r)) for r in g[1:]] for name, g in zip(("居民区", "工作人员", "测评表"), grids)}
+    tallied = engine.form_means(s, tables)
+    shown = [[g[0]] + [[row.get(h) for h in g[0]] for row in rows] for g, rows in zip(grids, tallied)]
+    return Book(sheet_rows(s.params), *grids, *shown)
+
+
+def cells(*grids: object) -> int:
+    return sum(len(g) * max(map(len, g)) if isinstance(g, list) and g and isinstance(g[0], list)
+               else len(g) if isinstance(g, list) else 1 for g in grids)
+
+
+def copies(grid: list[list[object]]) -> list[list[list[object]]]:
+    return [[list(row) for row in grid] for _ in range(COPIES)]
+
+
+@dataclass
+class Pattern:
+    calls: int
+    cells: int
+    python_s: float
+
+    @property
+    def excel_s(self) -> float:
+        return self.calls * PER_CALL_S + self.cells * PER_CELL_S
+
+    @property
+    def excel_low_s(self) -> float:
+        return self.calls * PER_CALL_S + self.cells * PER_CELL_LOW_S
+
+
+def old_module() -> types.ModuleType:
+    """The per-cell UDFs exactly as commit OLD had them."""
+    source = subprocess.run(["git", "show", f"{OLD}:udfs/kaohe_udfs.py"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    module = types.ModuleType("kaohe_udfs_per_cell")
+    exec(compile(source, f"{OLD}:udfs/kaohe_udfs.py", "exec"), module.__dict__)
+    return module
+
+
+def _per_kind(call: Callable[[int], object], count: int, sample: int, reset: Callable[[], None]) -> float:
+    """One UDF's cells in a recalculation: the first call computes, the others find the computation."""
+    reset()
+    start = time.perf_counter()
+    call(0)
+    first = time.perf_counter() - start
+    warm = []
+    for i in range(1, min(sample, count - 1) + 1):
+        start = time.perf_counter()
         call(i)
-        samples.append((time.perf_counter_ns() - start) / 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+        warm.append(time.perf_counter() - start)
+    return first + (count - 1) * (statistics.median(warm) if warm else 0.0)
 
 
-def main() -> None:
+def per_cell(book: Book, old: types.ModuleType, sample: int) -> Pattern:
+    n_areas, n_people = len(book.areas) - 1, len(book.people) - 1
+    params, areas, people = copies(book.params), copies(book.tallied_areas), copies(book.tallied_people)
+    forms = copies(book.forms)
+    area_keys = copies([[row[0]] for row in book.areas])
+    staff_keys = copies([row[:3] for row in book.people])
+    names = [row[0] for row in book.areas[1:]]
+    persons = [row[0] for row in book.people[1:]]
+
+    def reset():
+        for cache in (old._schemes, old._computed, old._pools, old._tallies):
+            cache.entries.clear()
+
+    kinds = [  # (cells of this kind, one call, the range cells it is handed)
+        (n_areas * len(AREA_RESULTS), lambda i: old.KAOHE_AREA(params[i % COPIES], "总分", areas[i % COPIES],
+                                                               names[i % n_areas]),
+         cells(book.params, book.areas)),
+        (n_people * len(jingan.STAFF_RESULTS),
+         lambda i: old.KAOHE_STAFF(params[i % COPIES], "得分", people[i % COPIES], persons[i % n_people],
+                                   areas[i % COPIES]), cells(book.params, book.people, book.areas)),
+        (n_areas * len(AREA_SESSIONS) + n_people * len(STAFF_SESSIONS),
+         lambda i: old.KAOHE_FORMS(params[i % COPIES], "党员群众测评", forms[i % COPIES], area_keys[i % COPIES],
+                                   staff_keys[i % COPIES], persons[i % n_people]),
+         cells(book.params, book.forms, area_keys[0], staff_keys[0])),
+    ]
+    calls = sum(count for count, _, _ in kinds)
+    marshalled = sum(count * (handed + 3) for count, _, handed in kinds)  # + key, name, one cell back
+    python = sum(_per_kind(call, count, sample, reset) for count, call, _ in kinds)
+    return Pattern(calls, marshalled, python)
+
+
+AREA_RESULTS = jingan.AREA_RESULTS
+
+
+def blocks(book: Book, repeats: int = 3) -> Pattern:
+    params, areas, people, forms = (copies(g) for g in (book.params, book.areas, book.people, book.forms))
+    area_block = list(AREA_RESULTS) + [engine.tally_label(c) for c in AREA_SESSIONS]
+    staff_block = list(jingan.STAFF_RESULTS) + [engine.tally_label(c) for c in STAFF_SESSIONS]
+    calls = [  # the template's two array formulas
+        lambda k: block_udfs.KAOHE_AREA(params[k], area_block, areas[k], people[k], forms[k]),
+        lambda k: block_udfs.KAOHE_STAFF(params[k], staff_block, people[k], areas[k], forms[k]),
+    ]
+    handed = cells(book.params, book.areas, book.people, book.forms)
+    returned = (len(book.areas) - 1) * len(area_block) + (len(book.people) - 1) * len(staff_block)
+    marshalled = len(calls) * handed + len(area_block) + len(staff_block) + returned
+    times = []
+    for _ in range(repeats):
+        for cache in (block_udfs._schemes, block_udfs._computed, block_udfs._tallies):
+            cache.entries.clear()
+        start = time.perf_counter()
+        for n, call in enumerate(calls):
+            call(n % COPIES)  # a fresh copy for each call, as xlwings gives
+        times.append(time.perf_counter() - start)
+    return Pattern(len(calls), marshalled, statistics.median(times))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, default=3000)
-    calls = parser.parse_args().calls
-    rng = random.Random(7)
-    gaojing = area_grid(rng, 300)
-    keys = [row[0] for row in gaojing[1:]]
-    jingan_areas, jingan_staff = staff_grid(rng, 30, 10)
-    people = [row[0] for row in jingan_staff[1:]]
-    totals = [udfs.KAOHE_AREA("gaojing-2024", "总分", gaojing, k) for k in keys]
-    copies = 50  # xlwings hands every call fresh lists: cycle through copies, never the same object
-    gaojing_c = [[list(r) for r in gaojing] for _ in range(copies)]
-    staff_c = [([list(r) for r in jingan_areas], [list(r) for r in jingan_staff]) for _ in range(copies)]
-    totals_c = [list(totals) for _ in range(copies)]
-    fresh = [[row[:16] + [row[16] + i * 1e-9] + row[17:] if j else row for j, row in enumerate(gaojing)]
-             for i in range(40)]
-    cases = {
-        "baseline: pass-through, 300-row range": lambda i: passthrough("gaojing-2024", "总分", gaojing_c[i % copies],
-                                                                         keys[i % 300]),
-        "KAOHE_AREA gaojing 300 areas, column": lambda i: udfs.KAOHE_AREA("gaojing-2024", "总分", gaojing_c[i % copies],
-                                                                            keys[i % 300]),
-        "KAOHE_STAFF jingan 300 staff, column": lambda i: udfs.KAOHE_STAFF("jingan", "得分", staff_c[i % copies][1],
-                                                                             people[i % 300], staff_c[i % copies][0]),
-        "GRADE_QUOTA 300-row range, column": lambda i: udfs.GRADE_QUOTA("gaojing-2024", "居民区", totals[i % 300],
-                                                                         totals_c[i % copies]),
-        "BONUS jingan, one row": lambda i: udfs.BONUS("jingan", "其他", "合格", "良好", 50000.0, "社区工作者"),
-        "BONUS gaojing-2024, one row": lambda i: udfs.BONUS("gaojing-2024", "居委主任", "B档"),
-    }
-    cold = {
-        "KAOHE_AREA gaojing 300 areas, cold": lambda i: udfs.KAOHE_AREA("gaojing-2024", "总分", fresh[i % 40],
-                                                                          keys[0]),
-    }
-    print(f"kaohe UDF benchmark, {calls} calls per case; baseline = pass-through UDF with the same arguments")
-    print(f"{'case':44s} {'median µs':>10s} {'p95 µs':>9s} {'× baseline':>11s} {'× goal 100µs':>13s}")
-    baseline = None
-    for name, call in cases.items():
-        median, p95 = timed(call, calls)
-        baseline = baseline or median
-        print(f"{name:44s} {median:10.1f} {p95:9.1f} {median / baseline:11.1f} {median / GOAL_US:13.2f}")
-    warm = {}
-    for name, call in cases.items():
-        warm[name] = timed(call, calls)[0]
-    for name, call in cold.items():
-        median, p95 = timed(lambda i, call=call: (udfs._computed.entries.clear(), call(i)), 40)
-        print(f"{name:44s} {median:10.1f} {p95:9.1f} {median / baseline:11.1f} {median / GOAL_US:13.2f}")
-        # a whole column recalculated: one cell computes the table, 299 find it
-        per_cell = (median + 299 * warm["KAOHE_AREA gaojing 300 areas, column"]) / 300
-        label = "KAOHE_AREA 300-row column, per cell"
-        print(f"{label:44s} {per_cell:10.1f} {'':9s} {per_cell / baseline:11.1f} {per_cell / GOAL_US:13.2f}")
+    parser.add_argument("--sample", type=int, default=100, help="warm per-cell calls timed for each UDF")
+    sample = parser.parse_args(argv).sample
+    old = old_module()
+    print(f"kaohe UDFs, one full recalculation of a jingan workbook — {datetime.date.today()}; per-cell = commit {OLD}")
+    print(f"Excel-side estimate: {PER_CALL_S * 1000:g} ms a call (xlwings #2315) + {PER_CELL_S * 1e6:g} µs a range "
+          f"cell (xlwings #397; low: {PER_CELL_LOW_S * 1e6:g} µs)")
+    print(f"{'workbook':44s} {'pattern':8s} {'calls':>6s} {'cells':>13s} {'Python s':>9s} {'Excel est. s':>13s} "
+          f"{'total s':>9s} {'total, low':>10s}")
+    for label, n_areas, forms_per_area in (("street 30/300, 2,970 ratings", 30, 9),
+                                           ("street 30/300, 3,000 forms (33,000 ratings)", 30, 100),
+                                           ("district 300/3,000, 29,700 ratings", 300, 9),
+                                           ("district 300/3,000, 30,000 forms", 300, 100)):
+        book = build(n_areas, 10, forms_per_area, random.Random(7))
+        results = {"per-cell": per_cell(book, old, sample), "block": blocks(book)}
+        for name, p in results.items():
+            print(f"{label:44s} {name:8s} {p.calls:6,d} {p.cells:13,d} {p.python_s:9.3f} {p.excel_s:13.3f} "
+                  f"{p.python_s + p.excel_s:9.3f} {p.python_s + p.excel_low_s:10.3f}")
+        new, before = results["block"], results["per-cell"]
+        print(f"{'':44s} block / per-cell: calls ×{new.calls / before.calls:.5f}, cells ×{new.cells / before.cells:.4f}, "
+              f"total ×{(new.python_s + new.excel_s) / (before.python_s + before.excel_s):.4f}")
+        if n_areas == 30:
+            total, low = new.python_s + new.excel_s, new.python_s + new.excel_low_s
+            print(f"{'':44s} goal, street full recalculation < {GOAL_S:g} s including the estimate: "
+                  f"{total:.3f} s ({'met' if total < GOAL_S else 'NOT met'}); at the low estimate {low:.3f} s "
+                  f"({'met' if low < GOAL_S else 'NOT met'})")
 
 
 if __name__ == "__main__":

@@ -100,6 +100,11 @@ def entry_sheets(s: Scheme) -> dict[str, tuple[str, ...]]:
     return {e.name: e.inputs for e in entries.entry_sheets(s)}
 
 
+def entry_fills(s: Scheme) -> tuple[entries.EntrySheet, ...]:
+    """The entry sheets with the area columns each adds up to (EntrySheet.feeds)."""
+    return entries.entry_sheets(s)
+
+
 def tally_forms(s: Scheme, form_rows, area_rows, people_rows) -> sessions.Tallied:
     """Every rating session's means from the 测评表 rows, given who the areas and staff are."""
     text = sessions.cell_text
@@ -253,3 +258,17 @@ def bonus(s: Scheme, post: object, grade: object, area_grade: object = None, bas
         return gaojing.reward(s, key, post, "" if is_blank(grade) else grade)  # a blank cell: no tier
     return jingan.staff_bonus(s, key, post=post, grade=grade, area_grade=area_grade, base=base, category=category,
                               reason=reason, months=months)
+
+
+def tally_label(column: str) -> str:
+    """The header of a session's tally column beside the results (the .xlsm's KAOHE_FORMS block)."""
+    return f"{column}（{sessions.FORM_SHEET}）"
+
+
+def form_means(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]
+               ) -> tuple[list[Mapping[str, object]], list[Mapping[str, object]]]:
+    """The area and people rows, in their order, with every session column as the 测评表 forms give it:
+    what ``prepare`` puts in a session cell left blank (jingan 五), whatever the clerk typed there."""
+    blank = {name: [{**row, **dict.fromkeys(sessions.SESSIONS)} for row in tables.get(name, ())] for name in sheets(s)}
+    area_rows, people_rows, _ = prepare(s, {**tables, **blank})
+    return area_rows, people_rows

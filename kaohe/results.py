@@ -23,6 +23,7 @@ class Table:
     rows: dict[str, dict[str, Cell]] = field(default_factory=dict)
     reasons: dict[tuple[str, str], Finding] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # each input row's key, in the rows' order ("" for none)
     _seen: set[int] = field(default_factory=set, repr=False)  # ids of findings recorded
 
     def add(self, findings: Iterable[Finding]) -> None:
@@ -93,6 +94,7 @@ def start_table(rows: Sequence[Mapping[str, object]], sheet: str, key_field: str
     rows_of: dict[str, list[int]] = {}
     keyed = []
     for n, (key, row) in enumerate(zip(keys_of(rows, key_field), rows), start=1):
+        table.order.append(key)
         if not key:
             if any(not is_blank(v) for v in row.values()):
                 table.findings.append(error("缺少名称", clause, f"{sheet}第{n}条记录有数据但未填{key_field}",

@@ -38,7 +38,17 @@ from .reading import is_blank
 from .results import keys_of
 from .rules.sessions import cell_text
 from .template import GUIDE_SHEET, UNIT_LABEL, YEAR_LABEL
-from .workbook import Inputs, WorkbookError, calculate, inputs_from, open_book, result_cells, stale_results, write_atomically
+from .workbook import (
+    Inputs,
+    WorkbookError,
+    block_cells,
+    calculate,
+    inputs_from,
+    open_book,
+    result_cells,
+    stale_results,
+    write_atomically,
+)
 
 SOURCE_SHEET = "来源"
 CONFIG_SHEETS = ("xlwings.conf", "_xlwings.conf")  # the Python link: no use without Python, so not in the copy
@@ -183,15 +193,16 @@ def _values_for_formulas(book: Book, inputs: Inputs, tables: dict) -> dict[str, 
 
 
 def _as_values(wb, book: Book, shown: Mapping[str, Mapping[str, object]]) -> int:
-    """Every formula of the copy replaced by its value; returns how many."""
+    """Every formula of the copy replaced by its value (each cell of an array formula's block too);
+    returns how many cells."""
     count = 0
     for ws in wb.worksheets:
-        cached = None
+        cached, filled = None, block_cells(ws.array_formulae.values())
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, float) and not math.isfinite(cell.value):
                     put(cell, cell.value)  # typed ±inf (a crafted file): kept as its text, not an empty cell
-                if cell.data_type != "f":
+                if cell.data_type != "f" and cell.coordinate not in filled:
                     continue
                 if cell.coordinate in shown.get(ws.title, {}):
                     value = shown[ws.title][cell.coordinate]

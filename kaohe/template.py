@@ -22,6 +22,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import engine, vba
@@ -55,10 +56,15 @@ class Layout:
     formats: Mapping[str, str]
     choices: Mapping[str, tuple[str, ...]]
     rows: int
+    sessions: tuple[str, ...] = ()  # jingan: the session inputs whose 测评表 tally is shown beside the results
+
+    @property
+    def tallies(self) -> tuple[str, ...]:
+        return tuple(engine.tally_label(c) for c in self.sessions)
 
     @property
     def headers(self) -> tuple[str, ...]:
-        return self.inputs + self.results
+        return self.inputs + self.results + self.tallies
 
     def letter(self, header: str) -> str:
         return get_column_letter(self.headers.index(header) + 1)
@@ -67,18 +73,22 @@ class Layout:
         """The inputs from the header row down, as the UDFs take them."""
         return f"'{self.sheet}'!$A$1:${self.letter(self.inputs[-1])}${self.rows + 1}"
 
+    def block(self, columns: Sequence[str]) -> str:
+        """The cells below the header of adjacent columns: where one array formula returns its block."""
+        return f"{self.letter(columns[0])}2:{self.letter(columns[-1])}{self.rows + 1}"
+
 
 def layouts(s: engine.Scheme, area_rows: int, people_rows: int) -> tuple[Layout, Layout]:
     """The two input sheets of a scheme, with the document's vocabularies as dropdowns."""
     if engine.kind_of(s) == "jingan":
         area = Layout(jingan.AREA_SHEET, "居民区", jingan.AREA_INPUTS, jingan.AREA_RESULTS,
                       {"应参加人数": COUNT, "实际参加人数": COUNT, "居民区": TEXT, "总分": POINTS},
-                      {"领导小组调整": s.area_ladder.names}, area_rows)
+                      {"领导小组调整": s.area_ladder.names}, area_rows, _sessions(jingan.AREA_INPUTS))
         people = Layout(jingan.STAFF_SHEET, "姓名", jingan.STAFF_INPUTS, jingan.STAFF_RESULTS,
                         {"应参加人数": COUNT, "实际参加人数": COUNT, "在岗月数": COUNT, "奖金基数": YUAN, "奖金": YUAN,
                          "姓名": TEXT, "居民区": TEXT, "居民区得分": POINTS, "得分": POINTS},
                         {"岗位": jingan.POSTS, "人员类别": jingan.CATEGORIES, "不参加考核原因": jingan.REASONS,
-                         "领导小组调整": s.staff_ladder.names}, people_rows)
+                         "领导小组调整": s.staff_ladder.names}, people_rows, _sessions(jingan.STAFF_INPUTS))
         return area, people
     counts = ("总户数", "党员数", "座谈会户数", "座谈会党员数", "第三方户数", "社区通上半年户数", "社区通下半年户数",
               "未真实走访户数", "本年热线件数", "上年热线件数")
@@ -89,6 +99,10 @@ def layouts(s: engine.Scheme, area_rows: int, people_rows: int) -> tuple[Layout,
     people = Layout(gaojing.PEOPLE_SHEET, "姓名", gaojing.PEOPLE_INPUTS, gaojing.PEOPLE_RESULTS,
                     {"奖励金额": YUAN, "姓名": TEXT, "居民区": TEXT}, {"岗位": gaojing.POSTS}, people_rows)
     return area, people
+
+
+def _sessions(inputs: Sequence[str]) -> tuple[str, ...]:
+    return tuple(c for c in inputs if c in sessions.SESSIONS)
 
 
 def _width(text: str) -> float:
@@ -129,29 +143,32 @@ def _protect(ws: Worksheet) -> None:
     ws.protection.deleteColumns = False
 
 
-def result_formula(s_range: str, layout: Layout, result: str, row: int, areas: Layout | None) -> str:
-    """The formula of one result cell: blank while the row has no key, else the UDF's answer."""
-    key = f"$A{row}"
+def _names(columns: Sequence[str]) -> str:
+    """Column names as an array constant: the order of the block's columns, whatever the headers say."""
+    return "{" + ",".join(f'"{c}"' for c in columns) + "}"
+
+
+def result_formula(s_range: str, layout: Layout, areas: Layout | None, forms: FormsSheet | None,
+                   people: Layout | None = None) -> ArrayFormula:
+    """The one array formula of a sheet's computed block: the results, then (jingan) each session's
+    测评表 tally, a row per input row (WORKBOOK.md). ``areas`` is given for the people sheet,
+    ``people`` for the area sheet when the forms need them. The 测评表 is handed over once per sheet.
+    """
+    columns = layout.results + (layout.tallies if forms is not None else ())
+    tail = f",{forms.range}" if forms is not None else ""
     if areas is None:
-        call = f'KAOHE_AREA({s_range},"{result}",{layout.input_range()},{key})'
+        others = f",{people.input_range()}" if people is not None and forms is not None else ""
+        call = f"KAOHE_AREA({s_range},{_names(columns)},{layout.input_range()}{others}{tail})"
     else:
-        call = f'KAOHE_STAFF({s_range},"{result}",{layout.input_range()},{key},{areas.input_range()})'
-    return f'=IF({key}="","",{call})'
-
-
-def _tally_formula(s_range: str, session: str, row: int, forms: FormsSheet) -> str:
-    """A session column's default: the tally of the 测评表 forms; a clerk may type over it."""
-    return (f'=IF($A{row}="","",KAOHE_FORMS({s_range},"{session}",{forms.range},{forms.area_keys},'
-            f'{forms.staff_keys},$A{row}))')
+        call = f"KAOHE_STAFF({s_range},{_names(columns)},{layout.input_range()},{areas.input_range()}{tail})"
+    return ArrayFormula(layout.block(columns), f"={call}")
 
 
 @dataclass(frozen=True)
 class FormsSheet:
-    """Where the rating forms and the keys they need lie (jingan 五)."""
+    """Where the rating forms lie (jingan 五)."""
 
     range: str
-    area_keys: str
-    staff_keys: str
 
 
 def _forms_sheet(wb: Workbook, rows: int, data: Sequence[Mapping[str, object]]) -> None:
@@ -258,7 +275,10 @@ def _entry_defaults(wb: Workbook, area: Layout, entry: entries.EntrySheet, resul
 
 
 def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | None,
-                 data: Sequence[Mapping[str, object]], forms: FormsSheet | None = None) -> None:
+                 data: Sequence[Mapping[str, object]], forms: FormsSheet | None = None,
+                 other: Layout | None = None) -> None:
+    """One input sheet: typed cells, then one array formula over the computed block (``other``: the
+    other input sheet, which the forms' tally needs)."""
     ws = wb.create_sheet(layout.sheet)
     _header(ws, layout.headers)
     for n in range(layout.rows):
@@ -270,12 +290,12 @@ def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | Non
             cell.number_format = layout.formats.get(header, POINTS if header not in layout.choices else TEXT)
             if header in layout.inputs:
                 cell.value = record.get(header)
-                if cell.value is None and forms is not None and header in sessions.SESSIONS:
-                    cell.value = _tally_formula(s_range, header, row, forms)
                 cell.fill, cell.protection = INPUT_FILL, Protection(locked=False)
             else:
-                cell.value = result_formula(s_range, layout, header, row, areas)
                 cell.fill = RESULT_FILL
+    if layout.rows:
+        formula = result_formula(s_range, layout, areas, forms, other if areas is None else None)
+        ws[formula.ref.split(":")[0]] = formula
     last = layout.rows + 1
     for header, options in layout.choices.items():
         rule = DataValidation(type="list", formula1=f'"{",".join(options)}"', allow_blank=True,
@@ -405,10 +425,9 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
     forms = None
     if sessions.FORM_SHEET in engine.optional_sheets(s):
         form_rows = max(form_rows, len(data.get(sessions.FORM_SHEET, ())))
-        forms = FormsSheet(f"'{sessions.FORM_SHEET}'!$A$1:$F${form_rows + 1}", f"'{area.sheet}'!$A$1:$A${area.rows + 1}",
-                           f"'{people.sheet}'!$A$1:$C${people.rows + 1}")
-    _input_sheet(wb, area, param_range(s), None, data.get(area.sheet, ()), forms)
-    _input_sheet(wb, people, param_range(s), area, data.get(people.sheet, ()), forms)
+        forms = FormsSheet(f"'{sessions.FORM_SHEET}'!$A$1:$F${form_rows + 1}")
+    _input_sheet(wb, area, param_range(s), None, data.get(area.sheet, ()), forms, people)
+    _input_sheet(wb, people, param_range(s), area, data.get(people.sheet, ()), forms, area)
     if forms is not None:
         _forms_sheet(wb, form_rows, data.get(sessions.FORM_SHEET, ()))
     for entry in entries.entry_sheets(s):
@@ -457,7 +476,8 @@ def content(path: Path) -> list[tuple]:
     """What a template holds, for comparing: sheets, their cells, dropdowns and protection."""
     wb = load_workbook(path, keep_vba=True)
     return [(ws.title, ws.sheet_state, ws.protection.sheet,
-             [[c.value for c in row] for row in ws.iter_rows()],
+             [[(c.value.ref, c.value.text) if isinstance(c.value, ArrayFormula) else c.value for c in row]
+              for row in ws.iter_rows()],
              sorted((str(v.sqref), v.formula1) for v in ws.data_validations.dataValidation))
             for ws in wb.worksheets]
 

@@ -12,19 +12,19 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engine, package
 from .book import Book, OpenpyxlBook, WorkbookError, cell_text, sheet_parts
 from .findings import Finding, Where, error, info
-from .grid import below_header, by_rows, column_letter, header_in_columns, header_index
+from .grid import below_header, by_rows, column_letter, column_number, header_in_columns, header_index
 from .limits import LimitError
 from .params import PARAM_SHEET, SchemeError
 from .reading import is_blank
 from .results import keys_of
-from .rules import sessions
+from .rules.sessions import SESSIONS
 from .sheetxml import escape
 
 
@@ -300,15 +300,6 @@ def _xml_text(text: str) -> str:
 
 
 _FORMULA = re.compile(r"<f[^>]*?(?:/>|>.*?</f>)", re.S)
-def _tallies(inputs: Inputs) -> sessions.Tallied | None:
-    """jingan's session means from the 测评表 forms, as the session columns' formulas show them (jingan 五)."""
-    forms = inputs.sheets.get(sessions.FORM_SHEET)
-    if forms is None or engine.kind_of(inputs.scheme) != "jingan":
-        return None
-    area, people = (inputs.sheets[n].records for n in engine.sheets(inputs.scheme))
-    return engine.tally_forms(inputs.scheme, forms.records, area, people)
-
-
 def _column_cells(sheet: Sheet, column: str, value_of) -> dict[str, object]:
     """One column's cells from below the header to the sheet's end: "" where no key, else value_of(key)."""
     letter = column_letter(sheet.columns[column])
@@ -319,7 +310,10 @@ def _column_cells(sheet: Sheet, column: str, value_of) -> dict[str, object]:
 
 
 def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
-    """What each result cell shows, by sheet and A1 reference: a value, the reason's message, or ""."""
+    """What each computed cell shows, by sheet and A1 reference: a value, the reason's message, or "".
+
+    The result columns, and (jingan) each session's 测评表 tally beside them (engine.tally_label).
+    """
     shown: dict[str, dict[str, object]] = {}
     for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables):
         table, cells = tables[name], shown.setdefault(name, {})
@@ -332,25 +326,77 @@ def result_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
 
         for column in (c for c in table.columns if c in sheet.columns):
             cells.update(_column_cells(sheet, column, lambda key, column=column: value_of(key, column)))
+    _tally_cells(inputs, shown)
     return shown
 
 
 def formula_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
-    """What every formula kaohe writes shows: the results, and (jingan) the session columns whose default
-    is the 测评表 tally, as KAOHE_FORMS gives it (jingan 五). Only cells holding a formula take these
-    values when saved (a typed session value is never changed)."""
+    """What every formula kaohe writes shows: the results and tallies (result_cells), and the area columns
+    whose default formula adds up an entry sheet (街道考评, 加分, 减分, …得分; a typed value replaces the
+    formula, and is never changed)."""
     shown = result_cells(inputs, tables)
-    tallied = _tallies(inputs)
-    for name, sheet in ((n, s) for n, s in inputs.sheets.items() if n in tables and tallied):
-        for column in (c for c in sessions.NAMES if c in sheet.columns):
-            shown[name].update(_column_cells(sheet, column, lambda key, column=column, name=name: (
-                sessions.shown(tallied, name, key, column) or "")))
+    area_sheet = engine.sheets(inputs.scheme)[0]
+    sheet = inputs.sheets.get(area_sheet)
+    if sheet is None:
+        return shown
+    entered = engine.entry_tables(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})
+    for entry in engine.entry_fills(inputs.scheme):
+        found = entered.get(entry.name)
+
+        def value_of(key: str, column: str, found=found) -> object:
+            if found is None or (key, column) not in found.sums:
+                return ""
+            value, reason = found.sums[(key, column)], found.reasons.get((key, column))
+            return value if value is not None else (reason.short() if reason else "")
+
+        for column in (c for c in entry.feeds if c in sheet.columns):
+            shown.setdefault(area_sheet, {}).update(
+                _column_cells(sheet, column, lambda key, column=column: value_of(key, column)))
     return shown
 
 
+def _tally_cells(inputs: Inputs, shown: dict[str, dict[str, object]]) -> None:
+    """The tally columns' cells: each row's sessions as the 测评表 gives them ("" where no form rates it)."""
+    talled = {n: [c for c in SESSIONS if engine.tally_label(c) in s.columns] for n, s in inputs.sheets.items()}
+    if not any(talled.values()):
+        return
+    rows = dict(zip(engine.sheets(inputs.scheme),
+                    engine.form_means(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})))
+    for name, columns in ((n, c) for n, c in talled.items() if c and n in rows):
+        sheet, cells = inputs.sheets[name], shown.setdefault(name, {})
+        for column in columns:
+            letter = column_letter(sheet.columns[engine.tally_label(column)])
+            for row in range(sheet.header_row + 1, sheet.last_row + 1):
+                cells[f"{letter}{row}"] = ""
+            for record, row in zip(rows[name], sheet.record_rows):
+                cells[f"{letter}{row}"] = "" if record.get(column) is None else record[column]
+
+
+_ARRAY = re.compile(r'<f\b[^>]*\bt="array"[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"|'
+                    r'<f\b[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"[^>]*\bt="array"')
+
+
+def _cell_at(ref: str) -> tuple[int, int]:
+    """(column, row) numbers of an A1 reference."""
+    letters = ref.rstrip("0123456789")
+    return column_number(letters), int(ref[len(letters):])
+
+
+def block_cells(refs: Iterable[str]) -> set[str]:
+    """Every cell the array formulas over ``refs`` (A1:B2) fill: each holds its own saved value."""
+    cells = set()
+    for ref in refs:
+        first, _, last = ref.partition(":")
+        (first_col, first_row), (last_col, last_row) = (_cell_at(r) for r in (first, last or first))
+        cells.update(f"{column_letter(c)}{r}" for c in range(first_col, last_col + 1)
+                     for r in range(first_row, last_row + 1))
+    return cells
+
+
 def _cached(xml: str, values: dict[str, object]) -> tuple[str, int]:
-    """The sheet XML with each formula cell of ``values`` carrying that value as its cached result."""
-    count = 0
+    """The sheet XML with each formula cell of ``values`` carrying that value as its cached result
+    (a cell inside an array formula's block too, though only the block's first cell holds the formula)."""
+    count, filled = 0, block_cells(m.group(1) or m.group(2) for m in _ARRAY.finditer(xml))
     # below the last row a reader sees (blank rows: no key), a column's formulas show ""
     columns = {ref.rstrip("0123456789") for ref in values}
 
@@ -359,17 +405,17 @@ def _cached(xml: str, values: dict[str, object]) -> tuple[str, int]:
         attrs, inner = match.group(1), match.group(2)
         ref = _REF.search(attrs)
         formula = _FORMULA.search(inner) if inner else None
-        if ref is None or formula is None or (ref.group(1) not in values
-                                               and ref.group(1).rstrip("0123456789") not in columns):
+        if ref is None or (formula is None and ref.group(1) not in filled) or (
+                ref.group(1) not in values and ref.group(1).rstrip("0123456789") not in columns):
             return match.group(0)  # not a result formula: a typed cell is never changed
         count += 1
         attrs = re.sub(r'\s+t="[^"]*"', "", attrs)
-        value = values.get(ref.group(1), "")
+        value, kept = values.get(ref.group(1), ""), formula.group(0) if formula else ""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return f"<c{attrs}>{formula.group(0)}<v>{float(value)!r}</v></c>"
+            return f"<c{attrs}>{kept}<v>{float(value)!r}</v></c>"
         if value == "":  # LibreOffice takes an empty cached string for no value and recomputes (#NAME?)
-            return f'<c{attrs} t="str">{formula.group(0)}<v xml:space="preserve"> </v></c>'
-        return f'<c{attrs} t="str">{formula.group(0)}<v>{_xml_text(str(value))}</v></c>'
+            return f'<c{attrs} t="str">{kept}<v xml:space="preserve"> </v></c>'
+        return f'<c{attrs} t="str">{kept}<v>{_xml_text(str(value))}</v></c>'
 
     return _CELL.sub(patch, xml), count
 

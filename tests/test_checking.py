@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from kaohe import checking, cli, template
 from kaohe.book import OpenpyxlBook
 from kaohe.template import INPUT_FILL
+from tests.conftest import typed_and_formulas
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "jingan-example.xlsm"
 
@@ -53,8 +54,7 @@ def test_the_report_lists_every_finding_and_colours_the_cells(checked, capsys):
 def test_the_copy_keeps_inputs_formulas_and_vba(checked):
     original, copy = load_workbook(EXAMPLE, keep_vba=True), load_workbook(checked, keep_vba=True)
     for sheet in ("居民区", "工作人员", "参数"):
-        assert [[c.value for c in r] for r in original[sheet].iter_rows()] == \
-               [[c.value for c in r] for r in copy[sheet].iter_rows()]
+        assert typed_and_formulas(original[sheet]) == typed_and_formulas(copy[sheet])
     with zipfile.ZipFile(EXAMPLE) as a, zipfile.ZipFile(checked) as b:
         assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
 

@@ -111,22 +111,40 @@ def test_xlwings_conf_holds_only_the_udf_module(written):
 
 
 def test_every_formula_of_calc_output_has_a_cached_value(written):
-    """913 formula cells in the jingan example (results and the 测评表 tallies): none left without a value."""
+    """Every formula cell of the computed jingan example, and every cell of each array formula's block
+    (written once, at the block's first cell), has a saved value: results, tallies and the 居民区 columns
+    that add up the entry sheets."""
+    from openpyxl.utils import get_column_letter, range_boundaries
+
     with zipfile.ZipFile(written["calc.xlsm"]) as z:
-        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/"))
-    cells = [m.group(1) for m in re.finditer(r"<c\b[^>]*?(?:/>|>(.*?)</c>)", xml, re.S) if "<f" in (m.group(1) or "")]
-    assert len(cells) > 900
-    assert all(re.search(r"<v\b[^>]*>[^<]+</v>", c) for c in cells)
+        sheets = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+    missing, counted = [], 0
+    for xml in sheets:
+        cells = {m.group(1): m.group(2) or "" for m in re.finditer(r'<c\b[^>]*?\sr="([A-Z]+[0-9]+)"[^>]*?(?:/>|>(.*?)</c>)',
+                                                                   xml, re.S)}
+        blocks = set()
+        for ref in re.findall(r'<f\b[^>]*\bt="array"[^>]*\bref="([A-Z0-9:]+)"', xml):
+            c1, r1, c2, r2 = range_boundaries(ref)
+            blocks |= {f"{get_column_letter(c)}{r}" for c in range(c1, c2 + 1) for r in range(r1, r2 + 1)}
+        for ref, inner in cells.items():
+            if "<f" in inner or ref in blocks:
+                counted += 1
+                if not re.search(r"<v\b[^>]*>[^<]+</v>", inner):
+                    missing.append(ref)
+    # the two result blocks (居民区, 工作人员: results and tallies over every template row), the entry
+    # sheets' 合计/分值 and the 居民区 columns adding them up: over a thousand cells, none without a value
+    assert counted > 1000
+    assert missing == []
 
 
 def test_a_tally_cell_keeps_the_tally_as_its_value(written):
     from openpyxl import load_workbook
 
     ws = load_workbook(written["calc.xlsm"], data_only=True)["居民区"]
+    headers = [c.value for c in ws[1]]
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "和平居民区")
-    # 党员群众测评 (column D) of 和平居民区 has no typed value: the cell's formula tallies the forms,
-    # and the saved value is a mean of 0–100 ratings
-    value = ws.cell(row, 4).value
+    # the tally of 和平居民区's 党员群众测评 forms, saved in its block cell: a mean of 0–100 ratings
+    value = ws.cell(row, headers.index("党员群众测评（测评表）") + 1).value
     assert isinstance(value, float) and 0 < value <= 100
 
 

@@ -165,7 +165,7 @@ def test_what_the_source_sheet_says_is_covered_too(forced, tmp_path, capsys):
 
 def test_values_that_readers_give_back_differently_still_verify(tmp_path, capsys):
     # Seven 党员群众测评 forms summing to 225: the tally 225 / 7 = 32.142857142857146 replaces the KAOHE_FORMS
-    # formula in the copy and is saved by openpyxl to 16 digits (32.14285714285715), whose 15-digit rounding
+    # block's cell in the copy and is saved by openpyxl to 16 digits (32.14285714285715), whose 15-digit rounding
     # differs from the unsaved value's. A date in a clerk's own column (openpyxl reads a datetime, calamine a
     # date) and a line break typed as CR LF must not count as edits either.
     from datetime import datetime
@@ -180,12 +180,14 @@ def test_values_that_readers_give_back_differently_still_verify(tmp_path, capsys
                         data={"居民区": areas, "工作人员": [], "测评表": forms})
     wb["说明"]["B2"] = "测试街道\r\n（一）"  # 填报单位, in 来源 and so in the inputs digest
     ws = wb["居民区"]
-    ws["M1"], ws["M2"], ws["N1"], ws["N2"] = "备注", "第一行\r\n第二行", "填表日期", datetime(2024, 12, 20)
+    ws["O1"], ws["O2"], ws["P1"], ws["P2"] = "备注", "第一行\r\n第二行", "填表日期", datetime(2024, 12, 20)
     path = tmp_path / "静安.xlsm"
     wb.save(path)
     copy = tmp_path / "上报.xlsx"
     assert run(capsys, "export", path, "-o", copy)[0] == 0
-    assert load_workbook(copy)["居民区"]["D2"].value == pytest.approx(225 / 7)  # the tally, as a value
+    copied = load_workbook(copy)["居民区"]
+    assert copied["N1"].value == "党员群众测评（测评表）" and copied["N2"].value == pytest.approx(225 / 7)  # as a value
+    assert copied["D2"].value is None  # the session cell the clerk left blank stays blank: the rules read the tally
     code, out, _ = run(capsys, "verify", copy, "--json")
     assert json.loads(out)["differences"] == [] and code == 0
 

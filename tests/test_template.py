@@ -26,17 +26,37 @@ def test_sheets_and_headers_are_those_of_workbook_md(jingan_book):
     assert wb.sheetnames == WORKBOOK_SHEETS
     headers = [c.value for c in wb["居民区"][1]]
     assert headers == ["居民区", "街道考评", "居民区互评", "党员群众测评", "应参加人数", "实际参加人数", "加分", "减分",
-                       "领导小组调整", "总分", "建议等次", "最终等次"]
-    assert [c.value for c in wb["工作人员"][1]][-5:] == ["居民区得分", "得分", "建议等次", "最终等次", "奖金"]
+                       "领导小组调整", "总分", "建议等次", "最终等次", "居民区互评（测评表）", "党员群众测评（测评表）"]
+    assert [c.value for c in wb["工作人员"][1]][-8:] == ["居民区得分", "得分", "建议等次", "最终等次", "奖金",
+                                                      "书记主任考评（测评表）", "内部互评（测评表）", "党员群众测评（测评表）"]
     assert [c.value for c in wb["检查结果"][1]][:8] == ["级别", "规则", "依据", "位置", "对象", "说明", "上限/要求", "实际"]
 
 
-def test_result_cells_call_the_udfs_on_the_input_ranges(jingan_book):
+def test_each_result_block_is_one_array_formula_over_the_input_ranges(jingan_book):
     ws = load_workbook(jingan_book)["工作人员"]
-    # 13 inputs A..M, 100 rows below the header; areas A..I, 12 rows; 参数 rows as sheet_rows gives them
+    # 13 inputs A..M, 100 rows below the header; results N..R (5) and the three sessions' tallies S..U in one
+    # block; areas A..I, 12 rows; 测评表 A..F, 3000 rows; 参数 rows as sheet_rows gives them
+    assert ws.array_formulae == {"N2": "N2:U101"}
     n_params = len(sheet_rows(engine.scheme("jingan").params))
-    assert ws["O5"].value == (f'=IF($A5="","",KAOHE_STAFF(\'参数\'!$A$1:$F${n_params},"得分",'
-                              f"'工作人员'!$A$1:$M$101,$A5,'居民区'!$A$1:$I$13))")
+    assert ws["N2"].value.text == (f"=KAOHE_STAFF('参数'!$A$1:$F${n_params},"
+                                   '{"居民区得分","得分","建议等次","最终等次","奖金",'
+                                   '"书记主任考评（测评表）","内部互评（测评表）","党员群众测评（测评表）"},'
+                                   "'工作人员'!$A$1:$M$101,'居民区'!$A$1:$I$13,'测评表'!$A$1:$F$3001)")
+    assert all(ws.cell(r, c).value is None for r in range(2, 102) for c in range(15, 22))  # Excel fills the block
+    area = load_workbook(jingan_book)["居民区"]
+    assert area.array_formulae == {"J2": "J2:N13"}
+    assert area["J2"].value.text == (f"=KAOHE_AREA('参数'!$A$1:$F${n_params},"
+                                     '{"总分","建议等次","最终等次","居民区互评（测评表）","党员群众测评（测评表）"},'
+                                     "'居民区'!$A$1:$I$13,'工作人员'!$A$1:$M$101,'测评表'!$A$1:$F$3001)")
+
+
+def test_gaojing_blocks_need_no_forms(tmp_path):
+    wb = template.build("gaojing-2024", macro=False, area_rows=4, people_rows=6)
+    area, people = wb["居民区"], wb["人员奖励"]
+    assert list(area.array_formulae) == ["Z2"] and list(people.array_formulae) == ["D2"]
+    assert people["D2"].value.ref == "D2:E7"
+    assert people["D2"].value.text.startswith('=KAOHE_STAFF(') and '{"档次","奖励金额"}' in people["D2"].value.text
+    assert "测评表" not in area["Z2"].value.text
 
 
 def test_inputs_are_open_results_are_locked_and_sheets_print_as_a4(jingan_book):
@@ -106,13 +126,14 @@ def test_the_committed_templates_are_up_to_date(path, scheme, tmp_path):
     assert template.content(path) == template.content(fresh), f"{path} is out of date: run python -m kaohe.template"
 
 
-def test_session_columns_tally_the_forms_unless_typed_over(jingan_book):
+def test_session_columns_are_typed_or_left_blank_for_the_forms(jingan_book):
     wb = load_workbook(jingan_book)
-    area, staff = wb["居民区"], wb["工作人员"]
-    assert area["D2"].value.startswith('=IF($A2="","",KAOHE_FORMS(') and '"党员群众测评"' in area["D2"].value
-    assert "'测评表'!$A$1:$F$3001" in area["D2"].value and "'工作人员'!$A$1:$C$101" in area["D2"].value
-    assert area["D2"].protection.locked is False  # a clerk may type a tallied mean over it
-    assert '"内部互评"' in staff["F2"].value
+    area = wb["居民区"]
+    # the session inputs hold no formula any more: blank, the rules read the 测评表 (engine.prepare);
+    # a typed mean is used as typed. The tally shows at the end of the sheet's block, locked.
+    assert area["D2"].value is None and area["D2"].protection.locked is False
+    assert [c.value for c in area[1]][12:] == ["居民区互评（测评表）", "党员群众测评（测评表）"]
+    assert area["M2"].protection.locked is True and area["M2"].value is None  # inside the J2:N13 block
     assert [c.value for c in wb["测评表"][1]] == ["测评", "居民区", "表号", "评分人", "对象", "评分"]
 
 

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from kaohe import cli
+from tests.conftest import typed_and_formulas
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gaojing-2024-example.xlsm"
 
@@ -48,11 +50,33 @@ def test_saved_results_are_what_calc_reports(calculated, capsys):
 def test_formulas_inputs_and_vba_are_unchanged(calculated):
     original, result = load_workbook(EXAMPLE, keep_vba=True), load_workbook(calculated, keep_vba=True)
     for sheet in original.sheetnames:
-        assert [[c.value for c in r] for r in original[sheet].iter_rows()] == \
-               [[c.value for c in r] for r in result[sheet].iter_rows()]
+        assert typed_and_formulas(original[sheet]) == typed_and_formulas(result[sheet])
     with zipfile.ZipFile(EXAMPLE) as a, zipfile.ZipFile(calculated) as b:
         assert a.read("xl/vbaProject.bin") == b.read("xl/vbaProject.bin")
         assert sorted(a.namelist()) == sorted(b.namelist())
+
+
+def test_every_cell_of_every_result_block_gets_its_value(calculated):
+    # an array formula is written once, at its block's first cell; a program that shows saved values
+    # without recomputing needs a value in every cell of the block (a number, a grade or a message)
+    from kaohe.workbook import calculate, read_inputs, result_cells
+    inputs = read_inputs(EXAMPLE)
+    want = result_cells(inputs, calculate(inputs))
+    saved = load_workbook(calculated, data_only=True)
+    checked = shown = 0
+    for ws in load_workbook(calculated).worksheets:
+        for ref in ws.array_formulae.values():
+            first_col, first_row, last_col, last_row = range_boundaries(ref)
+            for r in range(first_row, last_row + 1):
+                for c in range(first_col, last_col + 1):
+                    a1 = f"{get_column_letter(c)}{r}"
+                    value = saved[ws.title][a1].value
+                    value = None if value == " " else value  # an empty result is saved as one space
+                    expected = want[ws.title].get(a1, "")  # below the last typed row: blank
+                    assert value == (None if expected == "" else pytest.approx(expected)), f"{ws.title}!{a1}"
+                    checked, shown = checked + 1, shown + (value is not None)
+    # every block cell of both sheets, most of them showing something
+    assert checked > 500 and shown > 300
 
 
 def test_a_calculated_workbook_checks_clean_of_stale_results(calculated, capsys):
@@ -114,6 +138,17 @@ def test_text_xml_forbids_is_written_as_excel_writes_it(tmp_path):
     assert cli.main(["calc", str(source), "-o", str(out)]) == 0
     shown = load_workbook(out, data_only=True)["居民区"]["J2"].value  # 总分
     assert shown.startswith("#错误") and "_x000B_" in shown
+
+
+def test_cached_values_fill_every_cell_of_an_array_block():
+    from kaohe.workbook import _cached
+    xml = '<sheetData><row r="2"><c r="J2" s="1"><f t="array" ref="J2:K3">KAOHE_AREA(1)</f></c><c r="K2" s="1"/>' \
+          '<c r="L2" s="1"/></row><row r="3"><c r="J3" s="1"/><c r="K3" s="1"/></row></sheetData>'
+    patched, count = _cached(xml, {"J2": 1.5, "K2": "优秀", "J3": "", "K3": 2, "L2": "outside the block"})
+    assert count == 4
+    assert '<c r="J2" s="1"><f t="array" ref="J2:K3">KAOHE_AREA(1)</f><v>1.5</v></c>' in patched
+    assert '<c r="K2" s="1" t="str"><v>优秀</v></c>' in patched and '<c r="K3" s="1"><v>2.0</v></c>' in patched
+    assert '<c r="L2" s="1"/>' in patched  # not a computed cell: untouched
 
 
 def test_cached_values_find_cells_whatever_their_attribute_order():

@@ -41,6 +41,7 @@ class EntrySheet:
     inputs: tuple[str, ...]
     result: str
     compute: Callable[[object, Sequence[tuple[str, Mapping[str, object]]], set[str], Entries], None]
+    feeds: tuple[str, ...]  # the 居民区 input columns it adds up to (a blank cell there takes the sum)
 
 
 def _at(finding: Finding, where: Where) -> Finding:
@@ -148,9 +149,10 @@ def entry_sheets(s) -> tuple[EntrySheet, ...]:
     """The scheme's entry sheets with their headers (WORKBOOK.md)."""
     if isinstance(s, jingan.Scheme):
         items = tuple(label for label, _ in s.items.values())
-        return (EntrySheet(STREET_SHEET, (AREA, *items), "合计", _street),
-                EntrySheet(ADJUST_SHEET, ADJUST_INPUTS, "分值", _adjust))
-    return (EntrySheet(SURVEY_SHEET, (AREA, "渠道", "问卷号", *survey_questions(s)), "合计", _survey),)
+        return (EntrySheet(STREET_SHEET, (AREA, *items), "合计", _street, ("街道考评",)),
+                EntrySheet(ADJUST_SHEET, ADJUST_INPUTS, "分值", _adjust, ("加分", "减分")))
+    return (EntrySheet(SURVEY_SHEET, (AREA, "渠道", "问卷号", *survey_questions(s)), "合计", _survey,
+                       tuple(f"{c}得分" for c in CHANNELS)),)
 
 
 def compute(s, sheet: EntrySheet, rows: Sequence[Mapping[str, object]], areas: Sequence[str]) -> Entries:
