@@ -52,7 +52,7 @@ def test_the_copy_has_no_macros_no_formulas_and_no_python_link(forced):
         assert not [n for n in z.namelist() if "vba" in n.lower()]
         assert b"macroEnabled" not in z.read("[Content_Types].xml")
     wb = load_workbook(forced)
-    assert wb.sheetnames == ["来源", "说明", "居民区", "工作人员", "测评表", "检查结果", "参数"]
+    assert wb.sheetnames == ["封面", "来源", "说明", "居民区", "工作人员", "测评表", "检查结果", "参数"]
     formulas = [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for row in ws.iter_rows() for c in row
                 if c.data_type == "f"]
     assert formulas == []
@@ -62,7 +62,7 @@ def test_the_first_sheet_says_the_export_was_forced(forced, capsys):
     _, out, _ = run(capsys, "check", JINGAN, "--json")
     errors = sum(1 for i in json.loads(out)["issues"] if i["severity"] == "error")
     first = load_workbook(forced).worksheets[0]
-    assert first.title == "来源" and f"检查发现 {errors} 条错误" in first["A2"].value and "强制导出" in first["A2"].value
+    assert first.title == "封面" and f"检查发现 {errors} 条错误" in first["A2"].value and "强制导出" in first["A2"].value
     assert source_block(forced).values[submission.FORCED_LABEL] == "是"
 
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from kaohe import cli, engine, template
 from kaohe.params import PARAM_SHEET, sheet_rows
 
-WORKBOOK_SHEETS = ["说明", "居民区", "工作人员", "测评表", "检查结果", PARAM_SHEET, "xlwings.conf"]
+WORKBOOK_SHEETS = ["说明", "居民区", "工作人员", "汇总", "测评表", "检查结果", PARAM_SHEET, "xlwings.conf"]
 
 
 @pytest.fixture(scope="module")
