@@ -40,7 +40,7 @@ def header_text(text: str) -> str:
 def page_setup(ws: Worksheet, *, scheme: str = "", unit: str | None = None, landscape: bool = True,
                fit_width: bool = True, title_rows: str | None = "1:1") -> None:
     """A4; header: unit (or a line to write it on), the sheet's name, the scheme; footer: 第 N 页 共 M 页."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.75, bottom=0.7, header=0.3, footer=0.3)
     if fit_width:
