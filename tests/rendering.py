@@ -45,7 +45,8 @@ def pages(pdf: Path) -> int:
 
 
 def flat(pdf: Path, first: int | None = None, last: int | None = None) -> str:
-    """The text of a PDF (or of pages first–last) without any whitespace: pdftotext spaces Chinese unevenly."""
+    """The text of a PDF (or of pages first–last), line by line, without any whitespace (pdftotext spaces
+    Chinese unevenly)."""
     pages_ = ["-f", str(first), "-l", str(last or first)] if first else []
-    done = subprocess.run(["pdftotext", *pages_, str(pdf), "-"], capture_output=True, text=True, check=True)
+    done = subprocess.run(["pdftotext", "-layout", *pages_, str(pdf), "-"], capture_output=True, text=True, check=True)
     return "".join(done.stdout.split())
