@@ -345,6 +345,9 @@ def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, 
         (f"6. “{REPORT_SHEET}”表由检查（工作簿中的检查宏，或命令 kaohe check）写入，每条问题一行。", False),
         ("7. 上报区里时用“导出上报副本”（宏 kaohe_export，或命令 kaohe export）：生成不含宏的 .xlsx，"
          "全部输入和结果为数值，附检查结果和防改动摘要；区里无需安装 Python 即可打开。", False),
+        (f"8. 打印：各表为 A4，页眉印填报单位、表名和考核年度，页脚印方案和页码；打印区域为已填写的行（空白表为表头和"
+         f"{printing.BLANK_ROWS}个空行，可手写）。填写后如打印区域不够，请在“页面布局—打印区域”中调整；导出的上报副本按已填写的"
+         "行设好打印区域，首页为带签字栏的封面。", False),
         ("", False),
         ("使用前", True),
         ("本工作簿的计算函数（KAOHE_AREA 等）由 Python 提供：电脑上须安装 kaohe 与 xlwings 加载项，"

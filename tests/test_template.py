@@ -114,3 +114,30 @@ def test_session_columns_tally_the_forms_unless_typed_over(jingan_book):
     assert area["D2"].protection.locked is False  # a clerk may type a tallied mean over it
     assert '"内部互评"' in staff["F2"].value
     assert [c.value for c in wb["测评表"][1]] == ["测评", "居民区", "表号", "评分人", "对象", "评分"]
+
+
+def test_the_summary_counts_each_final_grade_with_built_in_functions(tmp_path):
+    """汇总's COUNTIFs and shares, computed by LibreOffice over grades standing in 最终等次."""
+    import subprocess
+
+    from kaohe import office
+    from tests.rendering import require_office
+    require_office()
+    areas = [{"居民区": name} for name in "甲乙丙丁戊"]
+    wb = template.build("jingan", macro=False, area_rows=6, people_rows=2, form_rows=2,
+                        data={"居民区": areas, "工作人员": []})
+    ws = wb["居民区"]
+    final = [c.value for c in ws[1]].index("最终等次") + 1
+    for row, grade in enumerate(("优秀", "良好", "一般", "一般", "较差"), start=2):  # as the UDF would show them
+        ws.cell(row, final, grade)
+    assert wb["汇总"]._charts, "a bar chart of the grades"
+    source = tmp_path / "汇总.xlsx"
+    wb.save(source)
+    subprocess.run(["timeout", "120", office.soffice(), "--headless", "--norestore",
+                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--convert-to", "xlsx",
+                    "--outdir", str(tmp_path / "out"), str(source)], check=True, capture_output=True, timeout=150)
+    summary = load_workbook(tmp_path / "out" / "汇总.xlsx", data_only=True)["汇总"]
+    table = {r[0]: r[1:3] for r in summary.iter_rows(min_row=4, max_row=9, max_col=3, values_only=True)}
+    # 1 优秀, 1 良好, 2 一般, 1 较差 of the 5 areas typed: shares 20%, 20%, 40%, 20%
+    assert [table[g][0] for g in ("优秀", "良好", "一般", "较差", "合计", "填写行数")] == [1, 1, 2, 1, 5, 5]
+    assert [table[g][1] for g in ("优秀", "良好", "一般", "较差")] == [0.2, 0.2, 0.4, 0.2]
