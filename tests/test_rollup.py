@@ -169,3 +169,10 @@ def test_an_export_time_edited_by_hand_does_not_stop_the_roll_up(tmp_path, capsy
     report = json.loads(out)
     assert code == 1 and [s["文件"] for s in report["streets"]] == [first.name]
     assert next(s for s in report["streets"])["核对"].startswith("不符")  # the edited 来源 does not verify
+
+
+def test_every_roll_up_sheet_prints_with_its_header_and_page_footer(merged):
+    _, out = merged
+    for ws in load_workbook(out).worksheets:
+        assert ws.oddHeader.left.text == "区级汇总（各街道、镇上报）" and ws.oddHeader.center.text == "&A", ws.title
+        assert ws.oddFooter.right.text == "第 &P 页 共 &N 页" and int(ws.page_setup.paperSize) == 9, ws.title
