@@ -350,8 +350,18 @@ def _print_copy(wb, inputs: Inputs, info: Mapping[str, object]) -> None:
     for ws in wb.worksheets:
         if ws.title in (COVER_SHEET, SOURCE_SHEET):
             printing.page_setup(ws, landscape=False, title_rows=None)
+        if ws.title in engine.sheets(inputs.scheme) and not ws.col_breaks.brk:  # a workbook from an older kaohe
+            _split_wide(ws, engine.results_of(inputs.scheme, ws.title))
         printing.set_header(ws, title, *(None if is_blank(info.get(k)) else str(info[k]) for k in (UNIT_LABEL, YEAR_LABEL)))
         printing.rows_to_print(ws)
+
+
+def _split_wide(ws, results: Sequence[str]) -> None:
+    """An input sheet too wide for one page split across pages, results starting one where they fit."""
+    header = [cell.value for cell in ws[1]]
+    widths = [ws.column_dimensions[get_column_letter(n)].width or 9.0 for n in range(1, len(header) + 1)]
+    first = next((n for n, label in enumerate(header, start=1) if label in results), None)
+    printing.split(ws, widths, prefer=(first,) if first else ())
 
 
 def cover_differences(grid: Sequence[Sequence[object]] | None, inputs: Inputs, tables: Mapping[str, object],

@@ -153,3 +153,23 @@ def test_the_cover_prints_first_with_blank_sign_off_lines(copy_pdfs):
     assert first.startswith("高境镇封面2024年度")
     for line in ("填报人：", "审核人：", "领导小组意见：", "日期："):
         assert line in first
+
+
+def test_a_copy_of_a_workbook_without_print_set_up_still_splits_its_wide_sheet(tmp_path):
+    wb = load_workbook(EXAMPLES / "gaojing-2024-example.xlsm", keep_vba=True)
+    ws = wb["居民区"]
+    ws.col_breaks.brk = []  # as an older kaohe wrote it: 37 columns fitted to one page wide
+    for n in range(1, ws.max_column + 1):
+        ws.column_dimensions[ws.cell(1, n).column_letter].width = 12
+    wb.save(tmp_path / "旧.xlsm")
+    submission.export(tmp_path / "旧.xlsm", tmp_path / "上报.xlsx", force=True)
+    ws = load_workbook(tmp_path / "上报.xlsx")["居民区"]
+    header = [c.value for c in ws[1]]
+    # 36 columns of 12 beside 居民区: 132 px each, 9 a page (9 × 132 = 1,188 ≤ 1,261.9 px at 75%): pages start
+    # at columns 2, 11, 20 and 29. The 12 results (from 群众满意度, the 26th) take 1,584 px, more than a page,
+    # so they do not start one of their own.
+    assert ws.print_title_cols == "$A:$A" and ws.page_setup.scale == 75
+    assert header.index("群众满意度") + 1 == 26 and len(header) == 37
+    assert [b.id for b in ws.col_breaks.brk] == [10, 19, 28]
+    areas = sum(1 for r in ws.iter_rows(min_row=2, max_col=1, values_only=True) if r[0])  # then 3 spare rows
+    assert ws.print_area == f"'居民区'!$A$1:$AK${1 + areas}" and ws.max_row == 1 + areas + 3
