@@ -262,11 +262,10 @@ def _summary_sheet(wb: Workbook, s: engine.Scheme, area: Layout, people: Layout)
     ws = wb.create_sheet(SUMMARY_SHEET, wb.sheetnames.index(people.sheet) + 1)
     ws.append(["等次分布（自动统计，无需填写）"])
     ws["A1"].font = Font(bold=True, size=14)
-    for n, (title, sheet, header, names) in enumerate((d.title, d.sheet, d.column, d.names) for d in distributions(s)):
-        layout = by_sheet[sheet]
-        col = 1 + 4 * n
-        top = 3
-        column = f"'{layout.sheet}'!${layout.letter(header)}$2:${layout.letter(header)}${layout.rows + 1}"
+    top = 3
+    for n, d in enumerate(distributions(s)):
+        layout, col, title, names = by_sheet[d.sheet], 1 + 4 * n, d.title, d.names
+        column = f"'{layout.sheet}'!${layout.letter(d.column)}$2:${layout.letter(d.column)}${layout.rows + 1}"
         keys = f"'{layout.sheet}'!$A$2:$A${layout.rows + 1}"
         counts = f"{get_column_letter(col + 1)}{top + 1}:{get_column_letter(col + 1)}{top + len(names)}"
         rows = [[title, "个数", "占比"]]
