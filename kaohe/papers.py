@@ -306,14 +306,15 @@ def in_words(text: str) -> str:
     return _SEVERITY.sub("", text)
 
 
-def _part(part: dict) -> object:
+def _part(part: dict, errors: str) -> object:
     """A part's score, or in words why there is none: a text typed where a number belongs is quoted by
-    its finding; a blank is said to be blank (a blank 加分/减分 is none)."""
+    its finding; a blank 加分/减分 is none; else the area's errors (``errors``: their numbers) say why,
+    or, with none, the part was not filled in."""
     value = part["得分"]
     if isinstance(value, str):
         return in_words(value)
     if value is None:
-        return "无" if part["项目"] in ("加分", "减分") else "未填写"
+        return "无" if part["项目"] in ("加分", "减分") else f"无法计算，见问题{errors}" if errors else "未填写"
     return value
 
 
@@ -348,13 +349,14 @@ def feedback(a: Assessment, wb: Workbook) -> int:
         paper.line(f"{a.unit}　　方案：{s.params.meta['title']}", height=30)
         mine = [_key(p, "姓名") for p in a.people if _key(p, "居民区") == key]
         about = [f for f in a.findings if f.where.key in (key, *mine)]
+        errors = "、".join(str(n) for n, f in enumerate(about, start=1) if f.is_error and f.where.key == key)
         if engine.kind_of(s) == "jingan":
-            parts = [[p["项目"], _part(p), p["权重"], p["折合"], p["依据"]]
+            parts = [[p["项目"], _part(p, errors), p["权重"], p["折合"], p["依据"]]
                      for p in jingan.feedback_parts(s, key, row, results.get("总分"))]
             paper.table(["项目", "得分", "权重", "折合分", "依据"], parts, spans=[1, 1, 1, 2, 3],
                         formats={1: "0.00", 2: "0%", 3: "0.00"})
         else:
-            parts = [[p["项目"], _part(p), p["满分"], p["依据"]] for p in gaojing.feedback_parts(s, row, results)]
+            parts = [[p["项目"], _part(p, errors), p["满分"], p["依据"]] for p in gaojing.feedback_parts(s, row, results)]
             paper.table(["项目", "得分", "满分", "依据"], parts, spans=[2, 1, 1, 4], formats={1: "0.00"})
         place = results.get("排名") or ranks.get(key)  # gaojing-2024's own 排名; jingan: RANK.EQ of 总分
         rank = f"第{place:g}名（共{scored}个）" if place else "—"

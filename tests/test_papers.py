@@ -210,3 +210,16 @@ def test_pdfs_come_with_a_progress_line_per_file(printed, tmp_path):
     shown = flat(made[0])
     # the header names the unit and year, the footer the scheme and the page
     assert shown.startswith("静安区示例街道公示名单2025年度") and shown.endswith("（试行）》第1页共1页")
+
+
+def test_a_part_that_cannot_be_computed_points_at_the_problem_on_its_page(tmp_path, capsys):
+    assert cli.main(["papers", str(GAOJING), "-o", str(tmp_path)]) == 0
+    rows = list(load_workbook(tmp_path / "反馈.xlsx")["反馈"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("丰收居民区"))
+    page = rows[start:next(i for i, r in enumerate(rows) if i > start and r[0] and "结果反馈" in str(r[0]))]
+    parts = {r[0]: r[2] for r in page if r[0]}
+    # the planted 满意率 of 1.2 (a rate above 1, WORKBOOK.md) leaves the 12345 item and the total uncomputed;
+    # the page says so and points at problem 1, which names the cell's value and the range
+    assert parts["12345热线及信访、舆情"] == "无法计算，见问题1"
+    problem = next(r for r in page if r[0] == 1)
+    assert "满意率" in problem[2] and "1.2" in problem[2]
