@@ -14,7 +14,9 @@ An adapter: bands, caps, parts and grades are the engine's; this lays them out o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import engine, office
+from . import engine, office, printing
 from .book import put
 from .findings import Finding
 from .reading import Bands
@@ -46,14 +48,14 @@ WIDTHS = (6, 20, 14, 8, 8, 8, 8, 12)
 class Paper:
     """One sheet of pages: blocks of rows, a page break after each, A4 portrait fitted to the width."""
 
-    def __init__(self, wb: Workbook, title: str, widths: Sequence[float] = WIDTHS):
+    def __init__(self, wb: Workbook, title: str, widths: Sequence[float] = WIDTHS, a: Assessment | None = None):
         self.ws: Worksheet = wb.create_sheet(title)
         self.widths = list(widths)
         for n, width in enumerate(widths, start=1):
             self.ws.column_dimensions[chr(64 + n)].width = width
-        self.ws.page_setup.paperSize, self.ws.page_setup.orientation = Worksheet.PAPERSIZE_A4, "portrait"
-        self.ws.page_setup.fitToWidth, self.ws.page_setup.fitToHeight = 1, 0
-        self.ws.sheet_properties.pageSetUpPr.fitToPage = True
+        printing.page_setup(self.ws, landscape=False, title_rows=None)
+        if a is not None:  # the header names the unit and year, the footer the scheme and the page
+            printing.set_header(self.ws, str(a.scheme.params.meta["title"]), a.unit or None, a.year or None)
         self.ws.print_options.horizontalCentered = True
         self.row = 0  # the last row written
 
@@ -210,14 +212,14 @@ def blank_forms(a: Assessment, wb: Workbook) -> int:
              for r in a.people if _key(r, "姓名")]
     pages = 0
     for session in ("党员群众测评", "内部互评", "书记主任考评"):
-        paper = Paper(wb, SESSION_TITLES[session])
+        paper = Paper(wb, SESSION_TITLES[session], a=a)
         for area in areas:
             classes = sessions.classes_of(session, area, areas, [m for m in staff if m.area == area])
             posts = {_key(r, "姓名"): _key(r, "岗位") for r in a.people if _key(r, "居民区") == area}  # a 王芳 of this area
             if classes:
                 _form(paper, a, session, area, classes, {**posts, area: "居民区"})
                 pages += 1
-    paper = Paper(wb, SESSION_TITLES[sessions.MUTUAL])
+    paper = Paper(wb, SESSION_TITLES[sessions.MUTUAL], a=a)
     for own in areas:
         _form(paper, a, sessions.MUTUAL, "", sessions.classes_of(sessions.MUTUAL, "", areas, []),
               dict.fromkeys(areas, "居民区"), own=own)
@@ -225,27 +227,70 @@ def blank_forms(a: Assessment, wb: Workbook) -> int:
     return pages
 
 
-# --- the publicity list (jingan 八(三)) -------------------------------------------------------------
+# --- the publicity list (jingan 八(三); gaojing-2024 五(一)、五(二)) ------------------------------------
+
+CAP_RULES = ("等次名额", "并列超额")  # the grades against their caps: over the cap, or tied at it
+
+
+def cap_notes(a: Assessment) -> list[str]:
+    """Where the list holds more of a capped grade than its cap allows, or candidates tied at a cap were
+    left to the leading group (DOMAIN §6 caps and ties), in the findings' own words; else one line saying
+    the caps hold."""
+    overridden = {_key(r, "居民区") for r in a.areas if _key(r, "领导小组调整")}
+    overridden |= {_key(r, "姓名") for r in a.people if _key(r, "领导小组调整")}
+    notes = []
+    for f in (f for f in a.findings if f.rule in CAP_RULES):
+        if f.rule == "等次名额":
+            named = [k for k in f.message.rsplit("：", 1)[-1].split("、") if k in overridden]
+            why = f"其中{'、'.join(sorted(named))}由领导小组调整；" if named else ""
+            notes.append(f"注意：{f.message}（{f.clause}）。{why}名单多于名额，公示前请领导小组核定。")
+        else:
+            notes.append(f"说明：{f.message}（{f.clause}）。")
+    return notes or ["拟定等次均未超过文件规定的名额。"]
+
+
+def _listed(a: Assessment) -> tuple[str, list[str], list[list[object]], dict[int, str]]:
+    """The scheme's list: its opening, its columns, its rows and their number formats."""
+    s, (area_sheet, staff_sheet) = a.scheme, engine.sheets(a.scheme)
+    title = s.params.meta["title"]
+    if engine.kind_of(s) == "jingan":
+        listed = jingan.publicity_list(s, a.tables[area_sheet], a.tables[staff_sheet])
+        area_of = {key: _key(r, "居民区") for key, r in zip(keys_of(a.people, "姓名"), a.people)}
+        order = {g: n for n, g in enumerate(s.area_ladder.names)}
+        listed.sort(key=lambda r: (r["类别"] != "居民区", order.get(r["拟定等次"], 9), -(r["得分"] or 0)))
+        opening = (f"根据{title}，现将考核评估等次拟确定为“优秀”“良好”的居民区和拟确定为“优秀”的居民区工作人员名单"
+                   f"予以公示（{s.cite('area.grades')}；八(三)）。公示期间，对公示对象有意见的，请向街道（镇）居民区考核"
+                   "评估领导小组反映；确有问题的，取消其“优秀”“良好”资格。")
+        rows = [[n, r["类别"], r["名称"], r["居民区"] or area_of.get(r["名称"], ""), r["拟定等次"], r["得分"]]
+                for n, r in enumerate(listed, start=1)]
+        return opening, ["序号", "类别", "名称", "所在居民区", "拟定等次", "得分"], rows, {5: "0.00"}
+    # gaojing-2024: the results are published with the feedback (五(一)); the areas to be 优秀 and those
+    # in a rank tier (A档/B档, 五(二)), which decides the staff's rewards, in the order of their 排名
+    table = a.tables[area_sheet]
+    best = s.ladder.best
+    shown = [(k, c) for k, c in table.rows.items() if c.get("最终等次") == best or c.get("档次")]
+    shown.sort(key=lambda kc: kc[1].get("排名") or 1e9)
+    opening = (f"根据{title}，现将考核结果拟评为“{best}”的居民区（{s.cite('grades')}）和考核名次列入"
+               f"{'、'.join(str(b.label) for b in s.rank_tiers)}的居民区（{s.cite('rank_tiers')}）予以公示。"
+               "公示期间，对公示对象有意见的，请向镇居民区考核领导小组反映。")
+    rows = [[n, k, c.get("总分"), c.get("排名"), c.get("档次") or "—", c.get("最终等次")]
+            for n, (k, c) in enumerate(shown, start=1)]
+    return opening, ["序号", "居民区", "总分", "排名", "档次", "拟定等次"], rows, {2: "0.00"}
+
 
 def publicity(a: Assessment, wb: Workbook) -> int:
-    s, (area_sheet, staff_sheet) = a.scheme, engine.sheets(a.scheme)
-    listed = jingan.publicity_list(s, a.tables[area_sheet], a.tables[staff_sheet])
-    area_of = {key: _key(r, "居民区") for key, r in zip(keys_of(a.people, "姓名"), a.people)}
-    order = {g: n for n, g in enumerate(s.area_ladder.names)}
-    listed.sort(key=lambda r: (r["类别"] != "居民区", order.get(r["拟定等次"], 9), -(r["得分"] or 0)))
-    paper = Paper(wb, "公示名单", (6, 12, 22, 20, 12, 12, 10, 20))
-    paper.line(f"{a.heading}居民区工作考核评估拟评等次公示名单", size=15, bold=True, center=True, height=30)
-    paper.line(f"根据{s.params.meta['title']}，现将考核评估等次拟确定为“优秀”“良好”的居民区和拟确定为“优秀”的"
-               f"居民区工作人员名单予以公示（{s.cite('area.grades')}；八(三)）。公示期间，对公示对象有意见的，"
-               "请向街道（镇）居民区考核评估领导小组反映；确有问题的，取消其“优秀”“良好”资格。", height=64)
-    rows = [[n, r["类别"], r["名称"], r["居民区"] or area_of.get(r["名称"], ""), r["拟定等次"], r["得分"]]
-            for n, r in enumerate(listed, start=1)]
-    paper.table(["序号", "类别", "名称", "所在居民区", "拟定等次", "得分"], rows, spans=[1, 1, 2, 1, 1, 2],
-                formats={5: "0.00"})
+    opening, header, rows, formats = _listed(a)
+    paper = Paper(wb, "公示名单", (6, 12, 22, 20, 12, 12, 10, 20), a=a)
+    paper.line(f"{a.heading}居民区考核拟评等次公示名单", size=15, bold=True, center=True, height=30)
+    paper.line(opening, height=64)
+    paper.table(header, rows, spans=[1, 1, 2, 1, 1, 2], formats=formats)
+    paper.gap()
+    for note in cap_notes(a):
+        paper.line(note, height=15 * -(-_units(note) // 100) + 8, bold=note.startswith("注意"))
     paper.gap()
     paper.line("公示期：______年____月____日至______年____月____日　　　联系人及电话：______________", height=24)
-    paper.line(f"街道（镇）居民区考核评估领导小组　　　{a.year or '____'}年____月____日", height=24)
-    return len(listed)
+    paper.line(f"居民区考核（评估）领导小组　　　{a.year or '____'}年____月____日", height=24)
+    return len(rows)
 
 
 # --- one feedback page per area (jingan 八(四)) ------------------------------------------------------
@@ -257,13 +302,46 @@ def _rank(a: Assessment) -> dict[str, int]:
     return dict(zip(keys, rank_eq(totals).tolist()))
 
 
+_SEVERITY = re.compile(r"#(错误|警告|提示)：")
+
+
+def in_words(text: str) -> str:
+    """A message as a page says it: a cell's "#错误：" marker (quoted inside a message) left out."""
+    return _SEVERITY.sub("", text)
+
+
+def _part(part: dict, errors: str) -> object:
+    """A part's score, or in words why there is none: a text typed where a number belongs is quoted by
+    its finding; a blank 加分/减分 is none; else the area's errors (``errors``: their numbers) say why,
+    or, with none, the part was not filled in."""
+    value = part["得分"]
+    if isinstance(value, str):
+        return in_words(value)
+    if value is None:
+        return "无" if part["项目"] in ("加分", "减分") else f"无法计算，见问题{errors}" if errors else "未填写"
+    return value
+
+
+def _shown(table, key: str, column: str, about: list[Finding]) -> object:
+    """A result, or where it could not be computed, which problem below says why (or the reason itself)."""
+    value = table.value(key, column)
+    if value is not None:
+        return value
+    reason = table.reason(key, column)
+    if reason is None:
+        return "—"
+    number = next((n for n, f in enumerate(about, start=1) if f is reason or f == reason), None)
+    why = f"见问题{number}" if number else in_words(reason.message)
+    return f"无法计算，{why}" if reason.is_error else why  # not assessed (新进未满半年…): said as it is
+
+
 def feedback(a: Assessment, wb: Workbook) -> int:
     s = a.scheme
     area_sheet, people_sheet = engine.sheets(s)
     areas, people = a.tables[area_sheet], a.tables[people_sheet]
     ranks = _rank(a)
     scored = sum(1 for v in ranks.values() if v)
-    paper = Paper(wb, "反馈", (18, 12, 10, 10, 10, 14, 14, 14))
+    paper = Paper(wb, "反馈", (18, 12, 10, 10, 10, 14, 14, 14), a=a)
     pages = 0
     for row in a.areas:
         key = _key(row, "居民区")
@@ -273,35 +351,35 @@ def feedback(a: Assessment, wb: Workbook) -> int:
         paper.line(f"{key}　{a.year + '年度' if a.year else ''}工作考核评估结果反馈", size=15, bold=True, center=True,
                    height=30)
         paper.line(f"{a.unit}　　方案：{s.params.meta['title']}", height=30)
+        named = {k: _key(p, "姓名") for k, p in zip(keys_of(a.people, "姓名"), a.people) if _key(p, "居民区") == key}
+        mine = list(named)  # people keys (results.keys_of: a namesake is 居民区·姓名), shown by their names
+        about = [f for f in a.findings if f.where.key in (key, *mine)]
+        errors = "、".join(str(n) for n, f in enumerate(about, start=1) if f.is_error and f.where.key == key)
         if engine.kind_of(s) == "jingan":
-            parts = [[p["项目"], p["得分"], p["权重"], p["折合"], p["依据"]]
+            parts = [[p["项目"], _part(p, errors), p["权重"], p["折合"], p["依据"]]
                      for p in jingan.feedback_parts(s, key, row, results.get("总分"))]
             paper.table(["项目", "得分", "权重", "折合分", "依据"], parts, spans=[1, 1, 1, 2, 3],
                         formats={1: "0.00", 2: "0%", 3: "0.00"})
         else:
-            parts = [[p["项目"], p["得分"], p["满分"], p["依据"]] for p in gaojing.feedback_parts(s, row, results)]
+            parts = [[p["项目"], _part(p, errors), p["满分"], p["依据"]] for p in gaojing.feedback_parts(s, row, results)]
             paper.table(["项目", "得分", "满分", "依据"], parts, spans=[2, 1, 1, 4], formats={1: "0.00"})
         place = results.get("排名") or ranks.get(key)  # gaojing-2024's own 排名; jingan: RANK.EQ of 总分
         rank = f"第{place:g}名（共{scored}个）" if place else "—"
-        total = results.get("总分")
-        summary = [[total if total is not None else (areas.reason(key, "总分").short() if areas.reason(key, "总分") else "—"),
-                    rank, results.get("建议等次"), results.get("最终等次")]]
+        summary = [[_shown(areas, key, c, about) for c in ("总分",)] + [rank] +
+                   [_shown(areas, key, c, about) for c in ("建议等次", "最终等次")]]
         paper.gap()
         paper.table(["总分", "排名", "建议等次", "最终等次"], summary, spans=[2, 2, 2, 2], formats={0: "0.00"})
-        named = {k: _key(p, "姓名") for k, p in zip(keys_of(a.people, "姓名"), a.people) if _key(p, "居民区") == key}
-        mine = list(named)
         if engine.kind_of(s) == "jingan" and mine:
             paper.gap()
-            shown = [[people.value(p, c) if people.value(p, c) is not None else "无法计算" for c in ("得分", "最终等次")]
-                     for p in mine]
-            staff = [[n, named[p], *cells, people.value(p, "奖金")]
-                     for n, (p, cells) in enumerate(zip(mine, shown), start=1) if p in people.rows]
+            staff = [[n, named[p], *(_shown(people, p, c, about) for c in ("得分", "最终等次", "奖金"))]
+                     for n, p in enumerate(mine, start=1) if p in people.rows]
             paper.table(["序号", "姓名", "得分", "最终等次", "奖金（元）"], staff, spans=[1, 2, 1, 2, 2],
                         formats={2: "0.00", 4: "#,##0.00"})
-        about = [f for f in a.findings if f.where.key in (key, *mine)]
         paper.gap()
         if about:
-            paper.table(["级别", "问题", "依据"], [[f.severity.label, f.message, f.clause] for f in about], spans=[1, 5, 2])
+            paper.table(["问题", "级别", "说明", "依据"],
+                        [[n, f.severity.label, in_words(f.message), f.clause] for n, f in enumerate(about, start=1)],
+                        spans=[1, 1, 4, 2])
         else:
             paper.line("检查未发现问题。")
         paper.gap()
@@ -328,7 +406,7 @@ SECTION_NUMERALS = "一二三四五六七八九十"
 def questionnaires(a: Assessment, wb: Workbook) -> int:
     """One blank 附件2 questionnaire per area, its questions and points as the scheme words them."""
     s = a.scheme
-    paper = Paper(wb, "满意度问卷")
+    paper = Paper(wb, "满意度问卷", a=a)
     areas = [_key(r, "居民区") for r in a.areas if _key(r, "居民区")]
     sections = list(dict.fromkeys(section for section, _ in s.questionnaire))
     channels = "　".join(f"□{c}" for c in entries.CHANNELS)
@@ -351,12 +429,18 @@ def questionnaires(a: Assessment, wb: Workbook) -> int:
     return len(areas)
 
 
-def write_papers(path: str | Path, outdir: str | Path, pdf: bool = False) -> Printed:
+def to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def write_papers(path: str | Path, outdir: str | Path, pdf: bool = False,
+                 progress: Callable[[str], None] = to_stderr) -> Printed:
+    """The papers as workbooks in ``outdir``, and with ``pdf`` their PDFs, ``progress`` told of each."""
     a, outdir = assess(path), Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    makers = [("反馈", feedback)]
+    makers = [("公示名单", publicity), ("反馈", feedback)]
     if engine.kind_of(a.scheme) == "jingan":
-        makers = [("测评表", blank_forms), ("公示名单", publicity), *makers]
+        makers = [("测评表", blank_forms), *makers]
     else:
         makers = [("满意度问卷", questionnaires), *makers]
     files, pages = [], {}
@@ -367,4 +451,6 @@ def write_papers(path: str | Path, outdir: str | Path, pdf: bool = False) -> Pri
         target = outdir / f"{name}.xlsx"
         write_atomically(wb, target, path)
         files.append(target)
-    return Printed(files, office.to_pdf(files, outdir) if pdf else [], pages)
+    if pdf:
+        progress(f"正在用 LibreOffice 生成 PDF（{len(files)} 个文件，通常需要半分钟左右）……")
+    return Printed(files, office.to_pdf(files, outdir, progress=progress) if pdf else [], pages)

@@ -33,9 +33,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
-from . import checking, engine, limits, submission
+from . import checking, engine, limits, printing, submission
 from .book import put
 from .findings import Severity
 from .results import Table, keys_of
@@ -347,12 +346,13 @@ def _header_cells(ws, labels: Sequence[str]) -> list[WriteOnlyCell]:
     return cells
 
 
+ROLLUP_HEADER = "区级汇总（各街道、镇上报）"
+
+
 def _print_setup(ws) -> None:
-    """A4 landscape, fit to the page width, the header row repeated (set before the first row: write-only)."""
-    ws.page_setup.paperSize, ws.page_setup.orientation = Worksheet.PAPERSIZE_A4, "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+    """A4 landscape, fit to the page width, the header row repeated, the header naming the roll-up and the
+    footer the page (set before the first row: write-only)."""
+    printing.page_setup(ws, unit=ROLLUP_HEADER)
 
 
 def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], widths: Mapping[str, float] | None = None,

@@ -22,14 +22,15 @@ import numbers
 import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from . import __version__, checking, engine
+from . import __version__, checking, engine, printing, template
 from .book import Book, MemoryBook, load_editable, put
 from .findings import Finding, Where, error, warning
 from .grid import distinct
@@ -250,6 +251,7 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
     block = _source_block(inputs, source, findings, info, force and bool(errors), now or datetime.now().astimezone())
     sums = _read_back_digests(wb, target.name, block)
     _source_sheet(wb, block, sums, sum(1 for f in findings if f.is_error))
+    _cover_sheet(wb, inputs, tables, block)
     write_atomically(wb, target, source)
     return Exported(target, inputs, findings, sums, info, force and bool(errors), formulas)
 
@@ -308,6 +310,101 @@ def _source_sheet(wb, block: Mapping[str, str | None], sums: Digests, errors: in
     for col in "CDE":
         ws.column_dimensions[col].width = 20
     wb.active = 0
+
+
+# --- the cover (封面) -----------------------------------------------------------------------------------
+
+COVER_SHEET = "封面"
+SIGN_OFF = ("填报人", "审核人", "领导小组意见", "日期")
+COVER_CLAUSE = "上报副本 封面"
+COVER_WIDTH = 50
+
+
+def cover_rows(inputs: Inputs, tables: Mapping[str, object], info: Mapping[str, object]) -> list[tuple[str, object]]:
+    """What 封面 says, all derived from the copy: unit, year, scheme, how many areas and people, and the
+    distribution of each grade column (汇总's, counted here from the results). verify recomputes it."""
+    s = inputs.scheme
+    rows: list[tuple[str, object]] = [(UNIT_LABEL, info.get(UNIT_LABEL)), (YEAR_LABEL, info.get(YEAR_LABEL)),
+                                      ("方案", f"{s.params.meta['title']}（{s.id}）")]
+    for sheet in engine.sheets(s):
+        rows.append((f"“{sheet}”行数", len(tables[sheet].rows)))
+    for d in template.distributions(s):
+        values = [cells.get(d.column) for cells in tables[d.sheet].rows.values()]
+        rows += [(f"{d.title}：{name}", values.count(name)) for name in d.names]
+        rows.append((f"{d.title}：无", sum(1 for v in values if v not in d.names)))  # not computed, or no tier
+    return rows
+
+
+def _cover_sheet(wb, inputs: Inputs, tables: Mapping[str, object], info: Mapping[str, object]) -> None:
+    """封面, first: what the copy holds, and the sign-off lines, blank, to be signed on paper."""
+    ws = wb.create_sheet(COVER_SHEET, 0)
+    put(ws["A1"], f"{info.get(UNIT_LABEL) or ''}{info.get(YEAR_LABEL) or ''}{'年度' if info.get(YEAR_LABEL) else ''}"
+                  "居民区考核结果（上报副本）")  # typed text: never a formula (put)
+    ws["A1"].font = Font(bold=True, size=16)
+    ws.row_dimensions[1].height = 36
+    if info.get(FORCED_LABEL) == "是":  # the first sheet says so at once: 来源's warning, repeated
+        warning = wb[SOURCE_SHEET]["A2"]
+        put(ws["A2"], warning.value)
+        ws["A2"].font, ws["A2"].fill = copy(warning.font), copy(warning.fill)
+        ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells("A2:B2")
+        ws.row_dimensions[2].height = 48
+    line = Side(style="thin", color="FF000000")
+    for label, value in cover_rows(inputs, tables, info):
+        row = ws.max_row + 1
+        put(ws.cell(row, 1), label), put(ws.cell(row, 2), value)
+        for cell in ws[ws.max_row]:
+            cell.border = Border(left=line, right=line, top=line, bottom=line)
+        ws.cell(ws.max_row, 1).font = Font(bold=True)
+        ws.cell(ws.max_row, 2).alignment = Alignment(horizontal="left", wrap_text=True)
+        ws.row_dimensions[ws.max_row].height = 18 * -(-printing.text_width(str(value)) // COVER_WIDTH)
+    ws.append([])
+    for label in SIGN_OFF:  # blank, for pen and seal
+        ws.append([f"{label}：", None])
+        ws.cell(ws.max_row, 2).border = Border(bottom=line)
+        ws.row_dimensions[ws.max_row].height = 60 if label == "领导小组意见" else 30
+        ws.cell(ws.max_row, 1).alignment = Alignment(vertical="bottom")
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 30, COVER_WIDTH
+    if template.SUMMARY_SHEET in wb.sheetnames:  # its COUNTIFs would lose their values in a copy: 封面 says it
+        wb.remove(wb[template.SUMMARY_SHEET])
+    _print_copy(wb, inputs, info)
+    wb.active = 0
+
+
+def _print_copy(wb, inputs: Inputs, info: Mapping[str, object]) -> None:
+    """Every sheet of the copy printed with the unit and year in its header, and only its rows with data."""
+    title = str(inputs.scheme.params.meta["title"])
+    for ws in wb.worksheets:
+        if ws.title in (COVER_SHEET, SOURCE_SHEET):
+            printing.page_setup(ws, landscape=False, title_rows=None)
+        if ws.title in engine.sheets(inputs.scheme) and not ws.col_breaks.brk:  # a workbook from an older kaohe
+            _split_wide(ws, engine.results_of(inputs.scheme, ws.title))
+        printing.set_header(ws, title, *(None if is_blank(info.get(k)) else str(info[k]) for k in (UNIT_LABEL, YEAR_LABEL)))
+        printing.rows_to_print(ws)
+
+
+def _split_wide(ws, results: Sequence[str]) -> None:
+    """An input sheet too wide for one page split across pages, results starting one where they fit."""
+    header = [cell.value for cell in ws[1]]
+    widths = [ws.column_dimensions[get_column_letter(n)].width or 9.0 for n in range(1, len(header) + 1)]
+    first = next((n for n, label in enumerate(header, start=1) if label in results), None)
+    printing.split(ws, widths, prefer=(first,) if first else ())
+
+
+def cover_differences(grid: Sequence[Sequence[object]] | None, inputs: Inputs, tables: Mapping[str, object],
+                      info: Mapping[str, object]) -> list[Finding]:
+    """Each line of the copy's 封面 that its own data does not give (a copy without 封面 has nothing to compare)."""
+    if grid is None:
+        return []
+    shown = {str(row[0]).strip(): canonical(row[1] if len(row) > 1 else None)
+             for row in grid if row and isinstance(row[0], str)}
+    out = []
+    for label, value in cover_rows(inputs, tables, info):
+        if shown.get(label) != canonical(None if value == "" else value):
+            out.append(error("封面不符", COVER_CLAUSE, f"封面“{label}”与副本数据不符：应为{value}，"
+                             f"实为{shown.get(label, '（缺）')}", Where(COVER_SHEET, label, ""),
+                             allowed=value, actual=shown.get(label)))
+    return out
 
 
 # --- verify ----------------------------------------------------------------------------------------
@@ -384,6 +481,7 @@ def verify(path: str | Path, book: Book | None = None) -> Verification:
         if SOURCE_SHEET not in book.sheet_names():
             raise WorkbookError(f"{path.name} 没有“{SOURCE_SHEET}”表，不是 kaohe 导出的上报副本（请用 kaohe check 检查）")
         recorded = read_source(book.grid(SOURCE_SHEET))
+        cover = book.grid(COVER_SHEET) if COVER_SHEET in book.sheet_names() else None
         inputs = inputs_from(book, path.name)
         found = digests(inputs, book.grid(PARAM_SHEET), recorded.values)
     finally:
@@ -391,6 +489,7 @@ def verify(path: str | Path, book: Book | None = None) -> Verification:
     tables = calculate(inputs)
     findings = [_as_difference(f) for f in stale_results(inputs, tables)]
     findings += _digest_differences(recorded, found)
+    findings += cover_differences(cover, inputs, tables, recorded.values)
     return Verification(inputs, tables, recorded, found, findings, changed_parameters(inputs.scheme))
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import xlwings
 from openpyxl import Workbook, load_workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
@@ -25,7 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import engine, vba
+from . import engine, printing, vba
 from .checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
 from .rules import entries, gaojing, jingan, sessions
@@ -105,9 +106,7 @@ def _sessions(inputs: Sequence[str]) -> tuple[str, ...]:
     return tuple(c for c in inputs if c in sessions.SESSIONS)
 
 
-def _width(text: str) -> float:
-    """Column width for Chinese text: a CJK character takes about two Latin widths."""
-    return max(8.0, sum(2.1 if ord(ch) > 0x2E80 else 1.1 for ch in str(text)) + 2)
+_width = printing.text_width
 
 
 # money columns: "72,000.00" needs more than its two-character label's width, else a program shows ###
@@ -125,12 +124,47 @@ def _header(ws: Worksheet, headers: Sequence[str], widths: Mapping[str, float] |
 
 
 def _print_setup(ws: Worksheet, landscape: bool = True) -> None:
-    """A4, title row repeated, fit to page width: the sheet prints as the paper record."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+    """A4, title row repeated, fit to page width: the sheet prints as the paper record (the header naming
+    unit and scheme, and the rows to print, are set once every sheet is there: ``_print_book``)."""
+    printing.page_setup(ws, landscape=landscape)
+
+
+VALUE_WIDTHS = {COUNT: 7.0, RATE: 8.0, POINTS: 8.0, YUAN: 11.0, TEXT: 12.0}  # 60,000.00 and 100.0% fit
+
+
+def _print_columns(ws: Worksheet, layout: Layout) -> None:
+    """Columns as narrow as their values, headers wrapped on two lines, and a sheet too wide for one page
+    split across pages with the key column on each, results starting a page where they fit on one."""
+    widths = []
+    for header in layout.headers:
+        if header == layout.key:
+            need = VALUE_WIDTHS[TEXT]
+        elif header in layout.choices:
+            need = max(_width(option) for option in layout.choices[header])
+        elif header in layout.results:
+            need = max(9.0, VALUE_WIDTHS.get(layout.formats.get(header, POINTS), 9.0))  # 基本合格, 60,000.00
+        else:
+            need = VALUE_WIDTHS.get(layout.formats.get(header, POINTS), 9.0)
+        widths.append(round(max(need, _width(header) / 2 + 1), 1))
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[1].height = 45  # three lines of header
+    printing.split(ws, widths, prefer=(len(layout.inputs) + 1,))
+
+
+def _print_book(wb: Workbook, s: engine.Scheme, info: Mapping[str, object], layouts_: Sequence[Layout]) -> None:
+    """Every sheet's header names the unit (填报单位, where known), the sheet and the scheme; the input
+    sheets print their columns legibly; every sheet prints only its rows with data (a blank one page)."""
+    by_sheet = {layout.sheet: layout for layout in layouts_}
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        printing.set_header(ws, str(s.params.meta["title"]), *(None if info.get(k) in (None, "") else str(info[k])
+                                                               for k in (UNIT_LABEL, YEAR_LABEL)))
+        if ws.title in by_sheet:
+            _print_columns(ws, by_sheet[ws.title])
+        if ws.title not in (GUIDE_SHEET, PARAM_SHEET, SUMMARY_SHEET):
+            printing.rows_to_print(ws)
 
 
 def _protect(ws: Worksheet) -> None:
@@ -311,6 +345,84 @@ def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | Non
     _protect(ws)
 
 
+SUMMARY_SHEET = "汇总"
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A result column counted by its values: 居民区's 最终等次 by the grades of the ladder, and so on."""
+
+    title: str
+    sheet: str
+    column: str
+    names: tuple[str, ...]
+
+
+def distributions(s: engine.Scheme) -> tuple[Distribution, ...]:
+    """What 汇总 and the copy's 封面 count: final grades (jingan 六; gaojing-2024 五(一)) and rank tiers (五(二))."""
+    area_sheet, people_sheet = engine.sheets(s)
+    if engine.kind_of(s) == "jingan":
+        return (Distribution("居民区最终等次", area_sheet, "最终等次", s.area_ladder.names),
+                Distribution("工作人员最终等次", people_sheet, "最终等次", s.staff_ladder.names))
+    return (Distribution("居民区最终等次", area_sheet, "最终等次", s.ladder.names),
+            Distribution("居民区档次", area_sheet, "档次", tuple(str(b.label) for b in s.rank_tiers)))
+
+
+SUMMARY_TOP = 3  # 汇总's first table header row; distribution n fills columns 1 + 4n … 3 + 4n
+
+
+def summary_values(s: engine.Scheme, values: Mapping[str, Mapping[str, Sequence[object]]],
+                   filled: Mapping[str, int]) -> dict[str, object]:
+    """What 汇总's formulas show, by A1 reference: ``values[sheet][column]`` are a result column's cells,
+    ``filled[sheet]`` the rows with a key (the COUNTIF of "?*")."""
+    cells: dict[str, object] = {}
+    for n, d in enumerate(distributions(s)):
+        count, share = get_column_letter(2 + 4 * n), get_column_letter(3 + 4 * n)
+        column = values.get(d.sheet, {}).get(d.column, ())
+        counts = [sum(1 for v in column if v == name) for name in d.names]
+        total = sum(counts)
+        for i, c in enumerate(counts):
+            cells[f"{count}{SUMMARY_TOP + 1 + i}"], cells[f"{share}{SUMMARY_TOP + 1 + i}"] = c, c / total if total else ""
+        cells[f"{count}{SUMMARY_TOP + 1 + len(counts)}"] = total
+        cells[f"{count}{SUMMARY_TOP + 2 + len(counts)}"] = filled.get(d.sheet, 0)
+    return cells
+
+
+def _summary_sheet(wb: Workbook, s: engine.Scheme, area: Layout, people: Layout) -> None:
+    """汇总: how many of each grade (COUNTIF over 最终等次, built-in functions only) and a bar chart of them."""
+    by_sheet = {area.sheet: area, people.sheet: people}
+    ws = wb.create_sheet(SUMMARY_SHEET, wb.sheetnames.index(people.sheet) + 1)
+    ws.append(["等次分布（自动统计，无需填写）"])
+    ws["A1"].font = Font(bold=True, size=14)
+    top = SUMMARY_TOP
+    for n, d in enumerate(distributions(s)):
+        layout, col, title, names = by_sheet[d.sheet], 1 + 4 * n, d.title, d.names
+        column = f"'{layout.sheet}'!${layout.letter(d.column)}$2:${layout.letter(d.column)}${layout.rows + 1}"
+        keys = f"'{layout.sheet}'!$A$2:$A${layout.rows + 1}"
+        counts = f"{get_column_letter(col + 1)}{top + 1}:{get_column_letter(col + 1)}{top + len(names)}"
+        rows = [[title, "个数", "占比"]]
+        rows += [[name, f'=COUNTIF({column},"{name}")', f"=IF(SUM({counts})=0,\"\",{get_column_letter(col + 1)}"
+                  f"{top + 1 + i}/SUM({counts}))"] for i, name in enumerate(names)]
+        rows += [["合计", f"=SUM({counts})", None], ["填写行数", f'=COUNTIF({keys},"?*")', None]]
+        for i, values in enumerate(rows):
+            for j, value in enumerate(values):
+                cell = ws.cell(top + i, col + j, value)
+                cell.border = BORDER
+                cell.number_format = RATE if j == 2 else COUNT if j == 1 else "General"
+                if i == 0:
+                    cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        ws.column_dimensions[get_column_letter(col)].width = 18
+        chart = BarChart()
+        chart.title, chart.legend, chart.style = title, None, 10
+        chart.y_axis.title, chart.y_axis.majorGridlines = "个数", None
+        chart.add_data(Reference(ws, min_col=col + 1, min_row=top + 1, max_row=top + len(names)))
+        chart.set_categories(Reference(ws, min_col=col, min_row=top + 1, max_row=top + len(names)))
+        chart.height, chart.width = 7, 9
+        ws.add_chart(chart, f"{get_column_letter(col)}{top + len(rows) + 2}")
+    _print_setup(ws, landscape=True)
+    ws.print_title_rows = None
+
+
 def param_range(s: engine.Scheme) -> str:
     """Where the 参数 sheet's table lies: the scheme argument of every formula."""
     return f"'{PARAM_SHEET}'!$A$1:$F${len(sheet_rows(s.params))}"
@@ -337,6 +449,7 @@ def _param_sheet(wb: Workbook, s: engine.Scheme) -> None:
 
 UNIT_LABEL, YEAR_LABEL = "填报单位（街道/镇）", "考核年度"  # typed on 说明; the district's roll-up reads them
 GUIDE_SHEET = "说明"
+GUIDE_WIDTH = 64  # column B of 说明: its lines wrap there, so the sheet prints on A4 portrait
 
 
 def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, info: Mapping[str, object]) -> None:
@@ -364,6 +477,9 @@ def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, 
          "kaohe_check（或命令 kaohe check）；宏 kaohe_clear 清除这些标记。", False),
         ("7. 上报区里时用“导出上报副本”（宏 kaohe_export，或命令 kaohe export）：生成不含宏的 .xlsx，"
          "全部输入和结果为数值，附检查结果和防改动摘要；区里无需安装 Python 即可打开。", False),
+        (f"8. 打印：各表为 A4，页眉印填报单位、表名和考核年度，页脚印方案和页码；打印区域为已填写的行（空白表为表头和"
+         f"{printing.BLANK_ROWS}个空行，可手写）。填写后如打印区域不够，请在“页面布局—打印区域”中调整；导出的上报副本按已填写的"
+         "行设好打印区域，首页为带签字栏的封面。", False),
         ("", False),
         ("使用前", True),
         ("本工作簿的计算函数（KAOHE_AREA 等）和宏由 Python 提供：电脑上须安装 kaohe 与 xlwings 加载项，"
@@ -375,8 +491,11 @@ def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, 
     for text, bold in lines:
         ws.append([text, None] if bold else [None, text])
         ws.cell(ws.max_row, 1).font = Font(bold=bold)
+        if not bold and len(text) > GUIDE_WIDTH // 2:  # wrapped, in rows as high as their lines (for print)
+            ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[ws.max_row].height = 17 * -(-_width(text) // GUIDE_WIDTH)
     ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 110
+    ws.column_dimensions["B"].width = GUIDE_WIDTH
     _print_setup(ws, landscape=False)
 
 
@@ -438,7 +557,9 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
     check.column_dimensions[get_column_letter(len(REPORT_HEADER) + 1)].hidden = True  # for clearing marks only
     _print_setup(check)
     _param_sheet(wb, s)
+    _summary_sheet(wb, s, area, people)
     _config_sheet(wb)
+    _print_book(wb, s, info or {}, (area, people))
     if macro:
         _vba(wb)
     wb.active = wb.sheetnames.index(area.sheet)

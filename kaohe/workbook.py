@@ -352,6 +352,12 @@ def formula_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
         for column in (c for c in entry.feeds if c in sheet.columns):
             shown.setdefault(area_sheet, {}).update(
                 _column_cells(sheet, column, lambda key, column=column: value_of(key, column)))
+    from .template import SUMMARY_SHEET, summary_values  # only a command that writes pays for importing it
+
+    columns = {name: {c: [tables[name].value(k, c) for k in inputs.sheets[name].key_rows] for c in tables[name].columns}
+               for name in tables if name in inputs.sheets}
+    shown[SUMMARY_SHEET] = summary_values(inputs.scheme, columns,
+                                          {name: len(inputs.sheets[name].key_rows) for name in columns})
     return shown
 
 

@@ -42,3 +42,11 @@ def text(pdf: Path) -> str:
 def pages(pdf: Path) -> int:
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def flat(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    """The text of a PDF (or of pages first–last), line by line, without any whitespace (pdftotext spaces
+    Chinese unevenly)."""
+    pages_ = ["-f", str(first), "-l", str(last or first)] if first else []
+    done = subprocess.run(["pdftotext", "-layout", *pages_, str(pdf), "-"], capture_output=True, text=True, check=True)
+    return "".join(done.stdout.split())

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from kaohe import cli, office
-from tests.rendering import ink, pages, require_office, text
+from tests.rendering import flat, ink, pages, require_office, text
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 JINGAN = EXAMPLES / "jingan-example.xlsm"
@@ -119,12 +119,12 @@ def test_the_feedback_lists_the_findings_about_the_area(printed, calculated):
     invalid = next(i for i in calculated["issues"] if i["rule"] == "测评参加率")  # the planted session at 80%
     page = [r for r in rows if r[0] and str(r[0]).startswith(invalid["key"])]
     assert page
-    assert any(r[1] and invalid["message"] in str(r[1]) for r in rows)
+    assert any(invalid["message"] in str(cell) for r in rows for cell in r if cell)
 
 
-def test_gaojing_gets_blank_questionnaires_and_feedback_pages(tmp_path, capsys):
+def test_gaojing_gets_questionnaires_the_publicity_list_and_feedback_pages(tmp_path, capsys):
     assert cli.main(["papers", str(GAOJING), "-o", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["反馈.xlsx", "满意度问卷.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["公示名单.xlsx", "反馈.xlsx", "满意度问卷.xlsx"]
     ws = load_workbook(tmp_path / "满意度问卷.xlsx")["满意度问卷"]
     areas = [r[0] for r in cells(GAOJING, "居民区")[1:] if r[0]]
     assert len(ws.row_breaks.brk) == len(areas)  # one page per area
@@ -153,3 +153,86 @@ def test_every_paper_renders_to_pdf_pages_that_are_not_blank(printed, tmp_path):
         assert ink(pdf, tmp_path) > 0.004, pdf.name
     shown = text(next(p for p in pdfs if p.stem == "测评表"))
     assert "A档至多" in shown and Counter(shown.split())["□"] > 0
+
+
+AREAS14 = [f"{c}居民区" for c in "甲乙丙丁戊己庚辛壬癸子丑寅卯"]
+# 加强党建引领 (0–13) of each area; every other input the same for all, so totals differ by these alone
+PARTY = [13, 12.5, 12, 11.5, 11.5, 11, 10.5, 10, 9.5, 9, 8.5, 8, 7.5, 7]
+
+
+def gaojing_fourteen(tmp_path) -> Path:
+    """Fourteen areas alike but for 加强党建引领; 丁 and 戊 tie on it."""
+    from kaohe import engine, template
+    s = engine.scheme("gaojing-2024")
+    from kaohe.workbook import read_inputs
+    inputs = read_inputs(GAOJING)
+    # 春晖 (no planted problem), its channel scores as its 满意度问卷 rows give them
+    first, *_ = engine.prepare(s, {n: sheet.records for n, sheet in inputs.sheets.items()})[0]
+    base = {h: v for h, v in first.items() if h in engine.inputs(s, "居民区") and h != "领导小组调整"}
+    rows = [{**base, "居民区": name, "加强党建引领": party} for name, party in zip(AREAS14, PARTY)]
+    path = tmp_path / "高境14.xlsm"
+    template.build("gaojing-2024", area_rows=14, people_rows=2, data={"居民区": rows, "人员奖励": []},
+                   info={template.UNIT_LABEL: "高境镇", template.YEAR_LABEL: 2024}).save(path)
+    return path
+
+
+def test_the_gaojing_publicity_list_names_the_excellent_and_the_ranked_tiers(tmp_path, capsys):
+    out = tmp_path / "papers"
+    assert cli.main(["papers", str(gaojing_fourteen(tmp_path)), "-o", str(out)]) == 0
+    rows = cells(out / "公示名单.xlsx", "公示名单")
+    header = next(i for i, r in enumerate(rows) if r[0] == "序号")
+    listed = [(r[1], r[4], r[5], r[6]) for r in rows[header + 1:] if isinstance(r[0], int)]
+    # Totals fall with 加强党建引领, 丁 and 戊 tied: RANK.EQ 1, 2, 3, 4, 4, 6, … 14.
+    # 五(二): ranks 1–5 are A档 (甲 乙 丙 丁 戊), 6–12 B档 (己 … 丑); 寅 and 卯 (13, 14) have no tier and are not listed.
+    # 五(一): 优秀 at most 30% of 14 = 4.2 → 4 (floor, default) and at most 9; 丁 and 戊 tie across the 4th
+    # place, so both stay 合格 (DOMAIN §6) and 优秀 is 甲 乙 丙.
+    assert [name for name, *_ in listed] == AREAS14[:12]
+    assert [rank for _, rank, _, _ in listed] == [1, 2, 3, 4, 4, 6, 7, 8, 9, 10, 11, 12]
+    assert [tier for _, _, tier, _ in listed] == ["A档"] * 5 + ["B档"] * 7
+    assert [grade for *_, grade in listed] == ["优秀"] * 3 + ["合格"] * 9
+    notes = [r[0] for r in rows[header + 13:] if r[0]]
+    assert any("名额4个" in n and "丁居民区、戊居民区并列" in n for n in notes)
+
+
+def test_the_jingan_publicity_list_says_the_excellent_exceed_the_cap_and_why(printed):
+    rows = cells(printed / "公示名单.xlsx", "公示名单")
+    listed = [r for r in rows if isinstance(r[0], int) and r[1] == "居民区" and r[5] == "优秀"]
+    notes = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("注意")]
+    # jingan 六(一): 优秀 ≤ 20% of the 12 areas = 2.4 → 2; the example's leading group raised one more to 优秀
+    assert len(listed) == 3
+    areas = cells(JINGAN, "居民区")
+    overridden = [dict(zip(areas[0], r))["居民区"] for r in areas[1:] if dict(zip(areas[0], r))["领导小组调整"]]
+    assert len(notes) == 1 and "优秀」3个，超过名额2个" in notes[0]
+    assert f"其中{'、'.join(sorted(overridden))}由领导小组调整" in notes[0]
+
+
+def test_feedback_pages_say_what_is_missing_in_words(printed):
+    rows = list(load_workbook(printed / "反馈.xlsx")["反馈"].iter_rows(values_only=True))
+    shown = [str(c) for r in rows for c in r if c is not None]
+    assert not [c for c in shown if "#错误" in c or "#警告" in c]
+    # the area with a session at 80% turnout (invalid, jingan 五(一)3) has no 总分: its page points at the problem
+    assert any(c.startswith("无法计算，见问题") for c in shown)
+
+
+def test_pdfs_come_with_a_progress_line_per_file(printed, tmp_path):
+    require_office()
+    lines = []
+    made = office.to_pdf([printed / "公示名单.xlsx", printed / "反馈.xlsx"], tmp_path, progress=lines.append)
+    assert [p.name for p in made] == ["公示名单.pdf", "反馈.pdf"]
+    assert [line.split("：")[0] for line in lines] == ["已生成 PDF 1/2", "已生成 PDF 2/2"]
+    shown = flat(made[0])
+    # the header names the unit and year, the footer the scheme and the page
+    assert shown.startswith("静安区示例街道公示名单2025年度") and shown.endswith("（试行）》第1页共1页")
+
+
+def test_a_part_that_cannot_be_computed_points_at_the_problem_on_its_page(tmp_path, capsys):
+    assert cli.main(["papers", str(GAOJING), "-o", str(tmp_path)]) == 0
+    rows = list(load_workbook(tmp_path / "反馈.xlsx")["反馈"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("丰收居民区"))
+    page = rows[start:next(i for i, r in enumerate(rows) if i > start and r[0] and "结果反馈" in str(r[0]))]
+    parts = {r[0]: r[2] for r in page if r[0]}
+    # the planted 满意率 of 1.2 (a rate above 1, WORKBOOK.md) leaves the 12345 item and the total uncomputed;
+    # the page says so and points at problem 1, which names the cell's value and the range
+    assert parts["12345热线及信访、舆情"] == "无法计算，见问题1"
+    problem = next(r for r in page if r[0] == 1)
+    assert "满意率" in problem[2] and "1.2" in problem[2]

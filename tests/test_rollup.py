@@ -171,3 +171,10 @@ def test_an_export_time_edited_by_hand_does_not_stop_the_roll_up(tmp_path, capsy
     assert next(s for s in report["streets"])["核对"] == "一致（强制导出）"
     left = next(f for f in report["files"] if f["file"] == first.name)
     assert left["status"] == "重复" and f"按核对一致的 {second.name} 汇总" in left["reason"]
+
+
+def test_every_roll_up_sheet_prints_with_its_header_and_page_footer(merged):
+    _, out = merged
+    for ws in load_workbook(out).worksheets:
+        assert ws.oddHeader.left.text == "区级汇总（各街道、镇上报）" and ws.oddHeader.center.text == "&A", ws.title
+        assert ws.oddFooter.right.text == "第 &P 页 共 &N 页" and int(ws.page_setup.paperSize) == 9, ws.title

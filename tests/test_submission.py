@@ -52,7 +52,7 @@ def test_the_copy_has_no_macros_no_formulas_and_no_python_link(forced):
         assert not [n for n in z.namelist() if "vba" in n.lower()]
         assert b"macroEnabled" not in z.read("[Content_Types].xml")
     wb = load_workbook(forced)
-    assert wb.sheetnames == ["来源", "说明", "居民区", "工作人员", "测评表", "街道考评", "加减分", "检查结果", "参数"]
+    assert wb.sheetnames == ["封面", "来源", "说明", "居民区", "工作人员", "测评表", "街道考评", "加减分", "检查结果", "参数"]  # 汇总 left out: 封面 counts
     formulas = [f"{ws.title}!{c.coordinate}" for ws in wb.worksheets for row in ws.iter_rows() for c in row
                 if c.data_type == "f"]
     assert formulas == []
@@ -62,7 +62,7 @@ def test_the_first_sheet_says_the_export_was_forced(forced, capsys):
     _, out, _ = run(capsys, "check", JINGAN, "--json")
     errors = sum(1 for i in json.loads(out)["issues"] if i["severity"] == "error")
     first = load_workbook(forced).worksheets[0]
-    assert first.title == "来源" and f"检查发现 {errors} 条错误" in first["A2"].value and "强制导出" in first["A2"].value
+    assert first.title == "封面" and f"检查发现 {errors} 条错误" in first["A2"].value and "强制导出" in first["A2"].value
     assert source_block(forced).values[submission.FORCED_LABEL] == "是"
 
 
@@ -268,3 +268,50 @@ def test_an_edited_award_row_is_caught_with_its_row_and_its_points(forced, tmp_p
     assert any(d["cell"] == "加减分!A2" and "输入在导出后被改动" in d["message"] for d in differences)
     moved = next(d for d in differences if d["cell"] == "加减分!E2")
     assert (moved["actual"], moved["allowed"]) == (3, 6)
+
+
+def five_areas(tmp_path) -> Path:
+    """Five areas whose three scores are typed alike (so 总分 is that score) and two staff new this year."""
+    from kaohe import template
+    areas = [{"居民区": name, "街道考评": v, "居民区互评": v, "党员群众测评": v, "应参加人数": 10, "实际参加人数": 9}
+             for name, v in (("甲", 95), ("乙", 90), ("丙", 80), ("丁", 70), ("戊", 50))]
+    staff = [{"姓名": name, "居民区": "甲", "岗位": "其他", "人员类别": "社区工作者", "不参加考核原因": "新进未满半年",
+              "在岗月数": 4, "奖金基数": 48000} for name in ("赵一", "钱二")]
+    wb = template.build("jingan", area_rows=5, people_rows=2, form_rows=5, data={"居民区": areas, "工作人员": staff},
+                        info={template.UNIT_LABEL: "测试街道", template.YEAR_LABEL: 2025})
+    path = tmp_path / "五个.xlsm"
+    wb.save(path)
+    return path
+
+
+def cover_of(path) -> dict[str, object]:
+    return {r[0]: r[1] for r in load_workbook(path)["封面"].iter_rows(values_only=True) if r[0]}
+
+
+def test_the_cover_counts_the_areas_the_people_and_each_grade(tmp_path):
+    copy = tmp_path / "上报.xlsx"
+    submission.export(five_areas(tmp_path), copy, force=True)
+    assert load_workbook(copy).sheetnames[0] == "封面"
+    cover = cover_of(copy)
+    # 总分 = 50% × v + 10% × v + 40% × v = v (jingan 五(一)): 95, 90, 80, 70, 50. jingan 六(一): 优秀 and 良好 each
+    # at most 20% of 5 = 1 (floor); 一般 from 60 (default), below it 较差: 甲 优秀, 乙 良好, 丙 丁 一般, 戊 较差.
+    # The two staff are new this year (jingan 六(三)): not assessed, so neither has a grade.
+    assert (cover["填报单位（街道/镇）"], cover["考核年度"]) == ("测试街道", "2025")
+    assert cover["方案"].endswith("（jingan）")
+    assert (cover["“居民区”行数"], cover["“工作人员”行数"]) == (5, 2)
+    assert [cover[f"居民区最终等次：{g}"] for g in ("优秀", "良好", "一般", "较差", "无")] == [1, 1, 2, 1, 0]
+    assert [cover[f"工作人员最终等次：{g}"] for g in ("优秀", "合格", "基本合格", "不合格", "无")] == [0, 0, 0, 0, 2]
+    for line in submission.SIGN_OFF:  # blank, for pen and seal
+        assert f"{line}：" in cover and cover[f"{line}："] is None
+
+
+def test_verify_recomputes_the_cover_and_finds_an_edited_line(tmp_path, capsys):
+    copy = tmp_path / "上报.xlsx"
+    submission.export(five_areas(tmp_path), copy, force=True)
+    assert submission.verify(copy).agrees
+    wb = load_workbook(copy)
+    row = next(r for r in wb["封面"].iter_rows() if r[0].value == "居民区最终等次：优秀")
+    row[1].value = 2
+    wb.save(tmp_path / "改过.xlsx")
+    found = submission.verify(tmp_path / "改过.xlsx").findings
+    assert [(f.rule, f.where.table, f.allowed, f.actual) for f in found] == [("封面不符", "封面", 1, 2.0)]

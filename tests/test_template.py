@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from kaohe import cli, engine, template, vba
 from kaohe.params import PARAM_SHEET, sheet_rows
 
-WORKBOOK_SHEETS = ["说明", "居民区", "工作人员", "测评表", "街道考评", "加减分", "检查结果", PARAM_SHEET, "xlwings.conf"]
+WORKBOOK_SHEETS = ["说明", "居民区", "工作人员", "汇总", "测评表", "街道考评", "加减分", "检查结果", PARAM_SHEET, "xlwings.conf"]
 
 
 @pytest.fixture(scope="module")
@@ -84,11 +84,11 @@ def test_a_row_with_a_finding_is_coloured(jingan_book):
 
 
 def test_the_vba_project_is_kaohe_s_own_for_these_sheets(jingan_book):
-    # kaohe/vba.py's project for the 9 sheets' codeNames, byte for byte (tests/test_vba.py reads it back)
+    # kaohe/vba.py's project for the 10 sheets' codeNames, byte for byte (tests/test_vba.py reads it back)
     with zipfile.ZipFile(jingan_book) as z:
-        assert z.read("xl/vbaProject.bin") == vba.project([f"Sheet{n}" for n in range(1, 10)])
+        assert z.read("xl/vbaProject.bin") == vba.project([f"Sheet{n}" for n in range(1, 11)])
     wb = load_workbook(jingan_book, keep_vba=True)
-    assert [ws.sheet_properties.codeName for ws in wb.worksheets] == [f"Sheet{n}" for n in range(1, 10)]
+    assert [ws.sheet_properties.codeName for ws in wb.worksheets] == [f"Sheet{n}" for n in range(1, 11)]
     conf = wb["xlwings.conf"]
     settings = {row[0]: row[1] for row in conf.iter_rows(values_only=True) if row[0]}
     assert settings == {"UDF Modules": "kaohe_udfs"} and conf.sheet_state == "hidden"
@@ -190,3 +190,32 @@ def test_gaojing_questionnaires_give_channel_means_in_a_spreadsheet_program(tmp_
     header, first = sheet("居民区")[:2]
     row = dict(zip(header, first))
     assert (row["座谈会得分"], row["第三方得分"], row["社区通上半年得分"], row["社区通下半年得分"]) == ("85", "77", "90", "")
+
+
+def test_the_summary_counts_each_final_grade_with_built_in_functions(tmp_path):
+    """汇总's COUNTIFs and shares, computed by LibreOffice over grades standing in 最终等次."""
+    import subprocess
+
+    from kaohe import office
+    from tests.rendering import require_office
+    require_office()
+    areas = [{"居民区": name} for name in "甲乙丙丁戊"]
+    wb = template.build("jingan", macro=False, area_rows=6, people_rows=2, form_rows=2,
+                        data={"居民区": areas, "工作人员": []})
+    ws = wb["居民区"]
+    final = [c.value for c in ws[1]].index("最终等次") + 1
+    for anchor in list(ws.array_formulae):  # no UDF block (LibreOffice would compute it as #NAME?)
+        ws[anchor.split(":")[0]].value = None
+    for row, grade in enumerate(("优秀", "良好", "一般", "一般", "较差"), start=2):  # as the UDF would show them
+        ws.cell(row, final, grade)
+    assert wb["汇总"]._charts, "a bar chart of the grades"
+    source = tmp_path / "汇总.xlsx"
+    wb.save(source)
+    subprocess.run(["timeout", "120", office.soffice(), "--headless", "--norestore",
+                    f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--convert-to", "xlsx",
+                    "--outdir", str(tmp_path / "out"), str(source)], check=True, capture_output=True, timeout=150)
+    summary = load_workbook(tmp_path / "out" / "汇总.xlsx", data_only=True)["汇总"]
+    table = {r[0]: r[1:3] for r in summary.iter_rows(min_row=4, max_row=9, max_col=3, values_only=True)}
+    # 1 优秀, 1 良好, 2 一般, 1 较差 of the 5 areas typed: shares 20%, 20%, 40%, 20%
+    assert [table[g][0] for g in ("优秀", "良好", "一般", "较差", "合计", "填写行数")] == [1, 1, 2, 1, 5, 5]
+    assert [table[g][1] for g in ("优秀", "良好", "一般", "较差")] == [0.2, 0.2, 0.4, 0.2]

@@ -47,8 +47,8 @@ def macros(tmp_path_factory) -> dict[str, str]:
 
 
 def test_the_project_holds_the_documents_xlwings_and_kaohe(macros):
-    # 9 sheets (说明, 居民区, 工作人员, 测评表, 街道考评, 加减分, 检查结果, 参数, xlwings.conf) → Sheet1..Sheet9
-    assert set(macros) == {"ThisWorkbook.cls", *(f"Sheet{n}.cls" for n in range(1, 10)),
+    # 10 sheets (说明, 居民区, 工作人员, 汇总, 测评表, 街道考评, 加减分, 检查结果, 参数, xlwings.conf) → Sheet1..Sheet10
+    assert set(macros) == {"ThisWorkbook.cls", *(f"Sheet{n}.cls" for n in range(1, 11)),
                            "xlwings.bas", "Dictionary.cls", "kaohe.bas"}
 
 
@@ -106,9 +106,9 @@ def test_libreoffice_imports_the_project_and_runs_a_macro(tmp_path):
     done = subprocess.run([_uno_python(), str(ROOT / "tests" / "lo_vba.py"), str(path)], capture_output=True,
                           text=True, timeout=240, check=True)
     seen = json.loads(done.stdout.strip().splitlines()[-1])
-    sheets = ["说明", "居民区", "人员奖励", "满意度问卷", "检查结果", "参数", "xlwings.conf"]  # gaojing-2024: no 测评表
+    sheets = ["说明", "居民区", "人员奖励", "汇总", "满意度问卷", "检查结果", "参数", "xlwings.conf"]  # gaojing-2024: no 测评表
     assert seen["code_names"] == {name: f"Sheet{n}" for n, name in enumerate(sheets, start=1)}
     assert seen["modules"] == sorted(["Dictionary", "ThisWorkbook", "kaohe", "xlwings",
-                                      *(f"Sheet{n}" for n in range(1, 8))])
+                                      *(f"Sheet{n}" for n in range(1, 9))])
     assert 'RunPython "import kaohe_macros; kaohe_macros.kaohe_export()"' in seen["kaohe"]
     assert seen["ran"] is True
