@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import tomllib
 from collections.abc import Sequence
@@ -90,7 +91,7 @@ def cmd_calc(args: argparse.Namespace) -> int:
     inputs = read_inputs(args.file, args.scheme)
     tables, findings = _results(inputs)
     if args.output:
-        target = _output(Path(args.file), args.output)
+        target = _output(Path(args.file), args.output, force=args.force)
         written = save_with_results(Path(args.file), target, formula_cells(inputs, tables))
         print(f"已写入 {args.output}：{written} 个结果格（公式不变，附计算结果）", file=sys.stderr)
     if args.json:
@@ -99,25 +100,67 @@ def cmd_calc(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"{inputs.path.name}：方案 {inputs.scheme.id}（{inputs.scheme.params.meta['title']}）")
     for name, table in tables.items():
-        print(f"\n【{name}】")
-        header = (table.key_field, *table.columns)
-        print("\t".join(header))
-        for record in table.records():
-            print("\t".join(_format(record[h]) for h in header))
-    _print_findings(inputs, findings)
+        if args.all:
+            print(f"\n【{name}】")
+            header = (table.key_field, *table.columns)
+            print("\t".join(header))
+            for record in table.records():
+                print("\t".join(_format(record[h]) for h in header))
+        else:
+            print(_summary(name, table, _grade_order(inputs.scheme).get(name, ())))
+    if not args.all:
+        print("（逐行结果：kaohe calc 文件 --all；机读：--json）")
+    _print_findings(inputs, findings, limit=None if args.all else SUMMARY_FINDINGS)
     return EXIT_OK
 
 
-def _print_findings(inputs: Inputs, findings: Sequence[Finding]) -> None:
+SUMMARY_FINDINGS = 10  # the summary lists the first errors and warnings; --all and `kaohe check` list every one
+GRADE_COLUMNS = ("最终等次", "档次")  # what a summary counts: the grades that stand, and gaojing's rank tiers
+
+
+def _grade_order(s: engine.Scheme) -> dict[str, tuple[str, ...]]:
+    """Each sheet's grades best first, as its 领导小组调整 dropdown lists them."""
+    return engine.grade_names(s)
+
+
+def _summary(name: str, table, order: Sequence[str] = ()) -> str:
+    """One sheet in a few lines: how many rows, how many could not be computed, each grade's count, money."""
+    records = table.records()
+    lines = [f"【{name}】{len(records)} 行"]
+    missing = len({key for key, _ in table.reasons})  # rows with a result that cannot be computed, and why
+    if missing:
+        lines.append(f"  有结果无法计算的：{missing} 行（原因见下方检查结果）")
+    for column in (c for c in GRADE_COLUMNS if c in table.columns):
+        counts: dict[str, int] = {}
+        for record in records:
+            shown = record[column]
+            if shown not in (None, ""):
+                counts[str(shown)] = counts.get(str(shown), 0) + 1
+        if counts:
+            ranked = sorted(counts, key=lambda g: (order.index(g) if g in order else len(order), g))
+            lines.append(f"  {column}：" + "，".join(f"{grade} {counts[grade]}" for grade in ranked))
+    for column in (c for c in table.columns if c in MONEY_COLUMNS):
+        total = sum(r[column] for r in records if isinstance(r[column], (int, float)))
+        lines.append(f"  {column}合计：{total:,.2f} 元")
+    return "\n".join(lines)
+
+
+MONEY_COLUMNS = ("奖金", "奖励金额")
+
+
+def _print_findings(inputs: Inputs, findings: Sequence[Finding], limit: int | None = None) -> None:
     counts = {s: sum(1 for f in findings if f.severity.label == s) for s in ("错误", "警告", "提示")}
     print(f"\n检查结果：错误 {counts['错误']} 条，警告 {counts['警告']} 条，提示 {counts['提示']} 条")
-    for f in findings:
+    shown = sorted(findings, key=lambda f: not f.is_error) if limit is not None else findings
+    for f in shown[:limit]:
         print(f"[{f.severity.label}] {f.rule}（{f.clause}）{inputs.cell(f)}：{f.message}")
+    if limit is not None and len(findings) > limit:
+        print(f"……另有 {len(findings) - limit} 条（全部列出：kaohe check 文件）")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     if args.output:  # the report written into a copy, as the workbook's own check macro writes it
-        target = _output(Path(args.file), args.output)
+        target = _output(Path(args.file), args.output, force=args.force)
         book = open_book(args.file)
         try:
             inputs, tables, findings = checking.findings_of(book, Path(args.file).name, args.scheme)
@@ -153,7 +196,7 @@ def cmd_scheme(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from . import native, template  # each command imports what it uses: `kaohe check` starts without openpyxl
+    from . import carry, native, template  # each command imports what it uses: `kaohe check` starts without openpyxl
 
     out = _output(None, args.output, force=args.force)
     if args.areas < 1 or args.people < 1:
@@ -166,10 +209,18 @@ def cmd_new(args: argparse.Namespace) -> int:
         return EXIT_OK
     if out.suffix.lower() not in (".xlsm", ".xlsx"):
         raise WorkbookError(f"输出文件应为 .xlsm（带宏，可用 Excel 函数）或 .xlsx：{out.name}")
+    roster = None
+    if args.last_year or args.roster:
+        roster = carry.roster_of_workbook(args.last_year, engine.scheme(args.scheme)) if args.last_year \
+            else carry.read_roster(args.roster)
+    data = roster.data(engine.scheme(args.scheme)) if roster else None
     wb = template.build(args.scheme, macro=out.suffix.lower() == ".xlsm", area_rows=args.areas,
-                        people_rows=args.people)
+                        people_rows=args.people, data=data, info=roster.info if roster else None)
     write_atomically(wb, out)
-    print(f"已生成 {out}（方案 {args.scheme}）")
+    carried = f"，带入 {len(roster.areas)} 个居民区、{len(roster.people)} 名人员（评分和结果均为空）" if roster else ""
+    print(f"已生成 {out}（方案 {args.scheme}）{carried}")
+    for note in roster.notes if roster else ():
+        print(f"提示：{note}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -177,7 +228,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from . import submission, template
 
     try:
-        done = submission.export(args.file, _output(Path(args.file), args.output, suffix=".xlsx"), force=args.force)
+        done = submission.export(args.file, _output(Path(args.file), args.output, force=args.force, suffix=".xlsx"),
+                                 force=args.force)
     except submission.ExportRefused as refused:
         print(f"未导出：检查发现 {len(refused.errors)} 条错误，改正后再导出（确需导出请加 --force，副本首页将注明）：",
               file=sys.stderr)
@@ -237,6 +289,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     target = output_path(args.output, *files)
     if target.suffix.lower() != ".xlsx":
         raise WorkbookError(f"汇总文件应为新的 .xlsx 文件：{target.name}")
+    if not args.force and target.exists():
+        raise WorkbookError(f"{target.name} 已存在，未覆盖（要覆盖请加 --force）")
     gathered = rollup.gather(files, progress=_progress, workers=args.workers)
     if not gathered.streets:
         for f in gathered.files:
@@ -288,52 +342,101 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# argparse's own words, in Chinese: (English pattern, Chinese) in the order argparse may nest them.
+ARGPARSE_WORDS = (
+    (r"the following arguments are required: (.*)", r"缺少参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"one of the arguments (.*) is required", r"须给出其中之一：\1"),
+    (r"ambiguous option: (\S+) could match (.*)", r"选项 \1 有歧义，可能是：\2"),
+    (r"argument (\S+): (.*)", r"参数 \1：\2"),
+    (r"invalid choice: (.*) \(choose from (.*)\)", r"无效的选择 \1（可选：\2）"),
+    (r"expected one argument", "需要一个值"),
+    (r"expected at least one argument", "至少需要一个值"),
+    (r"invalid int value: (.*)", r"无效的值 \1（应为整数）"),
+    (r"not allowed with argument (.*)", r"不能与 \1 同时使用"),
+)
+
+
+def _chinese(message: str) -> str:
+    for pattern, words in ARGPARSE_WORDS:
+        message = re.sub(pattern, words, message)
+    return message
+
+
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """argparse with its help, usage and error words in Chinese (clerks read Chinese); exit 2 on a bad call."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, formatter_class=_Formatter, **kwargs)
+        self._positionals.title, self._optionals.title = "参数", "选项"
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = "显示本帮助并退出"
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_UNUSABLE, f"{self.prog}：错误：{_chinese(message)}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kaohe", description="居民区年度考核：计算与检查（静安指导意见、高境镇2024方案）")
-    p.add_argument("--version", action="version", version=f"kaohe {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = ChineseParser(prog="kaohe", description="居民区年度考核：计算与检查（静安指导意见、高境镇2024方案）",
+                      epilog="退出码：0 正常；1 发现错误或不一致（检查、核对、汇总）；2 文件或参数无法使用。")
+    p.add_argument("--version", action="version", version=f"kaohe {__version__}", help="显示版本并退出")
+    sub = p.add_subparsers(required=True, title="命令")  # no dest: a missing command is named by its choices
     for name, func, text in (("calc", cmd_calc, "计算工作簿的全部结果"), ("check", cmd_check, "检查工作簿，列出问题")):
         c = sub.add_parser(name, help=text)
-        c.add_argument("file", help="工作簿 .xlsx / .xlsm")
+        c.add_argument("file", metavar="工作簿", help="工作簿 .xlsx / .xlsm")
         c.add_argument("--json", action="store_true", help="按 WORKBOOK.md 的约定输出 JSON")
-        c.add_argument("--scheme", help="方案名或方案文件（默认读工作簿的“参数”表）")
+        c.add_argument("--scheme", metavar="方案", help="方案名或方案文件（默认读工作簿的“参数”表）")
+        c.add_argument("--force", action="store_true", help="-o 的输出文件已存在时覆盖")
         c.set_defaults(func=func, output=None)
-    sub.choices["check"].add_argument("-o", "--output", help="把检查结果和标记写入这个副本（原文件不变）")
-    sub.choices["calc"].add_argument("-o", "--output", help="把计算结果写入这个副本的结果列（原文件不变）")
+    sub.choices["calc"].add_argument("--all", action="store_true", help="逐行列出全部结果和全部检查结果（默认只列摘要）")
+    sub.choices["check"].add_argument("-o", "--output", metavar="输出", help="把检查结果和标记写入这个副本（原文件不变）")
+    sub.choices["calc"].add_argument("-o", "--output", metavar="输出", help="把计算结果写入这个副本的结果列（原文件不变）")
     d = sub.add_parser("doctor", help="检查安装：xlwings 版本是否与 kaohe 一致")
     d.set_defaults(func=cmd_doctor)
     n = sub.add_parser("new", help="按方案生成空白工作簿")
-    n.add_argument("--scheme", required=True, help="方案名或方案文件")
-    n.add_argument("-o", "--output", required=True, help="输出文件 .xlsm / .xlsx")
-    n.add_argument("--areas", type=int, default=60, help="居民区行数（默认60）")
-    n.add_argument("--people", type=int, default=600, help="人员行数（默认600）")
+    n.add_argument("--scheme", required=True, metavar="方案", help="方案名或方案文件")
+    n.add_argument("-o", "--output", required=True, metavar="输出", help="输出文件 .xlsm / .xlsx")
+    n.add_argument("--areas", type=int, metavar="行数", default=60, help="居民区行数（默认60）")
+    n.add_argument("--people", type=int, metavar="行数", default=600, help="人员行数（默认600）")
     n.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
     n.add_argument("--native", action="store_true",
                    help="公式版 .xlsx：结果全用内置函数计算，不需要 Python 和宏（WPS、Mac、LibreOffice 可用）")
+    carried = n.add_mutually_exclusive_group()
+    carried.add_argument("--from", dest="last_year", metavar="去年的工作簿",
+                         help="带入去年工作簿的居民区、人员、岗位、人员类别和奖金基数（评分和结果不带入）")
+    carried.add_argument("--roster", metavar="名单", help="从名单（.csv 或 .xlsx，表头：居民区、姓名、岗位…）带入居民区和人员")
     n.set_defaults(func=cmd_new)
     e = sub.add_parser("export", help="导出上报副本：不含宏的 .xlsx，结果为数值，附检查结果和摘要")
-    e.add_argument("file", help="工作簿 .xlsx / .xlsm")
-    e.add_argument("-o", "--output", required=True, help="上报副本 .xlsx")
-    e.add_argument("--force", action="store_true", help="检查有错误时仍导出（副本首页注明）")
+    e.add_argument("file", metavar="工作簿", help="工作簿 .xlsx / .xlsm")
+    e.add_argument("-o", "--output", required=True, metavar="输出", help="上报副本 .xlsx")
+    e.add_argument("--force", action="store_true", help="检查有错误时仍导出（副本首页注明）；输出文件已存在时覆盖")
     e.set_defaults(func=cmd_export)
     v = sub.add_parser("verify", help="核对上报副本：由输入重算全部结果，并核对摘要")
-    v.add_argument("file", help="上报副本 .xlsx")
+    v.add_argument("file", metavar="上报副本", help="上报副本 .xlsx")
     v.add_argument("--json", action="store_true", help="输出 JSON")
     v.set_defaults(func=cmd_verify)
     m = sub.add_parser("merge", help="区级汇总：多个街道（镇）的工作簿或上报副本合为一个工作簿")
-    m.add_argument("files", nargs="+", help="工作簿、上报副本或文件夹")
-    m.add_argument("-o", "--output", required=True, help="汇总文件 .xlsx")
+    m.add_argument("files", nargs="+", metavar="文件", help="工作簿、上报副本或文件夹")
+    m.add_argument("-o", "--output", required=True, metavar="输出", help="汇总文件 .xlsx")
     m.add_argument("--json", action="store_true", help="输出 JSON")
-    m.add_argument("--workers", type=int, default=None, help="并行进程数（默认为 CPU 核数）")
+    m.add_argument("--workers", type=int, metavar="进程数", default=None, help="并行进程数（默认为 CPU 核数）")
+    m.add_argument("--force", action="store_true", help="汇总文件已存在时覆盖")
     m.set_defaults(func=cmd_merge)
     pp = sub.add_parser("papers", help="打印用材料：空白测评表、公示名单、每个居民区的反馈页")
-    pp.add_argument("file", help="工作簿 .xlsx / .xlsm")
-    pp.add_argument("-o", "--output", required=True, help="输出文件夹")
+    pp.add_argument("file", metavar="工作簿", help="工作簿 .xlsx / .xlsm")
+    pp.add_argument("-o", "--output", required=True, metavar="输出", help="输出文件夹")
     pp.add_argument("--pdf", action="store_true", help="并用 LibreOffice 生成 PDF")
     pp.set_defaults(func=cmd_papers)
     s = sub.add_parser("scheme", help="查看或校验方案参数")
-    s.add_argument("action", choices=("show", "check"))
-    s.add_argument("scheme", help=f"内置方案名（{'、'.join(builtin_ids())}）或方案文件路径")
+    s.add_argument("action", choices=("show", "check"), help="show：列出全部参数；check：校验方案文件")
+    s.add_argument("scheme", metavar="方案", help=f"内置方案名（{'、'.join(builtin_ids())}）或方案文件路径")
     s.set_defaults(func=cmd_scheme)
     return p
 

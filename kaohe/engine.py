@@ -100,6 +100,14 @@ def entry_sheets(s: Scheme) -> dict[str, tuple[str, ...]]:
     return {e.name: e.inputs for e in entries.entry_sheets(s)}
 
 
+def grade_names(s: Scheme) -> dict[str, tuple[str, ...]]:
+    """Each graded sheet's grades, best first (jingan 六; gaojing-2024 五(一)): its 领导小组调整 choices."""
+    area_sheet, people_sheet = sheets(s)
+    if kind_of(s) == "jingan":
+        return {area_sheet: s.area_ladder.names, people_sheet: s.staff_ladder.names}
+    return {area_sheet: s.ladder.names}
+
+
 def entry_fills(s: Scheme) -> tuple[entries.EntrySheet, ...]:
     """The entry sheets with the area columns each adds up to (EntrySheet.feeds)."""
     return entries.entry_sheets(s)

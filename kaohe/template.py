@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import engine, printing, vba
 from .checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
+from .results import ID_FIELD
 from .rules import entries, gaojing, jingan, sessions
 
 QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
@@ -85,9 +86,9 @@ def layouts(s: engine.Scheme, area_rows: int, people_rows: int) -> tuple[Layout,
         area = Layout(jingan.AREA_SHEET, "居民区", jingan.AREA_INPUTS, jingan.AREA_RESULTS,
                       {"应参加人数": COUNT, "实际参加人数": COUNT, "居民区": TEXT, "总分": POINTS},
                       {"领导小组调整": s.area_ladder.names}, area_rows, _sessions(jingan.AREA_INPUTS))
-        people = Layout(jingan.STAFF_SHEET, "姓名", jingan.STAFF_INPUTS, jingan.STAFF_RESULTS,
+        people = Layout(jingan.STAFF_SHEET, "姓名", _with_id(jingan.STAFF_INPUTS), jingan.STAFF_RESULTS,
                         {"应参加人数": COUNT, "实际参加人数": COUNT, "在岗月数": COUNT, "奖金基数": YUAN, "奖金": YUAN,
-                         "姓名": TEXT, "居民区": TEXT, "居民区得分": POINTS, "得分": POINTS},
+                         "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT, "居民区得分": POINTS, "得分": POINTS},
                         {"岗位": jingan.POSTS, "人员类别": jingan.CATEGORIES, "不参加考核原因": jingan.REASONS,
                          "领导小组调整": s.staff_ladder.names}, people_rows, _sessions(jingan.STAFF_INPUTS))
         return area, people
@@ -97,9 +98,16 @@ def layouts(s: engine.Scheme, area_rows: int, people_rows: int) -> tuple[Layout,
     area = Layout(gaojing.AREA_SHEET, "居民区", gaojing.AREA_INPUTS + gaojing.OPTIONAL_INPUTS, gaojing.AREA_RESULTS,
                   {**{c: COUNT for c in counts}, **{r: RATE for r in rates}, "居民区": TEXT, "排名": COUNT},
                   {"领导小组调整": s.ladder.names}, area_rows)
-    people = Layout(gaojing.PEOPLE_SHEET, "姓名", gaojing.PEOPLE_INPUTS, gaojing.PEOPLE_RESULTS,
-                    {"奖励金额": YUAN, "姓名": TEXT, "居民区": TEXT}, {"岗位": gaojing.POSTS}, people_rows)
+    people = Layout(gaojing.PEOPLE_SHEET, "姓名", _with_id(gaojing.PEOPLE_INPUTS), gaojing.PEOPLE_RESULTS,
+                    {"奖励金额": YUAN, "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT}, {"岗位": gaojing.POSTS}, people_rows)
     return area, people
+
+
+def _with_id(inputs: tuple[str, ...]) -> tuple[str, ...]:
+    """A people sheet's inputs with the optional 编号 after 居民区 (WORKBOOK.md; 姓名 stays column A, the
+    column each printed page repeats): where filled, it tells namesakes apart (results.keys_of)."""
+    at = inputs.index("居民区") + 1
+    return (*inputs[:at], ID_FIELD, *inputs[at:])
 
 
 def _sessions(inputs: Sequence[str]) -> tuple[str, ...]:

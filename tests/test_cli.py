@@ -202,3 +202,45 @@ def test_doctor_names_an_xlwings_version_mismatch(capsys, monkeypatch):
     monkeypatch.setattr(xlwings, "__version__", "0.30.0")
     code, _, err = run(capsys, "doctor")
     assert code == 1 and "已安装 0.30.0" in err and "pip install xlwings==0.37.8" in err
+
+
+def test_calc_prints_a_summary_and_all_rows_on_asking(tmp_path, capsys):
+    # 春晖: 0.5×90 + 0.1×85 + 0.4×92 = 45 + 8.5 + 36.8 = 90.3; 和平 the same inputs but 加分 3 → 93.3;
+    # 长青 turnout 40 of 50 = exactly 80%, not over it (jingan 五(一)3): no total, so no grade.
+    # Five areas (two more at 90.3 − 0.4×(92−70) = 81.5): 优秀 cap floor(20% × 5) = 1 → 和平 优秀; 良好 cap 1 →
+    # 春晖 良好 (alone at 90.3); the two at 81.5 一般 (≥ 60).
+    areas = [area("春晖"), area("和平", 加分=3), area("长青", actual=40), area("新华", members=70), area("锦绣", members=70)]
+    book = jingan_book(tmp_path / "a.xlsx", areas)
+    code, out, _ = run(capsys, "calc", book)
+    assert code == 0
+    assert "【居民区】5 行" in out and "有结果无法计算的：1 行" in out
+    assert "最终等次：优秀 1，良好 1，一般 2" in out
+    assert "90.30" not in out  # rows only with --all
+    code, out, _ = run(capsys, "calc", book, "--all")
+    assert code == 0 and "90.30" in out and "93.30" in out
+
+
+def test_help_and_usage_errors_are_in_chinese_and_exit_2(capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and "用法：kaohe" in out and "显示本帮助并退出" in out and "usage" not in out
+    with pytest.raises(SystemExit) as done:
+        cli.main(["calc"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "缺少参数：工作簿" in err and "required" not in err
+    with pytest.raises(SystemExit) as done:
+        cli.main(["new", "--scheme", "jingan", "-o", "x.xlsm", "--areas", "十"])
+    assert done.value.code == 2 and "无效的值 '十'（应为整数）" in capsys.readouterr().err
+
+
+def test_every_output_is_replaced_only_with_force(tmp_path, capsys):
+    book = jingan_book(tmp_path / "a.xlsx", [area("春晖")])
+    out = tmp_path / "b.xlsx"
+    out.write_bytes(b"a clerk's other file")
+    for command in (["calc", book, "-o", out], ["check", book, "-o", out], ["export", book, "-o", out],
+                    ["merge", book, "-o", out], ["new", "--scheme", "jingan", "-o", out]):
+        code, _, err = run(capsys, *command)
+        assert code == 2 and "已存在" in err and "--force" in err, command
+        assert out.read_bytes() == b"a clerk's other file"
+    assert run(capsys, "calc", book, "-o", out, "--force")[0] == 0 and out.read_bytes() != b"a clerk's other file"

@@ -34,28 +34,29 @@ def test_sheets_and_headers_are_those_of_workbook_md(jingan_book):
 
 def test_each_result_block_is_one_array_formula_over_the_input_ranges(jingan_book):
     ws = load_workbook(jingan_book)["工作人员"]
-    # 13 inputs A..M, 100 rows below the header; results N..R (5) and the three sessions' tallies S..U in one
+    # 14 inputs A..N (编号 optional, after 居民区), 100 rows below the header; results O..S (5) and the three
+    # sessions' tallies T..V in one
     # block; areas A..I, 12 rows; 测评表 A..F, 3000 rows; 参数 rows as sheet_rows gives them
-    assert ws.array_formulae == {"N2": "N2:U101"}
+    assert ws.array_formulae == {"O2": "O2:V101"}
     n_params = len(sheet_rows(engine.scheme("jingan").params))
-    assert ws["N2"].value.text == (f"=KAOHE_STAFF('参数'!$A$1:$F${n_params},"
+    assert ws["O2"].value.text == (f"=KAOHE_STAFF('参数'!$A$1:$F${n_params},"
                                    '{"居民区得分","得分","建议等次","最终等次","奖金",'
                                    '"书记主任考评（测评表）","内部互评（测评表）","党员群众测评（测评表）"},'
-                                   "'工作人员'!$A$1:$M$101,'居民区'!$A$1:$I$13,'测评表'!$A$1:$F$3001)")
-    assert all(ws.cell(r, c).value is None for r in range(2, 102) for c in range(15, 22))  # Excel fills the block
+                                   "'工作人员'!$A$1:$N$101,'居民区'!$A$1:$I$13,'测评表'!$A$1:$F$3001)")
+    assert all(ws.cell(r, c).value is None for r in range(2, 102) for c in range(16, 23))  # Excel fills the block
     area = load_workbook(jingan_book)["居民区"]
     assert area.array_formulae == {"J2": "J2:N13"}
     assert area["J2"].value.text == (f"=KAOHE_AREA('参数'!$A$1:$F${n_params},"
                                      '{"总分","建议等次","最终等次","居民区互评（测评表）","党员群众测评（测评表）"},'
-                                     "'居民区'!$A$1:$I$13,'工作人员'!$A$1:$M$101,'测评表'!$A$1:$F$3001)")
+                                     "'居民区'!$A$1:$I$13,'工作人员'!$A$1:$N$101,'测评表'!$A$1:$F$3001)")
 
 
 def test_gaojing_blocks_need_no_forms(tmp_path):
     wb = template.build("gaojing-2024", macro=False, area_rows=4, people_rows=6)
     area, people = wb["居民区"], wb["人员奖励"]
-    assert list(area.array_formulae) == ["Z2"] and list(people.array_formulae) == ["D2"]
-    assert people["D2"].value.ref == "D2:E7"
-    assert people["D2"].value.text.startswith('=KAOHE_STAFF(') and '{"档次","奖励金额"}' in people["D2"].value.text
+    assert list(area.array_formulae) == ["Z2"] and list(people.array_formulae) == ["E2"]  # 姓名, 居民区, 编号, 岗位
+    assert people["E2"].value.ref == "E2:F7"
+    assert people["E2"].value.text.startswith('=KAOHE_STAFF(') and '{"档次","奖励金额"}' in people["E2"].value.text
     assert "测评表" not in area["Z2"].value.text
 
 
@@ -72,9 +73,10 @@ def test_inputs_are_open_results_are_locked_and_sheets_print_as_a4(jingan_book):
 def test_dropdowns_offer_the_documents_vocabularies(jingan_book):
     ws = load_workbook(jingan_book)["工作人员"]
     lists = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
-    assert lists["C2:C101"] == '"书记,主任,书记兼主任,其他"'
-    assert lists["J2:J101"] == '"新进未满半年,病事假超半年,当年退休书记"'
-    assert lists["M2:M101"] == '"优秀,合格,基本合格,不合格"'  # jingan 六(二)
+    # 姓名, 居民区, 编号, 岗位 (D), 人员类别, 4 sessions and counts, 不参加考核原因 (K), 在岗月数, 奖金基数, 领导小组调整 (N)
+    assert lists["D2:D101"] == '"书记,主任,书记兼主任,其他"'
+    assert lists["K2:K101"] == '"新进未满半年,病事假超半年,当年退休书记"'
+    assert lists["N2:N101"] == '"优秀,合格,基本合格,不合格"'  # jingan 六(二)
 
 
 def test_a_row_with_a_finding_is_coloured(jingan_book):

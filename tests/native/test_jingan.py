@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from kaohe import cli, engine, native
+from kaohe import cli, engine, native, template
 from kaohe.native.common import ERROR_PREFIX, HELPER
 from kaohe.rules import sessions
 from kaohe.workbook import STALE_CLAUSE, calculate, read_inputs
@@ -296,7 +296,8 @@ def test_only_shared_builtin_functions_and_no_macros(blank):
 
 def test_same_sheets_and_headers_as_the_template(blank):
     s, wb = engine.scheme("jingan"), load_workbook(blank)
-    expected = {sheet: (*engine.inputs(s, sheet), *engine.results_of(s, sheet)) for sheet in engine.sheets(s)}
+    # the template's input and result columns (the people sheet with its optional 编号)
+    expected = {layout.sheet: (*layout.inputs, *layout.results) for layout in template.layouts(s, 1, 1)}
     expected[sessions.FORM_SHEET] = sessions.FORM_INPUTS
     expected |= {sheet: (*headers, *engine.results_of(s, sheet)) for sheet, headers in engine.entry_sheets(s).items()}
     for sheet, headers in expected.items():
