@@ -391,7 +391,7 @@ def parser() -> argparse.ArgumentParser:
     for name, func, text in (("calc", cmd_calc, "计算工作簿的全部结果"), ("check", cmd_check, "检查工作簿，列出问题")):
         c = sub.add_parser(name, help=text)
         c.add_argument("file", metavar="工作簿", help="工作簿 .xlsx / .xlsm")
-        c.add_argument("--json", action="store_true", help="按 WORKBOOK.md 的约定输出 JSON")
+        c.add_argument("--json", action="store_true", help="输出 JSON（供其他程序读取，格式见 README）")
         c.add_argument("--scheme", metavar="方案", help="方案名或方案文件（默认读工作簿的“参数”表）")
         c.add_argument("--force", action="store_true", help="-o 的输出文件已存在时覆盖")
         c.set_defaults(func=func, output=None)

@@ -36,7 +36,7 @@ POOLS = {"jingan": ("居民区", "书记主任", "其他人员"), "gaojing": ("�
 def build(params: Params) -> Scheme:
     ruleset = RULESETS.get(params.kind)
     if ruleset is None:
-        raise SchemeError([error("方案参数", "DOMAIN 方案数据",
+        raise SchemeError([error("方案参数", "kaohe 方案参数",
                                  f"{params.source}：kind “{params.kind}”不是已知的规则（{'、'.join(RULESETS)}）",
                                  Where("参数", "meta.kind"))])
     return ruleset.from_params(params)
@@ -179,7 +179,7 @@ def pool_ladder(s: Scheme, pool: str, n: int, area_grade: object = None) -> Chec
     """The ladder and caps of a grading pool of n: 居民区 (street-wide), 书记主任 (street-wide),
     其他人员 (one area's other full-time staff, capped by that area's grade: jingan 六(二))."""
     if pool not in POOLS[kind_of(s)]:
-        return Checked(None, (error("等次对象", "DOMAIN §6", f"对象“{pool}”应为{'、'.join(POOLS[kind_of(s)])}之一",
+        return Checked(None, (error("等次对象", "GRADE_QUOTA 用法", f"对象“{pool}”应为{'、'.join(POOLS[kind_of(s)])}之一",
                                     Where("", pool), allowed="、".join(POOLS[kind_of(s)]), actual=pool),))
     if pool == "居民区":
         ladder = s.area_ladder if kind_of(s) == "jingan" else s.ladder
@@ -220,7 +220,7 @@ def pool_grades(s: Scheme, pool: str, pool_scores: Sequence[object], area_grade:
     aligned = list(area_grades) if area_grades is not None else [None] * len(pool_scores)
     if len(aligned) != len(pool_scores):
         message = f"居民区等次列有{len(aligned)}格，得分列有{len(pool_scores)}格，应一一对应"
-        return Checked(None, (error("等次对象", "DOMAIN §6", message, Where("", "本行", "居民区等次"),
+        return Checked(None, (error("等次对象", "GRADE_QUOTA 用法", message, Where("", "本行", "居民区等次"),
                                     allowed=len(pool_scores), actual=len(aligned)),))
     members = [(m, g) for m, g in ((_member(c), g) for c, g in zip(pool_scores, aligned)) if m is not None]
     grade = None if is_blank(area_grade) else str(area_grade).strip()
@@ -254,7 +254,7 @@ def grade_of(s: Scheme, pool: str, score: object, grades: Checked[dict[tuple[flo
         return Checked(None, grades.findings)
     key = (read.value, _barred(s, pool, None if is_blank(area_grade) else str(area_grade).strip(), area_grade))
     if key not in grades.value:
-        return Checked(None, (error("等次对象", "DOMAIN §6", f"得分{read.value:g}不在所给的得分列中",
+        return Checked(None, (error("等次对象", "GRADE_QUOTA 用法", f"得分{read.value:g}不在所给的得分列中",
                                     Where("", "本行", "得分"), actual=read.value),))
     return Checked(grades.value[key], grades.findings)
 

@@ -70,7 +70,7 @@ class SchemeError(ValueError):
 
 
 def _problem(source: str, path: str, message: str, allowed=None, actual=None) -> Finding:
-    return error("方案参数", "DOMAIN 方案数据", f"{source}：参数 {path} {message}",
+    return error("方案参数", "kaohe 方案参数", f"{source}：参数 {path} {message}",
                  Where(PARAM_SHEET, path, "值"), allowed, actual)
 
 

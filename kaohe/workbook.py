@@ -166,7 +166,7 @@ def calculate(inputs: Inputs):
     return engine.calculate(inputs.scheme, {name: sheet.records for name, sheet in inputs.sheets.items()})
 
 
-STALE_CLAUSE = "WORKBOOK 结果列"
+STALE_CLAUSE = "kaohe 结果列"
 TOLERANCE = 1e-6  # a saved number within this of the computed one agrees (Excel keeps ~15 digits)
 
 

@@ -68,7 +68,8 @@ def test_the_header_names_unit_sheet_and_year_and_the_footer_scheme_and_page():
 
 # --- rendered through LibreOffice ---------------------------------------------------------------------
 
-HEADER = re.compile(r"^(.*?)(说明|居民区|工作人员|人员奖励|汇总|测评表|街道考评|加减分|满意度问卷|检查结果|参数|封面|来源)(考核年度：_+|\d{4}年度)")
+SHEETS = "说明|居民区|工作人员|人员奖励|汇总|测评表|街道考评|加减分|满意度问卷|检查结果|参数|封面|来源"
+HEADER = re.compile(rf"^(.*?)({SHEETS})(考核年度：_+|\d{{4}}年度)")
 
 
 def sheets_of_pages(pdf: Path) -> list[str]:

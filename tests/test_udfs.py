@@ -85,7 +85,7 @@ def test_unknown_result_and_scheme_are_messages(areas):
 
 def test_a_people_block_without_the_people_range_is_a_message(areas):
     block = udfs.KAOHE_STAFF("jingan", ["得分", "奖金"], None, areas)
-    assert block == [["#错误：未给工作人员区域（WORKBOOK）"] * 2]
+    assert block == [["#错误：未给工作人员区域（见工作簿说明）"] * 2]
 
 
 def test_a_range_missing_a_header_is_a_message(areas):

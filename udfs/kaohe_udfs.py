@@ -90,7 +90,7 @@ def _scheme(spec: object) -> engine.Scheme:
         else:
             return _schemes.get((grid,), lambda: engine.scheme(grid))
     if not isinstance(spec, str) or not spec.strip():
-        raise SchemeError([error("方案参数", "DOMAIN 方案数据",
+        raise SchemeError([error("方案参数", "kaohe 方案参数",
                                         "未给方案：请填方案名（如 \"jingan\"）或选中“参数”表区域")])
     return engine.scheme(spec)
 
@@ -122,7 +122,7 @@ class _Input:
         if self.at is None:
             header = {str(c).strip() for c in (grid[0] if grid else []) if isinstance(c, str)}
             absent = "、".join(h for h in required if h not in header)
-            raise _Unusable(f"#错误：{sheet}区域应从表头行开始，缺少表头：{absent}（WORKBOOK）")
+            raise _Unusable(f"#错误：{sheet}区域应从表头行开始，缺少表头：{absent}（见工作簿说明）")
         labels = [str(c).strip() if isinstance(c, str) else "" for c in grid[self.at]]
         self.records: list[dict[str, object]] = []
         self.slots: list[int | None] = []
@@ -179,7 +179,7 @@ def _computed_block(scheme: object, results: object, areas: object, people: obje
     found, tables, means = done
     sheet = sheet_of(s)
     if sheet not in found:
-        raise _Unusable(f"#错误：未给{sheet}区域（WORKBOOK）")
+        raise _Unusable(f"#错误：未给{sheet}区域（见工作簿说明）")
     return _aligned(found[sheet], tables[sheet], columns, means[sheet])
 
 

@@ -318,7 +318,7 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet]
         return book["areas"]
 
     def duplicate(r: Row) -> str:
-        return f'"#错误：居民区“"&{r["键"]}&"”出现"&{r["重复"]}&"次，无法区分，均未计算（DOMAIN §6）"'
+        return f'"#错误：居民区“"&{r["键"]}&"”出现"&{r["重复"]}&"次，无法区分，均未计算（请改为可区分的名称）"'
 
     def guard(r: Row, value: str) -> str:
         return f'IF({r["键"]}="","",IF({r["重复"]}>1,{duplicate(r)},{value}))'
@@ -401,7 +401,8 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
         return book["staff"]
 
     def duplicate(r: Row) -> str:
-        return f'"#错误：居民区“"&{r["区"]}&"”的工作人员“"&{r["键"]}&"”出现"&{r["重复"]}&"次，无法区分，均未计算（DOMAIN §6）"'
+        return (f'"#错误：居民区“"&{r["区"]}&"”的工作人员“"&{r["键"]}&"”出现"&{r["重复"]}&"次，无法区分，'
+                '均未计算（请改为可区分的名称）"')
 
     def guard(r: Row, value: str) -> str:
         """Blank without a name; a duplicate name or a status that cannot be read: its error."""

@@ -16,7 +16,7 @@ from ..reading import is_blank
 from ..results import keys_of
 
 HELPER = "辅助："  # common.HELPER: a native workbook's helper columns start so
-CLAUSE = "WORKBOOK 公式版工作簿"
+CLAUSE = "公式版工作簿填写要求"
 
 
 def is_native(inputs) -> bool:

@@ -54,7 +54,7 @@ def _area_of(key: str, sheet: str, row: Mapping[str, object], areas: set[str], t
     area = "" if is_blank(row.get(AREA)) else str(row.get(AREA)).strip()
     if area in areas:
         return area
-    problem = error("所属居民区", f"WORKBOOK {sheet}", f"{sheet}{key}：" + (f"居民区“{area}”不在居民区表中" if area
+    problem = error("所属居民区", f"{sheet}表填写要求", f"{sheet}{key}：" + (f"居民区“{area}”不在居民区表中" if area
                                                                         else "未填居民区"),
                     Where(sheet, key, AREA), actual=area or "空")
     table.findings.append(problem)
@@ -179,7 +179,7 @@ def merge(rows: Sequence[Mapping[str, object]], key_field: str, entries: Entries
                 row[column] = value if value is not None else (reason.short() if reason else None)
             elif value is not None and isinstance(typed, (int, float)) and abs(typed - value) > 1e-6:
                 findings.append(warning(
-                    entries.table.sheet, "WORKBOOK " + entries.table.sheet,
+                    entries.table.sheet, entries.table.sheet + "表填写要求",
                     f"{key}的「{column}」填的是{typed:g}，{entries.table.sheet}表合计为{value:.2f}，按所填值计",
                     Where("居民区", key, column), allowed=round(value, 2), actual=typed))
         merged.append(row)

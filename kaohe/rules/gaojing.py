@@ -415,7 +415,7 @@ def score_people(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) 
     for key, row in keyed:
         area = "" if is_blank(row.get("居民区")) else str(row.get("居民区")).strip()
         if area not in areas.rows:
-            unknown = error("所属居民区", "WORKBOOK 人员奖励", f"{key}：所属居民区“{area}”不在居民区表中",
+            unknown = error("所属居民区", "人员奖励表填写要求", f"{key}：所属居民区“{area}”不在居民区表中",
                             Where(PEOPLE_SHEET, key, "居民区"), actual=area)
             table.findings.append(unknown)
             table.put(key, "档次", None, unknown)

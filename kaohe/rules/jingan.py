@@ -410,7 +410,7 @@ def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Perso
     findings = status.findings
     area = row.get("居民区")
     if is_blank(area):
-        findings += (error("所属居民区", "WORKBOOK 工作人员", f"{key}：未填所属居民区", Where(STAFF_SHEET, key, "居民区")),)
+        findings += (error("所属居民区", "工作人员表填写要求", f"{key}：未填所属居民区", Where(STAFF_SHEET, key, "居民区")),)
     problem = next((f for f in findings if f.is_error), None)
     findings += months_agree(s, key, reason, row.get("在岗月数"))
     return Checked(Person(key, "" if is_blank(area) else str(area).strip(), post, category, reason, problem), findings)
@@ -510,7 +510,7 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
         people.append(person)
         table.findings += list(read.findings)
         if person.area and person.area not in areas.rows:
-            unknown = error("所属居民区", "WORKBOOK 工作人员", f"{key}：所属居民区“{person.area}”不在居民区表中",
+            unknown = error("所属居民区", "工作人员表填写要求", f"{key}：所属居民区“{person.area}”不在居民区表中",
                             Where(STAFF_SHEET, key, "居民区"), actual=person.area)
             table.findings.append(unknown)
             table.put(key, "居民区得分", None, unknown)
