@@ -84,7 +84,7 @@ def layouts(s: engine.Scheme, area_rows: int, people_rows: int) -> tuple[Layout,
     """The two input sheets of a scheme, with the document's vocabularies as dropdowns."""
     if engine.kind_of(s) == "jingan":
         area = Layout(jingan.AREA_SHEET, "居民区", jingan.AREA_INPUTS, jingan.AREA_RESULTS,
-                      {"应参加人数": COUNT, "实际参加人数": COUNT, "居民区": TEXT, "总分": POINTS},
+                      {"应参加人数": COUNT, "实际参加人数": COUNT, "居民区": TEXT, "总分": POINTS, "排名": COUNT},
                       {"领导小组调整": s.area_ladder.names}, area_rows, _sessions(jingan.AREA_INPUTS))
         people = Layout(jingan.STAFF_SHEET, "姓名", _with_id(jingan.STAFF_INPUTS), jingan.STAFF_RESULTS,
                         {"应参加人数": COUNT, "实际参加人数": COUNT, "在岗月数": COUNT, "奖金基数": YUAN, "奖金": YUAN,

@@ -58,9 +58,10 @@ def test_calc_json_follows_the_contract(tmp_path, capsys):
     rows = {r["居民区"]: r for r in data["sheets"]["居民区"]}
     # jingan 五(一): 0.5×90 + 0.1×85 + 0.4×92 = 90.3, + 3 (四(二)) = 93.3
     assert rows["春晖"]["总分"] == pytest.approx(93.3)
-    assert set(rows["春晖"]) == {"居民区", "总分", "建议等次", "最终等次"}
-    # 40 of 50 is not above 80%: null, and an issue says why
+    assert set(rows["春晖"]) == {"居民区", "总分", "排名", "建议等次", "最终等次"}  # WORKBOOK.md, jingan 居民区
+    # 40 of 50 is not above 80%: null, and an issue says why; so 春晖 ranks 1st of the one total, 和平 has no rank
     assert rows["和平"]["总分"] is None
+    assert (rows["春晖"]["排名"], rows["和平"]["排名"]) == (1, None)
     issue = next(i for i in data["issues"] if i["rule"] == "测评参加率")
     assert issue["severity"] == "error" and issue["key"] == "和平" and issue["clause"].startswith("jingan 五(一)3")
     assert set(issue) >= {"severity", "rule", "clause", "sheet", "cell", "key", "message", "allowed", "actual"}

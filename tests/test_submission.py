@@ -181,13 +181,13 @@ def test_values_that_readers_give_back_differently_still_verify(tmp_path, capsys
                         data={"居民区": areas, "工作人员": [], "测评表": forms})
     wb["说明"]["B2"] = "测试街道\r\n（一）"  # 填报单位, in 来源 and so in the inputs digest
     ws = wb["居民区"]
-    ws["O1"], ws["O2"], ws["P1"], ws["P2"] = "备注", "第一行\r\n第二行", "填表日期", datetime(2024, 12, 20)
+    ws["P1"], ws["P2"], ws["Q1"], ws["Q2"] = "备注", "第一行\r\n第二行", "填表日期", datetime(2024, 12, 20)
     path = tmp_path / "静安.xlsm"
     wb.save(path)
     copy = tmp_path / "上报.xlsx"
     assert run(capsys, "export", path, "-o", copy)[0] == 0
     copied = load_workbook(copy)["居民区"]
-    assert copied["N1"].value == "党员群众测评（测评表）" and copied["N2"].value == pytest.approx(225 / 7)  # as a value
+    assert copied["O1"].value == "党员群众测评（测评表）" and copied["O2"].value == pytest.approx(225 / 7)  # as a value
     assert copied["D2"].value is None  # the session cell the clerk left blank stays blank: the rules read the tally
     code, out, _ = run(capsys, "verify", copy, "--json")
     assert json.loads(out)["differences"] == [] and code == 0

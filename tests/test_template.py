@@ -26,7 +26,7 @@ def test_sheets_and_headers_are_those_of_workbook_md(jingan_book):
     assert wb.sheetnames == WORKBOOK_SHEETS
     headers = [c.value for c in wb["居民区"][1]]
     assert headers == ["居民区", "街道考评", "居民区互评", "党员群众测评", "应参加人数", "实际参加人数", "加分", "减分",
-                       "领导小组调整", "总分", "建议等次", "最终等次", "居民区互评（测评表）", "党员群众测评（测评表）"]
+                       "领导小组调整", "总分", "排名", "建议等次", "最终等次", "居民区互评（测评表）", "党员群众测评（测评表）"]
     assert [c.value for c in wb["工作人员"][1]][-8:] == ["居民区得分", "得分", "建议等次", "最终等次", "奖金",
                                                       "书记主任考评（测评表）", "内部互评（测评表）", "党员群众测评（测评表）"]
     assert [c.value for c in wb["检查结果"][1]][:8] == ["级别", "规则", "依据", "位置", "对象", "说明", "上限/要求", "实际"]
@@ -45,9 +45,9 @@ def test_each_result_block_is_one_array_formula_over_the_input_ranges(jingan_boo
                                    "'工作人员'!$A$1:$N$101,'居民区'!$A$1:$I$13,'测评表'!$A$1:$F$3001)")
     assert all(ws.cell(r, c).value is None for r in range(2, 102) for c in range(16, 23))  # Excel fills the block
     area = load_workbook(jingan_book)["居民区"]
-    assert area.array_formulae == {"J2": "J2:N13"}
+    assert area.array_formulae == {"J2": "J2:O13"}
     assert area["J2"].value.text == (f"=KAOHE_AREA('参数'!$A$1:$F${n_params},"
-                                     '{"总分","建议等次","最终等次","居民区互评（测评表）","党员群众测评（测评表）"},'
+                                     '{"总分","排名","建议等次","最终等次","居民区互评（测评表）","党员群众测评（测评表）"},'
                                      "'居民区'!$A$1:$I$13,'工作人员'!$A$1:$N$101,'测评表'!$A$1:$F$3001)")
 
 
@@ -82,7 +82,7 @@ def test_dropdowns_offer_the_documents_vocabularies(jingan_book):
 def test_a_row_with_a_finding_is_coloured(jingan_book):
     rules = load_workbook(jingan_book)["居民区"].conditional_formatting
     formulas = [r.formula[0] for cf in rules for r in cf.rules]
-    assert formulas == ['COUNTIF($J2:$L2,"#*")>0']
+    assert formulas == ['COUNTIF($J2:$M2,"#*")>0']  # 总分, 排名, 建议等次, 最终等次
 
 
 def test_the_vba_project_is_kaohe_s_own_for_these_sheets(jingan_book):
@@ -111,7 +111,7 @@ def test_a_filled_template_is_read_headlessly(tmp_path, capsys):
     template.build("jingan", macro=False, area_rows=5, people_rows=5, data=data).save(path)
     assert cli.main(["calc", str(path), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["sheets"]["居民区"]
-    assert rows == [{"居民区": "春晖", "总分": pytest.approx(90.3), "建议等次": "一般", "最终等次": "一般"}]
+    assert rows == [{"居民区": "春晖", "总分": pytest.approx(90.3), "排名": 1, "建议等次": "一般", "最终等次": "一般"}]
 
 
 def test_new_refuses_an_unknown_extension(tmp_path, capsys):
@@ -134,8 +134,8 @@ def test_session_columns_are_typed_or_left_blank_for_the_forms(jingan_book):
     # the session inputs hold no formula any more: blank, the rules read the 测评表 (engine.prepare);
     # a typed mean is used as typed. The tally shows at the end of the sheet's block, locked.
     assert area["D2"].value is None and area["D2"].protection.locked is False
-    assert [c.value for c in area[1]][12:] == ["居民区互评（测评表）", "党员群众测评（测评表）"]
-    assert area["M2"].protection.locked is True and area["M2"].value is None  # inside the J2:N13 block
+    assert [c.value for c in area[1]][13:] == ["居民区互评（测评表）", "党员群众测评（测评表）"]
+    assert area["N2"].protection.locked is True and area["N2"].value is None  # inside the J2:O13 block
     assert [c.value for c in wb["测评表"][1]] == ["测评", "居民区", "表号", "评分人", "对象", "评分"]
 
 

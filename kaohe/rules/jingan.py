@@ -28,6 +28,7 @@ from .grading import (
     ladder_from,
     propose,
     quota,
+    rank_eq,
     tiebreak_array,
     tiebreak_values,
 )
@@ -35,7 +36,7 @@ from .turnout import strict_turnout
 
 AREA_SHEET, STAFF_SHEET = "居民区", "工作人员"
 AREA_INPUTS = ("居民区", "街道考评", "居民区互评", "党员群众测评", "应参加人数", "实际参加人数", "加分", "减分", "领导小组调整")
-AREA_RESULTS = ("总分", "建议等次", "最终等次")
+AREA_RESULTS = ("总分", "排名", "建议等次", "最终等次")
 STAFF_INPUTS = ("姓名", "居民区", "岗位", "人员类别", "书记主任考评", "内部互评", "党员群众测评", "应参加人数", "实际参加人数",
                 "不参加考核原因", "在岗月数", "奖金基数", "领导小组调整")
 STAFF_RESULTS = ("居民区得分", "得分", "建议等次", "最终等次", "奖金")
@@ -318,7 +319,8 @@ def area_total(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]
 
 
 def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
-    """Every area's 总分, 建议等次 under the street-wide caps, 最终等次 after overrides (jingan 六(一))."""
+    """Every area's 总分, its 排名 (RANK.EQ, the order of the feedback and the list: WORKBOOK.md), 建议等次
+    under the street-wide caps, 最终等次 after overrides (jingan 六(一))."""
     table, keyed = start_table(rows, AREA_SHEET, "居民区", AREA_RESULTS)
     keys = [k for k, _ in keyed]
     totals = np.full(len(keys), np.nan)
@@ -335,7 +337,8 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
                                AREA_SHEET)
     table.findings += ties
     table.add(bad.values())
-    for key, grade, final in zip(keys, proposed, finals):
+    for key, grade, final, rank in zip(keys, proposed, finals, rank_eq(totals).tolist()):
+        table.put(key, "排名", rank or None, table.reason(key, "总分"))
         table.put(key, "建议等次", grade, table.reason(key, "总分"))
         table.put(key, "最终等次", final, bad.get(key) or table.reason(key, "总分"))
     table.findings += check_caps(finals, keys, caps, s.area_ladder, AREA_SHEET, "本街道（镇）居民区")
