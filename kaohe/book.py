@@ -230,7 +230,12 @@ class OpenpyxlBook:
     def save(self, out: str | Path) -> None:
         from .workbook import write_atomically  # the writer lives with the reader
 
-        write_atomically(self._editable().wb, Path(out), self.path)
+        from .printing import rows_to_print
+
+        wb = self._editable().wb
+        for sheet in self._rewritten:  # 检查结果 grew: its print area follows its rows
+            rows_to_print(wb[sheet])
+        write_atomically(wb, Path(out), self.path)
 
 
 class MemoryBook:

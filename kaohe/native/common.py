@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import engine
+from .. import engine, printing
 from ..checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
 from ..params import PARAM_SHEET, sheet_rows
 from ..reading import READING_CLAUSE
@@ -377,6 +377,23 @@ def write_sheet(wb: Workbook, sheet: Sheet, data: Sequence[Mapping[str, object]]
     return ws
 
 
+def _print_book(wb: Workbook, s: engine.Scheme, info: Mapping[str, object]) -> None:
+    """As the .xlsm prints (template._print_book): the unit and year in every header, only the rows with
+    typed data (a blank sheet: its first rows, to write on), a wide sheet split across pages with its key
+    column on each; hidden helper columns take no room."""
+    unit, year = (None if info.get(k) in (None, "") else str(info[k]) for k in (UNIT_LABEL, YEAR_LABEL))
+    for ws in wb.worksheets:
+        printing.set_header(ws, str(s.params.meta["title"]), unit, year)
+        if ws.title in (GUIDE_SHEET, PARAM_SHEET):
+            continue
+        printing.rows_to_print(ws)
+        hidden = {n for dim in ws.column_dimensions.values() if dim.hidden
+                  for n in range(dim.min or 0, (dim.max or dim.min or 0) + 1)}
+        widths = [0.0 if n in hidden else (ws.column_dimensions[get_column_letter(n)].width or 9.0)
+                  for n in range(1, ws.max_column + 1)]
+        printing.split(ws, widths)
+
+
 def start_book(s: engine.Scheme, guide: Sequence[str], info: Mapping[str, object] | None = None) -> Workbook:
     """A workbook with 说明 (filled by ``guide`` lines) first; the caller adds the input sheets,
     then ``finish_book`` adds 检查结果 and 参数."""
@@ -409,12 +426,14 @@ GUIDE = (
 )
 
 
-def finish_book(wb: Workbook, s: engine.Scheme, active_sheet: str) -> Workbook:
+def finish_book(wb: Workbook, s: engine.Scheme, active_sheet: str,
+                info: Mapping[str, object] | None = None) -> Workbook:
     check = wb.create_sheet(REPORT_SHEET)
     _header(check, (*REPORT_HEADER, PRIOR_FILL), {"说明": 60, "位置": 16})
     check.column_dimensions[get_column_letter(len(REPORT_HEADER) + 1)].hidden = True
     _print_setup(check)
     _param_sheet(wb, s)
+    _print_book(wb, s, info or {})
     wb.active = wb.sheetnames.index(active_sheet)
     for ws in wb.worksheets:  # exactly one selected tab
         ws.sheet_view.tabSelected = ws.title == active_sheet

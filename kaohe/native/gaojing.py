@@ -282,5 +282,5 @@ def build(s: rules.Scheme, *, area_rows: int, people_rows: int, form_rows: int,
     write_sheet(wb, areas, data.get(rules.AREA_SHEET, ()))
     write_sheet(wb, people, data.get(rules.PEOPLE_SHEET, ()))
     write_sheet(wb, surveys, data.get(entries.SURVEY_SHEET, ()))
-    return finish_book(wb, s, areas.name)
+    return finish_book(wb, s, areas.name, info)
 

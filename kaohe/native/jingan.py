@@ -675,7 +675,7 @@ def build(s: rules.Scheme, *, area_rows: int, people_rows: int, form_rows: int,
             if header in sheet.letters:
                 ws.column_dimensions[sheet.letters[header]].width = 13
     _rating_validation(wb[sessions.FORM_SHEET], s, p, book["forms"])
-    return finish_book(wb, s, book["areas"].name)
+    return finish_book(wb, s, book["areas"].name, info)
 
 
 def _rating_validation(ws, s: rules.Scheme, p: ParamCells, forms: Sheet) -> None:
