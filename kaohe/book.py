@@ -228,9 +228,8 @@ class OpenpyxlBook:
         return self._editable().fill(sheet, cell, rgb)
 
     def save(self, out: str | Path) -> None:
-        from .workbook import write_atomically  # the writer lives with the reader
-
         from .printing import rows_to_print
+        from .workbook import write_atomically  # the writer lives with the reader
 
         wb = self._editable().wb
         for sheet in self._rewritten:  # 检查结果 grew: its print area follows its rows

@@ -21,8 +21,14 @@ def findings_of(book: Book, name: str, scheme: str | None = None) -> tuple[Input
     """The workbook's inputs, its result tables, and every finding (rules, then stale results)."""
     inputs = inputs_from(book, name, scheme)
     tables = calculate(inputs)
-    return inputs, tables, ([f for t in tables.values() for f in t.findings] + stale_results(inputs, tables)
-                            + text_in_number_cells(inputs))
+    return inputs, tables, all_findings(inputs, tables)
+
+
+def all_findings(inputs: Inputs, tables: dict) -> list[Finding]:
+    """Every finding of the rules, each once (a form's error explains results on two sheets: findings.Upstream),
+    then the saved results that differ and the text typed in number cells of a formula workbook."""
+    once = {id(f): f for t in tables.values() for f in t.findings}
+    return [*once.values(), *stale_results(inputs, tables), *text_in_number_cells(inputs)]
 
 
 def _cell_text(value: object) -> object:

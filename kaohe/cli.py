@@ -28,7 +28,6 @@ from pathlib import Path
 
 from . import __version__, checking, engine
 from .findings import Finding
-from .native.reading import text_in_number_cells
 from .office import OfficeError
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
 from .workbook import (
@@ -40,7 +39,6 @@ from .workbook import (
     output_path,
     read_inputs,
     save_with_results,
-    stale_results,
     write_atomically,
     write_error,
 )
@@ -65,8 +63,7 @@ def _print_json(data: object) -> None:
 
 def _results(inputs: Inputs):
     tables = calculate(inputs)
-    findings = [f for t in tables.values() for f in t.findings] + stale_results(inputs, tables)
-    return tables, findings + text_in_number_cells(inputs)
+    return tables, checking.all_findings(inputs, tables)
 
 
 def _format(value: object) -> str:

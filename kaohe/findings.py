@@ -69,6 +69,19 @@ class Finding:
         }
 
 
+class Upstream(str):
+    """A value computed from another sheet that could not be computed (a tally, an entry sheet's sum),
+    as a cell shows it (the finding's short text), carrying that finding: whatever reads it reports the
+    finding it carries, never a second one about text in a number cell."""
+
+    reason: Finding
+
+    def __new__(cls, reason: Finding) -> Upstream:
+        shown = super().__new__(cls, reason.short())
+        shown.reason = reason
+        return shown
+
+
 def error(rule: str, clause: str, message: str, where: Where = Where(), allowed=None, actual=None) -> Finding:
     return Finding(Severity.ERROR, rule, clause, message, where, allowed, actual)
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .findings import Checked, Finding, Where, error
+from .findings import Checked, Finding, Upstream, Where, error
 
 # Clause for the reading rules themselves: they are the project's, stated in DOMAIN §6.
 READING_CLAUSE = "kaohe 填写规则"  # how cells are read (DOMAIN §6), as the clerk sees it named
@@ -77,6 +77,8 @@ def read_number(
     what = where.field or "数值"
     if is_blank(raw):
         return Checked(None, (missing(where, what, rule, clause),) if required else ())
+    if isinstance(raw, Upstream):  # not computed where it comes from: that finding says why
+        return Checked(None, (raw.reason,))
     value = _number_from(raw, suffixes)
     if value is None:
         return Checked(None, (error("输入格式", READING_CLAUSE,

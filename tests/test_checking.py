@@ -187,3 +187,17 @@ def test_a_cell_named_by_two_findings_gets_its_own_colour_back(tmp_path):
     out = tmp_path / "b.xlsx"
     book.save(out)
     assert load_workbook(out)["居民区"]["L5"].fill.fgColor.rgb == template.RESULT_FILL.fgColor.rgb
+
+
+def test_a_form_error_is_reported_once_not_again_where_its_tally_is_read():
+    # The jingan example's form 1 has a rating "B" without a score (测评表!F135, jingan 五: 测评分值): the
+    # tally it feeds cannot be computed, and the session cell it fills is left to that one finding
+    # (findings.Upstream), never reported a second time as text typed into a number cell.
+    _, tables, findings = checking.findings_of(OpenpyxlBook(EXAMPLE), EXAMPLE.name)
+    assert len([f for f in findings if f.rule == "测评分值"]) == 1
+    assert not [f for f in findings if "#错误" in f.message]  # no message quoting a cell's "#错误：…" text
+    assert len({id(f) for f in findings}) == len(findings)
+    form = next(f for f in findings if f.rule == "测评分值")
+    people = tables["工作人员"]
+    explained = [k for k in people.rows if people.reason(k, "得分") is form]
+    assert explained  # the person whose 党员群众测评 that form would have given: 得分 says why, with that finding

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from ..findings import Checked, Finding, Where, error, warning
+from ..findings import Checked, Finding, Upstream, Where, error, warning
 from ..reading import is_blank, read_choice, read_number
 from ..results import ROW_KEY, Table, keys_of
 from . import gaojing, jingan
@@ -176,7 +176,7 @@ def merge(rows: Sequence[Mapping[str, object]], key_field: str, entries: Entries
             typed = row.get(column)
             if is_blank(typed):
                 reason = entries.reasons.get((area, column))
-                row[column] = value if value is not None else (reason.short() if reason else None)
+                row[column] = value if value is not None else (Upstream(reason) if reason else None)
             elif value is not None and isinstance(typed, (int, float)) and abs(typed - value) > 1e-6:
                 findings.append(warning(
                     entries.table.sheet, entries.table.sheet + "表填写要求",

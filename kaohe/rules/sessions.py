@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..findings import Finding, Where, error, info, warning
+from ..findings import Finding, Upstream, Where, error, info, warning
 from ..grid import distinct
 from ..reading import is_blank, read_choice
 from ..results import keys_of
@@ -266,7 +266,7 @@ def shown(tallied: Tallied, sheet: str, key: str, column: str) -> float | str | 
     if mean is not None:
         return mean
     reason = tallied.reasons.get((sheet, key, column))
-    return reason.short() if reason else f"#错误：{key}在{column}中没有有效的测评表（{SESSIONS[column]}）"
+    return Upstream(reason) if reason else f"#错误：{key}在{column}中没有有效的测评表（{SESSIONS[column]}）"
 
 
 def merge(rows: Sequence[Mapping[str, object]], sheet: str, key_field: str, tallied: Tallied) -> list[dict[str, object]]:
