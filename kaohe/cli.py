@@ -307,6 +307,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def cmd_papers(args: argparse.Namespace) -> int:
     from . import papers
 
+    there = [p.name for name in papers.PAPERS for p in (Path(args.output) / f"{name}.xlsx", Path(args.output) / f"{name}.pdf")
+             if p.exists()]
+    if there and not args.force:
+        raise WorkbookError(f"{args.output} 中已有 {'、'.join(there)}，未覆盖（要覆盖请加 --force）")
     printed = papers.write_papers(args.file, args.output, pdf=args.pdf)
     for path in printed.files + printed.pdfs:
         print(f"已生成 {path}")
@@ -430,6 +434,7 @@ def parser() -> argparse.ArgumentParser:
     pp.add_argument("file", metavar="工作簿", help="工作簿 .xlsx / .xlsm")
     pp.add_argument("-o", "--output", required=True, metavar="输出", help="输出文件夹")
     pp.add_argument("--pdf", action="store_true", help="并用 LibreOffice 生成 PDF")
+    pp.add_argument("--force", action="store_true", help="输出文件夹中已有这些材料时覆盖")
     pp.set_defaults(func=cmd_papers)
     s = sub.add_parser("scheme", help="查看或校验方案参数")
     s.add_argument("action", choices=("show", "check"), help="show：列出全部参数；check：校验方案文件")

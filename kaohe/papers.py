@@ -433,6 +433,9 @@ def to_stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+PAPERS = ("测评表", "满意度问卷", "公示名单", "反馈")  # the files a run may write: <name>.xlsx (and .pdf)
+
+
 def write_papers(path: str | Path, outdir: str | Path, pdf: bool = False,
                  progress: Callable[[str], None] = to_stderr) -> Printed:
     """The papers as workbooks in ``outdir``, and with ``pdf`` their PDFs, ``progress`` told of each."""

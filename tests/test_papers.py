@@ -236,3 +236,13 @@ def test_a_part_that_cannot_be_computed_points_at_the_problem_on_its_page(tmp_pa
     assert parts["12345热线及信访、舆情"] == "无法计算，见问题1"
     problem = next(r for r in page if r[0] == 1)
     assert "满意率" in problem[2] and "1.2" in problem[2]
+
+
+def test_papers_are_not_overwritten_without_force(tmp_path, capsys):
+    # the overwrite policy of every command: an existing output is replaced only with --force
+    assert cli.main(["papers", str(GAOJING), "-o", str(tmp_path)]) == 0
+    before = (tmp_path / "反馈.xlsx").stat().st_mtime_ns
+    capsys.readouterr()
+    assert cli.main(["papers", str(GAOJING), "-o", str(tmp_path)]) == 2
+    assert "反馈.xlsx" in capsys.readouterr().err and (tmp_path / "反馈.xlsx").stat().st_mtime_ns == before
+    assert cli.main(["papers", str(GAOJING), "-o", str(tmp_path), "--force"]) == 0
