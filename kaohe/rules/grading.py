@@ -86,8 +86,8 @@ def empty_caps(ladder: Ladder, caps: Mapping[str, int], n: int, table: str, pool
 
 
 def _tie_keys(scores: np.ndarray, tiebreak: np.ndarray | None) -> list[tuple[float, float]]:
-    rounded = np.round(scores, TIE_DECIMALS)
-    second = np.round(tiebreak, TIE_DECIMALS) if tiebreak is not None else np.zeros_like(scores)
+    rounded = tie_rounded(scores)
+    second = tie_rounded(tiebreak) if tiebreak is not None else np.zeros_like(scores)
     second = np.where(np.isnan(second), -np.inf, second)
     return list(zip(rounded.tolist(), second.tolist()))
 
@@ -178,9 +178,17 @@ def check_caps(
 
 # --- ranks -------------------------------------------------------------------------------------
 
+def tie_rounded(values: np.ndarray) -> np.ndarray:
+    """Scores rounded to TIE_DECIMALS, so that 89.99999999999 and 90 tie (DOMAIN §6); a score too large to
+    round (1e308 typed as 加分: ×10⁹ overflows) is already whole and stays as it is."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.round(values, TIE_DECIMALS)
+    return np.where(np.isinf(rounded) & np.isfinite(values), values, rounded)
+
+
 def rank_eq(values: np.ndarray) -> np.ndarray:
     """Excel's RANK.EQ, higher is better: 1 + how many are strictly greater; 0 where NaN."""
-    rounded = np.round(values, TIE_DECIMALS)
+    rounded = tie_rounded(values)
     valid = ~np.isnan(rounded)
     ascending = np.sort(rounded[valid])
     greater = len(ascending) - np.searchsorted(ascending, np.where(valid, rounded, 0), side="right")

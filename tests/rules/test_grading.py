@@ -413,3 +413,14 @@ def test_big_tie_reaching_past_a_band_is_warned():
     [w] = straddles([1, 2, 3, 4, 4, 4, 7], TIERS)
     assert w.actual == 3
     assert "第4名" in w.message
+
+
+def test_a_score_too_large_to_round_ranks_first_without_overflow():
+    # 1e308 (a 加分 typed so, jingan 四(二): a sum of 1-point awards) × 10⁹ overflows; RANK.EQ still ranks
+    # it first, and 90 and 89.99999999999 still tie (DOMAIN §6): ranks 1, 2, 2, 4
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ranks = rank_eq(np.array([1e308, 90.0, 89.99999999999, 80.0]))
+    assert ranks.tolist() == [1, 2, 2, 4]
