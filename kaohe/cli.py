@@ -38,6 +38,7 @@ from .workbook import (
     open_book,
     output_path,
     read_inputs,
+    same_file,
     save_with_results,
     write_atomically,
     write_error,
@@ -307,8 +308,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def cmd_papers(args: argparse.Namespace) -> int:
     from . import papers
 
-    there = [p.name for name in papers.PAPERS for p in (Path(args.output) / f"{name}.xlsx", Path(args.output) / f"{name}.pdf")
-             if p.exists()]
+    targets = [Path(args.output) / f"{name}{suffix}" for name in papers.PAPERS for suffix in (".xlsx", ".pdf")]
+    for target in targets:
+        if same_file(target, args.file):
+            raise WorkbookError(f"输出文件不能是原文件本身：{target}（原文件不变，请另起文件夹）")
+    there = [t.name for t in targets if t.exists()]
     if there and not args.force:
         raise WorkbookError(f"{args.output} 中已有 {'、'.join(there)}，未覆盖（要覆盖请加 --force）")
     printed = papers.write_papers(args.file, args.output, pdf=args.pdf)
