@@ -40,6 +40,7 @@ from .results import keys_of
 from .rules.sessions import cell_text
 from .template import GUIDE_SHEET, UNIT_LABEL, YEAR_LABEL
 from .workbook import (
+    NOT_COMPUTED_RULE,
     Inputs,
     WorkbookError,
     block_cells,
@@ -235,6 +236,8 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
     book = open_book(source)
     try:
         inputs, tables, findings = checking.findings_of(book, source.name)
+        # the copy holds kaohe's own results as values: the source's "not saved" notes do not apply to it
+        findings = [f for f in findings if f.rule != NOT_COMPUTED_RULE]
         errors = [f for f in findings if f.is_error]
         if errors and not force:
             raise ExportRefused(inputs, errors)

@@ -167,6 +167,7 @@ def calculate(inputs: Inputs):
 
 
 STALE_CLAUSE = "kaohe 结果列"
+NOT_COMPUTED_RULE = "结果未计算"  # result cells without a saved value: a note, not an error
 TOLERANCE = 1e-6  # a saved number within this of the computed one agrees (Excel keeps ~15 digits)
 
 
@@ -211,7 +212,7 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
                         f"{key}的「{column}」保存的是“{saved}”，按规则应为“{'无法计算' if computed is None else computed}”"
                         "（被手工改动，或未重新计算）", Where(name, key, column), allowed=computed, actual=saved))
         if never:
-            findings.append(info("结果未计算", STALE_CLAUSE,
+            findings.append(info(NOT_COMPUTED_RULE, STALE_CLAUSE,
                                  f"{name}有{never}个结果格没有保存的计算结果"
                                  "（文件未经 Excel 计算保存，或显示 #NAME? 等），未能核对",
                                  Where(name, "", ""), actual=never))

@@ -316,3 +316,11 @@ def test_verify_recomputes_the_cover_and_finds_an_edited_line(tmp_path, capsys):
     wb.save(tmp_path / "改过.xlsx")
     found = submission.verify(tmp_path / "改过.xlsx").findings
     assert [(f.rule, f.where.table, f.allowed, f.actual) for f in found] == [("封面不符", "封面", 1, 2.0)]
+
+
+def test_the_copy_reports_what_it_holds_not_the_sources_unsaved_results(forced):
+    # The example was never computed in Excel (no saved results): its check notes "结果未计算". The copy holds
+    # kaohe's results as values, so its 检查结果 lists the rules' findings only — the planted errors stay.
+    rules = [r[1] for r in load_workbook(forced)["检查结果"].iter_rows(min_row=2, values_only=True) if r[1]]
+    assert "结果未计算" not in rules
+    assert "测评参加率" in rules  # jingan 五(一)3: the planted session at exactly 80% is still reported
