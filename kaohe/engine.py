@@ -16,7 +16,7 @@ from .findings import Checked, Finding, Where, error
 from .params import SCHEME_DIR, Params, SchemeError, from_sheet_rows, load
 from .reading import is_blank, read_count, read_number
 from .results import ROW_KEY, Table, keys_of
-from .rules import entries, gaojing, jingan, sessions
+from .rules import entries, gaojing, grading, jingan, sessions
 from .rules.grading import Ladder, caps_for, propose, quota
 
 Scheme = jingan.Scheme | gaojing.Scheme
@@ -172,6 +172,9 @@ def calculate(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -
         people = jingan.score_staff(s, people_rows, areas)
     else:
         people = gaojing.score_people(s, people_rows, areas)
+    for sheet, table in ((area_sheet, areas), (people_sheet, people)):
+        rows = tables.get(sheet, ())
+        table.findings += grading.unexplained_overrides(rows, keys_of(rows, key_of(sheet)), sheet)
     return {area_sheet: areas, people_sheet: people, **{name: e.table for name, e in entered.items()}}
 
 

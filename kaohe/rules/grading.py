@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from ..findings import Finding, Where, error, warning
+from ..findings import Finding, Where, error, info, warning
 from ..params import exact
 from ..reading import is_blank, read_choice, read_number
 
@@ -136,9 +136,12 @@ def propose(
     return grades, findings
 
 
+OVERRIDE_FIELD, REASON = "领导小组调整", "调整理由"  # WORKBOOK.md: the override, and the reason typed beside it
+
+
 def final_grades(
     proposed: Sequence[str | None], overrides: Sequence[object], keys: Sequence[str], ladder: Ladder,
-    table: str, override_field: str = "领导小组调整",
+    table: str, override_field: str = OVERRIDE_FIELD,
 ) -> tuple[list[str | None], dict[str, Finding]]:
     """The override where one is typed (it must name a grade of the ladder), else the proposal.
 
@@ -156,6 +159,17 @@ def final_grades(
             bad[key] = read.findings[0]
         finals.append(read.value)
     return finals, bad
+
+
+def unexplained_overrides(rows: Sequence[Mapping[str, object]], keys: Sequence[str], table: str) -> list[Finding]:
+    """A grade the leading group changed without a reason beside it: the record sent upward says who
+    changed a grade but not why (the documents leave the decision to the leading group: jingan 六,
+    gaojing-2024 五(一)), so kaohe reminds, it does not refuse."""
+    return [info("调整理由", "kaohe 填写规则",
+                 f"{key}的“{OVERRIDE_FIELD}”填了“{row.get(OVERRIDE_FIELD)}”，“{REASON}”未填：请写明领导小组的决定"
+                 "（会议、日期、理由），公示和上报时备查", Where(table, key, REASON), actual=row.get(OVERRIDE_FIELD))
+            for row, key in zip(rows, keys)
+            if key and not is_blank(row.get(OVERRIDE_FIELD)) and is_blank(row.get(REASON))]
 
 
 def check_caps(

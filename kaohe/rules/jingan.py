@@ -489,7 +489,7 @@ def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area
         amount += s.excellent_reward
         if s.excellent_reward == 0:
             findings += (warning(REWARD_RULE, s.cite("money.excellent_reward"),
-                                 f"{key}：优秀一次性奖励金额未设置（参数 money.excellent_reward 为0），奖金未含奖励",
+                                 f"{key}：优秀一次性奖励金额未设置（“参数”表“优秀一次性奖励金额”为0），奖金未含奖励",
                                  where, allowed=">0", actual=0),)
     return Checked(round(amount, 2), findings)
 
@@ -546,7 +546,7 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
     if unrewarded:  # one finding for the parameter, not one per person
         table.findings.append(warning(
             REWARD_RULE, s.cite("money.excellent_reward"),
-            f"优秀一次性奖励金额未设置（参数 money.excellent_reward 为0），{len(unrewarded)}人的奖金未含奖励："
+            f"优秀一次性奖励金额未设置（“参数”表“优秀一次性奖励金额”为0），{len(unrewarded)}人的奖金未含奖励："
             f"{'、'.join(unrewarded)}", Where("参数", "money.excellent_reward", "值"), allowed=">0", actual=0))
     return table
 
