@@ -25,7 +25,7 @@ from kaohe.book import put
 from kaohe.params import CASES_SUFFIX, PARAM_SHEET, SCHEME_DIR, builtin_ids, load, sheet_rows, with_overrides
 from kaohe.workbook import calculate, read_inputs
 
-CASE_FIELDS = {"name", "clause", "note", "params", "input", "expect", "findings"}
+CASE_FIELDS = {"name", "clause", "known_issue", "params", "input", "expect", "findings"}
 FINDING_FIELDS = {"severity", "rule", "clause", "sheet", "key", "field", "cell", "message", "count"}
 TOLERANCE = 1e-9
 
@@ -43,7 +43,9 @@ def _cases() -> list:
     for path in _files():
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         for case in data.get("case", []):
-            params.append(pytest.param(path, data, case, id=f"{_scheme_id(path, data)}:{case.get('name')}"))
+            # a case the code is known to get wrong: expected to fail until it is fixed, then it must pass
+            marks = [pytest.mark.xfail(reason=case["known_issue"], strict=True)] if "known_issue" in case else []
+            params.append(pytest.param(path, data, case, id=f"{_scheme_id(path, data)}:{case.get('name')}", marks=marks))
     return params
 
 
@@ -62,6 +64,12 @@ def _table_rows(block: dict, where: str) -> list[dict]:
     return [dict(zip(columns, row)) for row in rows]
 
 
+def _put_row(ws, r: int, values: list) -> None:
+    for c, value in enumerate(values, start=1):
+        if value != "":  # "" is a blank cell
+            put(ws.cell(r, c), value)
+
+
 def _write_workbook(path: Path, scheme_id: str, data: dict, case: dict, where: str) -> None:
     """The case's inputs as a clerk's workbook: the 参数 sheet (with the overrides), then each input sheet."""
     params = load(scheme_id)
@@ -75,23 +83,17 @@ def _write_workbook(path: Path, scheme_id: str, data: dict, case: dict, where: s
     assert not unknown, f"{where}: input sheets {sorted(unknown)} are not among {sorted(headers)}"
     wb = Workbook()
     wb.active.title = PARAM_SHEET
-    for row in sheet_rows(params):
-        wb[PARAM_SHEET].append([None] * len(row))
-        for cell, value in zip(wb[PARAM_SHEET][wb[PARAM_SHEET].max_row], row):
-            put(cell, value)
+    for r, row in enumerate(sheet_rows(params), start=1):
+        _put_row(wb[PARAM_SHEET], r, row)
     for name, required in headers.items():
         if name not in inputs and name not in engine.sheets(scheme):
             continue  # an optional sheet the case does not use: absent, as in a workbook without it
         defaults = data.get("defaults", {}).get(name, {})
         rows = [{**defaults, **row} for row in _table_rows(inputs[name], f"{where} input {name}")] if name in inputs else []
-        columns = [*required, *(c for row in rows for c in row if c not in required)]
+        columns = list(dict.fromkeys([*required, *(c for row in rows for c in row)]))
         ws = wb.create_sheet(name)
-        ws.append(list(dict.fromkeys(columns)))
-        for r, row in enumerate(rows, start=2):
-            for c, column in enumerate(dict.fromkeys(columns), start=1):
-                value = row.get(column, "")
-                if value != "":
-                    put(ws.cell(r, c), value)
+        for r, row in enumerate([dict(zip(columns, columns)), *rows], start=1):
+            _put_row(ws, r, [row.get(c, "") for c in columns])
     wb.save(path)
 
 
@@ -162,8 +164,8 @@ def test_scheme_case(path, data, case, tmp_path):
     clause = _clauses(case)
     where = f"{path.name} › {case.get('name')} ({clause})"
     assert set(case) <= CASE_FIELDS, f"{where}: unknown case fields {sorted(set(case) - CASE_FIELDS)}"
-    assert clause and all(c.startswith(f"{scheme_id} ") for c in clause.split("、")), \
-        f"{where}: each clause should be cited as “{scheme_id} …”"
+    assert clause and all(c.startswith((f"{scheme_id} ", "DOMAIN ")) for c in clause.split("、")), \
+        f"{where}: each clause should be cited as “{scheme_id} …” (or “DOMAIN §6” for the common rules)"
     book = tmp_path / "case.xlsx"
     _write_workbook(book, scheme_id, data, case, where)
     inputs = read_inputs(book)
