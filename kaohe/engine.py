@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .findings import Checked, Finding, Where, error
-from .params import SCHEME_DIR, Params, SchemeError, from_sheet_rows, load
+from .params import Params, SchemeError, builtin_ids, from_sheet_rows, load
 from .reading import is_blank, read_count, read_number
 from .results import ROW_KEY, Table, keys_of
 from .rules import entries, gaojing, grading, jingan, sessions
@@ -29,7 +29,7 @@ RESULTS = {"jingan": {jingan.AREA_SHEET: jingan.AREA_RESULTS, jingan.STAFF_SHEET
            "gaojing": {gaojing.AREA_SHEET: gaojing.AREA_RESULTS, gaojing.PEOPLE_SHEET: gaojing.PEOPLE_RESULTS}}
 KEYS = {"居民区": "居民区"}  # the area sheet's key; every people sheet's is 姓名 (WORKBOOK.md)
 ENTRY_SHEETS = (entries.STREET_SHEET, entries.ADJUST_SHEET, entries.SURVEY_SHEET)
-BUILTIN = frozenset(p.stem for p in SCHEME_DIR.glob("*.toml"))
+BUILTIN = frozenset(builtin_ids())
 POOLS = {"jingan": ("居民区", "书记主任", "其他人员"), "gaojing": ("居民区",)}
 
 
