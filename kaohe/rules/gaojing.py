@@ -377,7 +377,20 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         table.put(key, "建议等次", grade, table.reason(key, "总分"))
         table.put(key, "最终等次", final, bad.get(key) or table.reason(key, "总分"))
     table.findings += check_caps(finals, keys, caps, s.ladder, AREA_SHEET, "本镇居民区")
+    table.findings += failing_with_tier(s, keys, finals, table)
     return table
+
+
+def failing_with_tier(s: Scheme, keys: Sequence[str], finals: Sequence[str | None], table: Table) -> list[Finding]:
+    """An area graded the worst grade but ranked inside a tier keeps its 档次 and its staff's money: the
+    scheme ranks by 总分 (五(二)) and does not say a 不合格 area loses its tier (DOMAIN 5.8 default), so the
+    check only warns, for the leading group to decide."""
+    return [warning("不合格仍列档次", s.cite("rank_tiers"),
+                    f"{key}最终等次为「{final}」，但总分排名第{table.value(key, '排名')}名，仍列{table.value(key, '档次')}，"
+                    "其人员按该档次计发奖励：方案未规定不合格居民区是否取消档次，请领导小组确认",
+                    Where(AREA_SHEET, key, "档次"), actual=table.value(key, "档次"))
+            for key, final in zip(keys, finals)
+            if final == s.ladder.worst and table.value(key, "档次") not in (None, NO_TIER)]
 
 
 # --- 人员奖励 (DOMAIN 5.8) ------------------------------------------------------------------
