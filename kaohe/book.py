@@ -149,8 +149,9 @@ class OpenpyxlBook:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         with zipfile.ZipFile(self.path) as archive:
-            self._scans = limits.scan_package(archive, sheet_parts)
+            package = limits.scan_package(archive, sheet_parts, keep_biggest=True)
             self._parts = sheet_parts(archive)
+        self._scans, self._kept = package.scans, package.kept  # the biggest sheet's cells: counted when read
         self._values = CalamineWorkbook.from_path(str(self.path))
         self._arrays: dict[str, np.ndarray] = {}
         self._coded: dict[str, list[CodedColumn] | None] = {}
@@ -186,12 +187,44 @@ class OpenpyxlBook:
                 if self._strings is None:
                     part = _shared_strings_part(archive)
                     self._strings = shared_strings(archive.read(part)) if part in archive.namelist() else []
-                self._coded[sheet] = read_columns(archive.read(self._parts[sheet]), self._strings)
+                xml = self._kept.get(sheet) or archive.read(self._parts[sheet])
+
+                def within(rows: int, columns: int) -> None:  # the limits, counted in the reader's own pass
+                    if sheet not in self._scans and not limits.within(rows, columns):
+                        self._scan(sheet)  # raises, naming the first cell past the limit
+
+                self._coded[sheet] = read_columns(xml, self._strings, within)
+            if self._coded[sheet] is None:
+                self._scan(sheet)  # read by calamine instead: the whole scan first
+            else:
+                self._kept.pop(sheet, None)
         return self._coded[sheet]
+
+    def _scan(self, sheet: str) -> None:
+        """A sheet whose cells were left to its reader, scanned against the limits before another reader
+        (calamine, openpyxl) allocates for it."""
+        if sheet in self._scans or sheet not in self._parts:
+            return
+        xml = self._kept.pop(sheet, None)
+        try:
+            if xml is None:
+                with zipfile.ZipFile(self.path) as archive:
+                    if self._parts[sheet] not in archive.namelist():
+                        return
+                    xml = archive.read(self._parts[sheet])  # inflated within the limits when the book opened
+            self._scans[sheet] = limits.scan_sheet(sheet, xml)
+        except limits.LimitError as exc:
+            raise WorkbookError(f"{self.path.name}：{exc}") from None
+
+    def scan_all(self) -> None:
+        """Every sheet checked against the limits: before openpyxl loads the whole workbook."""
+        for sheet in self._parts:
+            self._scan(sheet)
 
     def _array(self, sheet: str) -> np.ndarray:
         """The sheet as a 2-D array of cells: None for an empty cell (as openpyxl and xlwings give it)."""
         if sheet not in self._arrays:
+            self._scan(sheet)
             try:
                 with _paused_gc():
                     rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -217,6 +250,7 @@ class OpenpyxlBook:
 
     def _editable(self) -> MemoryBook:
         if self._edit is None:
+            self.scan_all()
             self._edit = MemoryBook(load_editable(self.path, keep_vba=self.path.suffix.lower() == ".xlsm"))
         return self._edit
 

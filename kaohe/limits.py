@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .sheetxml import unescape
@@ -62,6 +62,11 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
+def within(rows: int, columns: int) -> bool:
+    """Whether a used range of so many rows and columns is one kaohe reads."""
+    return rows <= MAX_ROWS and columns <= MAX_COLUMNS and rows * columns <= MAX_AREA
+
+
 def _mib(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
 
@@ -96,7 +101,7 @@ class _Sheet:
             widest = max(map(column_number, set(_CELL_COLUMN.findall(data))))  # two passes beat one of tuples
             if highest > scan.rows or widest > scan.columns:
                 top, width = max(scan.rows, highest), max(scan.columns, widest)
-                if top > MAX_ROWS or width > MAX_COLUMNS or top * width > MAX_AREA:
+                if not within(top, width):
                     self._walk(data)  # raises, naming the first cell past the limit
                     raise self._refuse(f"第{top}行或第{width}列")
                 scan.rows, scan.columns = top, width
@@ -124,16 +129,54 @@ class _Sheet:
             scan.cells += 1
             if row > scan.rows or column > scan.columns:
                 scan.rows, scan.columns = max(scan.rows, row), max(scan.columns, column)
-                if scan.rows > MAX_ROWS or scan.columns > MAX_COLUMNS or scan.rows * scan.columns > MAX_AREA:
+                if not within(scan.rows, scan.columns):
                     ref = found.group(1).decode() + found.group(2).decode() if found else f"第{row}行第{column}列"
                     raise self._refuse(ref)
 
 
-def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFile], dict[str, str]]
-                 ) -> dict[str, SheetScan]:
+@dataclass
+class Package:
+    """What the limits found in a package: each sheet's scan, and the XML of the sheet whose cells were left
+    for its reader to count (inflated, sizes and DTD checked like every part)."""
+
+    scans: dict[str, SheetScan]
+    kept: dict[str, bytes] = field(default_factory=dict)  # sheet name → its XML, cells not scanned yet
+
+
+def _refuse_dtd(part: str) -> LimitError:
+    return LimitError(f"其中的 {part} 含有 DTD 声明（<!DOCTYPE/<!ENTITY>），"
+                      "Excel 不会写出这样的文件，可能是恶意构造的，未读取")
+
+
+def _feed(sheet: _Sheet, chunks: Iterable[bytes]) -> SheetScan:
+    """A sheet's XML, chunk by chunk, fed in stretches of whole cells."""
+    rest = b""
+    for chunk in chunks:
+        data = rest + chunk
+        cut = data.rfind(b"<c")  # a cell may be split across chunks: keep its start for the next
+        cut = max(cut, data.rfind(b"<row"))
+        if cut <= 0:
+            cut = len(data) - 16 if len(data) > 16 else 0
+        sheet.feed(data[:cut])
+        rest = data[cut:]
+    sheet.feed(rest)
+    return sheet.scan
+
+
+def scan_sheet(name: str, xml: bytes) -> SheetScan:
+    """The cells of one sheet's XML (a part already inflated within the limits) against the limits:
+    raises LimitError naming the first cell past them."""
+    return _feed(_Sheet(name), (xml[at:at + CHUNK] for at in range(0, len(xml), CHUNK)))
+
+
+def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFile], dict[str, str]],
+                 keep_biggest: bool = False) -> Package:
     """Check every part of an opened package against the limits; ``sheet_parts``: sheet name → its part.
 
-    Returns each sheet's scan; raises LimitError naming the part or cell and the limit."""
+    Every part is inflated (its size as declared and as inflated, no DTD); every sheet's cells are
+    scanned, but with ``keep_biggest`` the biggest sheet's (a district's 测评表: 2 million cells) are
+    left to its reader, which reads them in one pass anyway, and its XML is kept for it.
+    Raises LimitError naming the part or cell and the limit."""
     infos = archive.infolist()
     declared = [i for i in infos if i.file_size > MAX_PART_BYTES]
     if declared:
@@ -142,33 +185,32 @@ def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFil
         raise _too_big("全部内容", sum(i.file_size for i in infos))
     sheets = sheet_parts(archive)  # reads two small parts, their declared sizes checked just above
     by_part = {part: name for name, part in sheets.items()}
-    scans: dict[str, SheetScan] = {}
+    sheet_infos = [i for i in infos if i.filename in by_part]
+    biggest = max(sheet_infos, key=lambda i: i.file_size).filename if keep_biggest and sheet_infos else None
+    found = Package({})
     total = 0
-    for info in infos:
-        sheet = _Sheet(by_part[info.filename]) if info.filename in by_part else None
+
+    def inflated(info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """The part's chunks, within the size limits; an XML part's checked for a DTD."""
+        nonlocal total
         xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
-        size, rest = 0, b""
+        size, tail = 0, b""
         with archive.open(info) as stream:
             while chunk := stream.read(CHUNK):
                 size, total = size + len(chunk), total + len(chunk)
                 if size > MAX_PART_BYTES or total > MAX_PACKAGE_BYTES:  # inflated beyond what it declared
                     raise _too_big(info.filename, size if size > MAX_PART_BYTES else total)
-                if not xml:
-                    continue
-                data = rest + chunk
-                if any(tag in data for tag in _DTD):
-                    raise LimitError(f"其中的 {info.filename} 含有 DTD 声明（<!DOCTYPE/<!ENTITY>），"
-                                     "Excel 不会写出这样的文件，可能是恶意构造的，未读取")
-                if sheet is None:
-                    rest = data[-16:]  # a DTD tag split across two chunks
-                    continue
-                cut = data.rfind(b"<c")  # a cell may be split across chunks: keep its start for the next
-                cut = max(cut, data.rfind(b"<row"))
-                if cut <= 0:
-                    cut = len(data) - 16 if len(data) > 16 else 0
-                sheet.feed(data[:cut])
-                rest = data[cut:]
-        if sheet is not None:
-            sheet.feed(rest)
-            scans[sheet.name] = sheet.scan
-    return scans
+                if xml and any(tag in tail + chunk[:16] or tag in chunk for tag in _DTD):
+                    raise _refuse_dtd(info.filename)
+                tail = chunk[-16:]  # a DTD tag split across two chunks
+                yield chunk
+
+    for info in infos:
+        if info.filename == biggest:
+            found.kept[by_part[biggest]] = b"".join(inflated(info))
+        elif info.filename in by_part:
+            found.scans[by_part[info.filename]] = _feed(_Sheet(by_part[info.filename]), inflated(info))
+        else:
+            for _ in inflated(info):
+                pass
+    return found
