@@ -12,6 +12,7 @@ import math
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -98,6 +99,19 @@ def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
     return None if target is None else "xl/" + target.lstrip("/").removeprefix("xl/")
 
 
+def _inflating(path: Path, package: limits.Package) -> Future[bytes]:
+    """The package's kept sheet, inflated within the limits on a thread of its own."""
+    def inflate() -> bytes:
+        with zipfile.ZipFile(path) as archive:
+            return limits.inflate(archive, package)
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(inflate)
+    finally:
+        pool.shutdown(wait=False)
+
+
 @contextmanager
 def _paused_gc() -> Iterator[None]:
     """No garbage collection while a sheet's cells become objects: none of them is garbage yet, and
@@ -151,7 +165,10 @@ class OpenpyxlBook:
         with zipfile.ZipFile(self.path) as archive:
             package = limits.scan_package(archive, sheet_parts, keep_biggest=True)
             self._parts = sheet_parts(archive)
-        self._scans, self._kept = package.scans, package.kept  # the biggest sheet's cells: counted when read
+        self._scans = package.scans
+        # the biggest sheet (测评表) inflates on another thread while the others are read (zlib lets go of
+        # the GIL); its cells are counted when it is read
+        self._kept = {package.kept[0]: _inflating(self.path, package)} if package.kept else {}
         self._values = CalamineWorkbook.from_path(str(self.path))
         self._arrays: dict[str, np.ndarray] = {}
         self._coded: dict[str, list[CodedColumn] | None] = {}
@@ -187,7 +204,7 @@ class OpenpyxlBook:
                 if self._strings is None:
                     part = _shared_strings_part(archive)
                     self._strings = shared_strings(archive.read(part)) if part in archive.namelist() else []
-                xml = self._kept.get(sheet) or archive.read(self._parts[sheet])
+                xml = self._kept_xml(sheet) or archive.read(self._parts[sheet])
 
                 def within(rows: int, columns: int) -> None:  # the limits, counted in the reader's own pass
                     if sheet not in self._scans and not limits.within(rows, columns):
@@ -205,7 +222,8 @@ class OpenpyxlBook:
         (calamine, openpyxl) allocates for it."""
         if sheet in self._scans or sheet not in self._parts:
             return
-        xml = self._kept.pop(sheet, None)
+        xml = self._kept_xml(sheet)
+        self._kept.pop(sheet, None)
         try:
             if xml is None:
                 with zipfile.ZipFile(self.path) as archive:
@@ -215,6 +233,17 @@ class OpenpyxlBook:
             self._scans[sheet] = limits.scan_sheet(sheet, xml)
         except limits.LimitError as exc:
             raise WorkbookError(f"{self.path.name}：{exc}") from None
+
+    def _kept_xml(self, sheet: str) -> bytes | None:
+        """The kept sheet's XML once inflated, or why the file is refused; None: not the kept sheet."""
+        if sheet not in self._kept:
+            return None
+        try:
+            return self._kept[sheet].result()
+        except limits.LimitError as exc:
+            raise WorkbookError(f"{self.path.name}：{exc}") from None
+        except Exception as exc:  # noqa: BLE001 — a damaged part: zipfile and zlib raise many kinds
+            raise WorkbookError(f"{self.path.name} 无法作为工作簿打开：{exc}") from None
 
     def scan_all(self) -> None:
         """Every sheet checked against the limits: before openpyxl loads the whole workbook."""

@@ -136,11 +136,12 @@ class _Sheet:
 
 @dataclass
 class Package:
-    """What the limits found in a package: each sheet's scan, and the XML of the sheet whose cells were left
-    for its reader to count (inflated, sizes and DTD checked like every part)."""
+    """What the limits found in a package: each sheet's scan, and the biggest sheet left for its reader
+    (its part not inflated yet: :func:`inflate` does, within what the other parts left of the limits)."""
 
     scans: dict[str, SheetScan]
-    kept: dict[str, bytes] = field(default_factory=dict)  # sheet name → its XML, cells not scanned yet
+    kept: tuple[str, str] | None = None  # (sheet, part): cells counted by its reader
+    inflated: int = 0  # bytes the other parts inflated to
 
 
 def _refuse_dtd(part: str) -> LimitError:
@@ -169,13 +170,35 @@ def scan_sheet(name: str, xml: bytes) -> SheetScan:
     return _feed(_Sheet(name), (xml[at:at + CHUNK] for at in range(0, len(xml), CHUNK)))
 
 
+def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: list[int]) -> Iterator[bytes]:
+    """A part's chunks, within the size limits (``total``: the package's bytes so far, added to); an XML
+    part's checked for a DTD."""
+    xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+    size, tail = 0, b""
+    with archive.open(info) as stream:
+        while chunk := stream.read(CHUNK):
+            size, total[0] = size + len(chunk), total[0] + len(chunk)
+            if size > MAX_PART_BYTES or total[0] > MAX_PACKAGE_BYTES:  # inflated beyond what it declared
+                raise _too_big(info.filename, size if size > MAX_PART_BYTES else total[0])
+            if xml and any(tag in tail + chunk[:16] or tag in chunk for tag in _DTD):
+                raise _refuse_dtd(info.filename)
+            tail = chunk[-16:]  # a DTD tag split across two chunks
+            yield chunk
+
+
+def inflate(archive: zipfile.ZipFile, package: Package) -> bytes:
+    """The kept sheet's XML, inflated within the limits (its size, the package's, no DTD)."""
+    assert package.kept is not None
+    return b"".join(_inflated(archive, archive.getinfo(package.kept[1]), [package.inflated]))
+
+
 def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFile], dict[str, str]],
                  keep_biggest: bool = False) -> Package:
     """Check every part of an opened package against the limits; ``sheet_parts``: sheet name → its part.
 
-    Every part is inflated (its size as declared and as inflated, no DTD); every sheet's cells are
-    scanned, but with ``keep_biggest`` the biggest sheet's (a district's 测评表: 2 million cells) are
-    left to its reader, which reads them in one pass anyway, and its XML is kept for it.
+    Every part is inflated (its size as declared and as inflated, no DTD) and every sheet's cells are
+    scanned; but with ``keep_biggest`` the biggest sheet (a district's 测评表: 2 million cells) is left to
+    its reader, which inflates it (:func:`inflate`) and counts its cells in its own pass.
     Raises LimitError naming the part or cell and the limit."""
     infos = archive.infolist()
     declared = [i for i in infos if i.file_size > MAX_PART_BYTES]
@@ -187,30 +210,14 @@ def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFil
     by_part = {part: name for name, part in sheets.items()}
     sheet_infos = [i for i in infos if i.filename in by_part]
     biggest = max(sheet_infos, key=lambda i: i.file_size).filename if keep_biggest and sheet_infos else None
-    found = Package({})
-    total = 0
-
-    def inflated(info: zipfile.ZipInfo) -> Iterator[bytes]:
-        """The part's chunks, within the size limits; an XML part's checked for a DTD."""
-        nonlocal total
-        xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
-        size, tail = 0, b""
-        with archive.open(info) as stream:
-            while chunk := stream.read(CHUNK):
-                size, total = size + len(chunk), total + len(chunk)
-                if size > MAX_PART_BYTES or total > MAX_PACKAGE_BYTES:  # inflated beyond what it declared
-                    raise _too_big(info.filename, size if size > MAX_PART_BYTES else total)
-                if xml and any(tag in tail + chunk[:16] or tag in chunk for tag in _DTD):
-                    raise _refuse_dtd(info.filename)
-                tail = chunk[-16:]  # a DTD tag split across two chunks
-                yield chunk
-
+    found, total = Package({}), [0]
     for info in infos:
         if info.filename == biggest:
-            found.kept[by_part[biggest]] = b"".join(inflated(info))
+            found.kept = (by_part[biggest], biggest)
         elif info.filename in by_part:
-            found.scans[by_part[info.filename]] = _feed(_Sheet(by_part[info.filename]), inflated(info))
+            found.scans[by_part[info.filename]] = _feed(_Sheet(by_part[info.filename]), _inflated(archive, info, total))
         else:
-            for _ in inflated(info):
+            for _ in _inflated(archive, info, total):
                 pass
+    found.inflated = total[0]
     return found
