@@ -35,7 +35,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import checking, engine, limits, printing, submission
-from .book import put
+from .book import cell_xml, put
 from .findings import Severity
 from .results import Table, keys_of
 from .template import HEADER_FILL, HEADER_FONT, UNIT_LABEL, YEAR_LABEL
@@ -398,7 +398,9 @@ def _print_setup(ws) -> None:
 
 
 def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], widths: Mapping[str, float] | None = None,
-                 default_width: float = 12, wrapped: Sequence[str] = ()):
+                 default_width: float = 12, wrapped: Sequence[str] = (), as_xml: dict[str, str] | None = None):
+    """A sheet of rows under a header row; with ``as_xml``, the rows (unstyled) are given there as XML, for
+    write_atomically to add (openpyxl's cell by cell writing was a quarter of a merge)."""
     ws = wb.create_sheet(title)
     labels = list(dict.fromkeys(label for row in rows for label in row))
     _print_setup(ws)
@@ -407,6 +409,12 @@ def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], wi
         ws.column_dimensions[get_column_letter(n)].width = (widths or {}).get(label, default_width)
     ws.row_dimensions[1].height = 32  # two lines of a wrapped header
     ws.append(_header_cells(ws, labels))
+    if as_xml is not None:
+        letters = [get_column_letter(n) for n in range(1, len(labels) + 1)]
+        cells = ("".join(cell_xml(f"{letter}{r}", _value(row.get(label))) for letter, label in zip(letters, labels))
+                 for r, row in enumerate(rows, start=2))
+        as_xml[title] = "".join(f'<row r="{r}">{xml}</row>' for r, xml in enumerate(cells, start=2) if xml)
+        return ws, labels
     wrap_at = [n for n, label in enumerate(labels) if label in wrapped]
     for row in rows:
         cells = [put(WriteOnlyCell(ws), _value(row.get(label))) for label in labels]
@@ -439,12 +447,13 @@ def write(rollup: RollUp, target: Path) -> None:
         chart.height, chart.width = max(7.5, 0.5 * len(rows) + 3), 20
         ws.add_chart(chart, f"A{len(rows) + 4}")
 
+    body: dict[str, str] = {}
     for title, part in ((AREA_SHEET, "areas"), (PEOPLE_SHEET, "people")):
         _table_sheet(wb, title, [{"街道（镇）": s.unit, "方案": s.scheme, **row} for s in rollup.streets
-                                 for row in getattr(s, part)], {"街道（镇）": 18})
+                                 for row in getattr(s, part)], {"街道（镇）": 18}, as_xml=body)
     issue_rows = [{"街道（镇）": s.unit, "文件": s.file, **_report_row(i)} for s in rollup.streets for i in s.issues]
     _table_sheet(wb, ISSUE_SHEET, issue_rows or [dict.fromkeys(("街道（镇）", "文件", *checking.REPORT_HEADER))],
-                 {"说明": 60, "位置": 16})
+                 {"说明": 60, "位置": 16}, as_xml=body)
     files = wb.create_sheet(FILE_SHEET)
     _print_setup(files)
     files.append(_header_cells(files, ("文件", "状态", "街道（镇）", "方案", "原因")))
@@ -454,7 +463,7 @@ def write(rollup: RollUp, target: Path) -> None:
             for cell in cells:
                 cell.fill, cell.font = PatternFill("solid", fgColor="FFFFE699"), Font(bold=True)
         files.append(cells)
-    write_atomically(wb, target, *(s.path for s in rollup.streets))
+    write_atomically(wb, target, *(s.path for s in rollup.streets), rows=body)
 
 
 def _report_row(issue: dict[str, object]) -> dict[str, object]:
