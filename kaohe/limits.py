@@ -5,7 +5,10 @@ here: the size of every part as declared *and* as actually inflated (a zip bomb 
 no DTD in any XML part (entity expansion: billion laughs, XXE), and each sheet's used range — the
 cells that hold something, not the ``<dimension>`` the file claims — within the rows, columns and
 cells below. The reader (python-calamine) allocates the whole rectangle from A1 to the last used
-cell, so one stray value at XFD1048576 would cost hundreds of gigabytes.
+cell, so one stray value at XFD1048576 would cost hundreds of gigabytes. The biggest sheet (a
+district's 测评表, 2 million cells) is inflated and checked for size and DTD like every part, but its
+used range is counted by its own reader (kaohe.sheetxml) in the one pass it makes anyway, a few pieces
+at a time, before it lays out any column; another reader of it (calamine, openpyxl) gets the scan first.
 
 A street's workbook has tens of areas, hundreds of people and some tens of thousands of 测评表 rows;
 a district-sized one (300 areas, every paper form typed) about 330,000 rows of six columns.
