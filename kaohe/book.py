@@ -197,6 +197,7 @@ class OpenpyxlBook:
 
     def close(self) -> None:
         self._values.close()
+        self._kept.clear()  # a kept sheet never read: its XML goes when its thread ends
 
     def sheet_names(self) -> list[str]:
         return self._edit.sheet_names() if self._edit is not None else list(self._values.sheet_names)
