@@ -118,9 +118,9 @@ def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
     return None if target is None else "xl/" + target.lstrip("/").removeprefix("xl/")
 
 
-def _inflating(path: Path, package: limits.Package) -> Future[bytes]:
+def _inflating(path: Path, package: limits.Package) -> Future[bytearray]:
     """The package's kept sheet, inflated within the limits on a thread of its own."""
-    def inflate() -> bytes:
+    def inflate() -> bytearray:
         with zipfile.ZipFile(path) as archive:
             return limits.inflate(archive, package)
 
@@ -254,7 +254,7 @@ class OpenpyxlBook:
         except limits.LimitError as exc:
             raise WorkbookError(f"{self.path.name}：{exc}") from None
 
-    def _kept_xml(self, sheet: str) -> bytes | None:
+    def _kept_xml(self, sheet: str) -> bytearray | None:
         """The kept sheet's XML once inflated, or why the file is refused; None: not the kept sheet."""
         if sheet not in self._kept:
             return None

@@ -167,10 +167,11 @@ def _feed(sheet: _Sheet, chunks: Iterable[bytes]) -> SheetScan:
     return sheet.scan
 
 
-def scan_sheet(name: str, xml: bytes) -> SheetScan:
+def scan_sheet(name: str, xml: bytes | bytearray) -> SheetScan:
     """The cells of one sheet's XML (a part already inflated within the limits) against the limits:
     raises LimitError naming the first cell past them."""
-    return _feed(_Sheet(name), (xml[at:at + CHUNK] for at in range(0, len(xml), CHUNK)))
+    view = memoryview(xml)
+    return _feed(_Sheet(name), (bytes(view[at:at + CHUNK]) for at in range(0, len(xml), CHUNK)))
 
 
 def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: list[int]) -> Iterator[bytes]:
@@ -189,10 +190,14 @@ def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: list[int])
             yield chunk
 
 
-def inflate(archive: zipfile.ZipFile, package: Package) -> bytes:
-    """The kept sheet's XML, inflated within the limits (its size, the package's, no DTD)."""
+def inflate(archive: zipfile.ZipFile, package: Package) -> bytearray:
+    """The kept sheet's XML, inflated within the limits (its size, the package's, no DTD); grown in place,
+    not joined from its chunks, which would hold it twice."""
     assert package.kept is not None
-    return b"".join(_inflated(archive, archive.getinfo(package.kept[1]), [package.inflated]))
+    xml = bytearray()
+    for chunk in _inflated(archive, archive.getinfo(package.kept[1]), [package.inflated]):
+        xml += chunk
+    return xml
 
 
 def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFile], dict[str, str]],

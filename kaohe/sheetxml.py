@@ -103,10 +103,11 @@ def _digits(buf: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return value, end
 
 
+_LAST_ROW = re.compile(rb'<row r="([0-9]{1,9})"')
 _CHUNK = 1 << 22  # bytes of sheet XML taken at a time (cut at a row): the positions found stay small
 
 
-def read_columns(xml: bytes, strings: Sequence[bytes], within: Callable[[int, int], None] | None = None
+def read_columns(xml: bytes | bytearray, strings: Sequence[bytes], within: Callable[[int, int], None] | None = None
                  ) -> list[CodedColumn] | None:
     """Every column of a sheet, from A to the last with a value, each as long as the sheet's last row
     with a value; ``None`` when the XML is not of the plain kind this reader knows.
@@ -117,6 +118,10 @@ def read_columns(xml: bytes, strings: Sequence[bytes], within: Callable[[int, in
     if first < 0 or last < 0:
         return [] if b"<sheetData/>" in xml and b":sheetData" not in xml else None
     buf, bounds, lo = np.frombuffer(xml, dtype=np.uint8), [], first + len(b"<sheetData>")
+    at = xml.rfind(b"<row ", lo, last)
+    top = _LAST_ROW.match(xml, at) if within is not None and at >= 0 else None
+    if top:  # rows stand in order: the last one's number is told first, before any numpy
+        within(int(top.group(1)), 0)
     while lo < last:
         hi = xml.find(b"<row", lo + _CHUNK, last)
         bounds.append((lo, last if hi < 0 else hi))
