@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -315,14 +315,31 @@ def replace_atomically(path: str | Path, write: Callable[[Path], None], *sources
         partial.unlink(missing_ok=True)
 
 
-def write_atomically(wb, path: str | Path, *sources: str | Path, computed_on_open: bool = False) -> None:
+def write_atomically(wb, path: str | Path, *sources: str | Path, computed_on_open: bool = False,
+                     rows: Mapping[str, str] | None = None) -> None:
     """Save an openpyxl workbook atomically (see replace_atomically); never over one of ``sources``.
-    ``computed_on_open``: a workbook without saved results, which every program must compute on opening."""
+    ``computed_on_open``: a workbook without saved results, which every program must compute on opening.
+    ``rows``: sheet name → rows as XML (book.cell_xml), added below the rows openpyxl wrote."""
     def write(partial: Path) -> None:
         wb.save(partial)
+        if rows:
+            _add_rows(partial, rows)
         package.finish(partial, computed_on_open)  # as every workbook kaohe writes: values cached, one tab selected, no paths
 
     replace_atomically(path, write, *sources)
+
+
+def _add_rows(path: Path, rows: Mapping[str, str]) -> None:
+    """Rows written as XML put at the end of their sheets' data, in the package at ``path`` (not yet in place)."""
+    with zipfile.ZipFile(path) as z:
+        items = [(item, z.read(item.filename)) for item in z.infolist()]
+        wanted = {part: rows[name].encode("utf-8") for name, part in sheet_parts(z).items() if name in rows}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item, data in items:
+            if item.filename in wanted:
+                at = data.rindex(b"</sheetData>")
+                data = data[:at] + wanted[item.filename] + data[at:]
+            out.writestr(item, data)
 
 
 # --- results saved as the formulas' cached values ----------------------------------------------
