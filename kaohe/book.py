@@ -59,10 +59,10 @@ def put(cell, value: object):
     return cell
 
 
-def cell_xml(ref: str, value: object) -> str:
+def cell_xml(ref: str, value: object, number_style: int | None = None) -> str:
     """A cell as put() and openpyxl's write-only mode write it, for rows written straight as XML (the
     roll-up's 40,000 people): text always text (inline), a number as its shortest repr, nothing for
-    None."""
+    None. ``number_style``: the style index a float is shown with (its number format)."""
     if value is None:
         return ""
     if value == "":
@@ -71,6 +71,8 @@ def cell_xml(ref: str, value: object) -> str:
         value = str(value)
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, float) and number_style is not None:
+        return f'<c r="{ref}" s="{number_style}" t="n"><v>{value}</v></c>'
     if isinstance(value, (int, float)):
         return f'<c r="{ref}" t="n"><v>{value}</v></c>'
     text = escape(cell_text(value))

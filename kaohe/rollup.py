@@ -428,7 +428,9 @@ def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], wi
     ws.append(_header_cells(ws, labels))
     if as_xml is not None:
         letters = [get_column_letter(n) for n in range(1, len(labels) + 1)]
-        cells = ("".join(cell_xml(f"{letter}{r}", _value(row.get(label))) for letter, label in zip(letters, labels))
+        styles = [_number_style(ws, _number_format(label)) for label in labels]
+        cells = ("".join(cell_xml(f"{letter}{r}", _value(row.get(label)), style)
+                         for letter, label, style in zip(letters, labels, styles))
                  for r, row in enumerate(rows, start=2))
         as_xml[title] = "".join(f'<row r="{r}">{xml}</row>' for r, xml in enumerate(cells, start=2) if xml)
         return ws, labels
@@ -454,6 +456,13 @@ def _number_format(label: str) -> str:
     if label in MONEY_COLUMNS:
         return "#,##0.00"
     return "0.0%" if label.endswith("率") else "0.00"
+
+
+def _number_style(ws, fmt: str) -> int:
+    """The workbook's style index for a number format (registered now, written with the styles at save)."""
+    probe = WriteOnlyCell(ws)
+    probe.number_format = fmt
+    return probe.style_id
 
 
 def _value(value: object) -> object:
