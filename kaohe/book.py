@@ -20,15 +20,12 @@ import numpy as np
 from python_calamine import CalamineWorkbook
 
 from . import limits
+from .files import WorkbookError, write_atomically
 from .grid import column_number
 from .sheetxml import CodedColumn, read_columns, shared_strings, unescape
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
-
-
-class WorkbookError(Exception):
-    """A file that cannot be used at all: one Chinese line saying why (exit status 2)."""
 
 
 NO_FILL = "无底色"  # a cell without a background colour
@@ -229,7 +226,6 @@ class OpenpyxlBook:
 
     def save(self, out: str | Path) -> None:
         from .printing import rows_to_print
-        from .workbook import write_atomically  # the writer lives with the reader
 
         wb = self._editable().wb
         for sheet in self._rewritten:  # 检查结果 grew: its print area follows its rows

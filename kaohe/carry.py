@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engine
+from .contract import UNIT_LABEL, YEAR_LABEL
 from .grid import header_index
 from .reading import is_blank
-from .template import UNIT_LABEL, YEAR_LABEL
-from .workbook import WorkbookError, open_book, read_inputs
+from .workbook import WorkbookError, open_book, read_inputs, workbook_info
 
 AREA_KEY, PERSON_KEY, NUMBER = "居民区", "姓名", "编号"
 # Who someone is, as opposed to how they were rated this year: the columns a roster carries.
@@ -124,8 +124,6 @@ def read_roster(path: str | Path) -> Roster:
 def roster_of_workbook(path: str | Path, s: engine.Scheme) -> Roster:
     """Last year's workbook: its areas and people as typed, its 填报单位, the next 考核年度, and a note for
     every 参数 value that differs from the scheme the new workbook uses (to be re-applied by the street)."""
-    from .submission import workbook_info  # only `new --from` needs the submission layer
-
     inputs = read_inputs(path)
     area_sheet, people_sheet = engine.sheets(inputs.scheme)
     areas, people = inputs.sheets[area_sheet], inputs.sheets[people_sheet]

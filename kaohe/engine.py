@@ -14,7 +14,7 @@ import numpy as np
 
 from .findings import Checked, Finding, Where, error
 from .params import SCHEME_DIR, Params, SchemeError, from_sheet_rows, load
-from .reading import is_blank, read_count, read_number
+from .reading import as_text, is_blank, read_count, read_number
 from .results import ROW_KEY, Table, keys_of
 from .rules import entries, gaojing, jingan, sessions
 from .rules.grading import Ladder, caps_for, propose, quota
@@ -115,7 +115,7 @@ def entry_fills(s: Scheme) -> tuple[entries.EntrySheet, ...]:
 
 def tally_forms(s: Scheme, form_rows, area_rows, people_rows) -> sessions.Tallied:
     """Every rating session's means from the 测评表 rows, given who the areas and staff are."""
-    text = sessions.cell_text
+    text = as_text
     names = [text(r.get("居民区")) for r in area_rows if text(r.get("居民区"))]
     staff = [sessions.Member(text(r.get("姓名")), text(r.get("居民区")), text(r.get("岗位")) in jingan.LEADER_POSTS, key)
              for r, key in zip(people_rows, keys_of(people_rows, "姓名")) if text(r.get("姓名"))]
@@ -126,7 +126,7 @@ def _with_forms(s: Scheme, area_rows, people_rows, form_rows) -> tuple[list, lis
     """The input rows with the session columns a clerk left blank filled from the 测评表 forms."""
     tallied = tally_forms(s, form_rows, area_rows, people_rows)
     for row in area_rows:  # the members' session is held by the area (jingan 五(一)3); its turnout is the area's
-        area = sessions.cell_text(row.get("居民区"))
+        area = as_text(row.get("居民区"))
         actual = read_count(row.get("实际参加人数"), Where(jingan.AREA_SHEET, area, "实际参加人数"), rule="测评人数",
                             clause=sessions.SESSIONS["党员群众测评"]).value
         tallied.findings += sessions.against_turnout(tallied, "党员群众测评", area, actual)

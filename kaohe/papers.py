@@ -28,14 +28,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import engine, office, printing
 from .book import put
+from .contract import QUOTA_RULE, TIE_RULE, UNIT_LABEL, YEAR_LABEL
+from .files import write_atomically
 from .findings import Finding
-from .reading import Bands
+from .reading import Bands, as_text
 from .results import keys_of
 from .rules import entries, gaojing, jingan, sessions
 from .rules.grading import rank_eq
-from .submission import workbook_info
-from .template import UNIT_LABEL, YEAR_LABEL
-from .workbook import Inputs, calculate, inputs_from, open_book, write_atomically
+from .workbook import Inputs, calculate, inputs_from, open_book, workbook_info
 
 THIN = Side(style="thin", color="FF000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -146,7 +146,7 @@ def assess(path: str | Path) -> Assessment:
 
 
 def _key(row: dict, field: str) -> str:
-    return sessions.cell_text(row.get(field))
+    return as_text(row.get(field))
 
 
 # --- blank rating forms (jingan 五) --------------------------------------------------------------
@@ -229,7 +229,7 @@ def blank_forms(a: Assessment, wb: Workbook) -> int:
 
 # --- the publicity list (jingan 八(三); gaojing-2024 五(一)、五(二)) ------------------------------------
 
-CAP_RULES = ("等次名额", "并列超额")  # the grades against their caps: over the cap, or tied at it
+CAP_RULES = (QUOTA_RULE, TIE_RULE)  # the grades against their caps: over the cap, or tied at it
 
 
 def cap_notes(a: Assessment) -> list[str]:
@@ -240,7 +240,7 @@ def cap_notes(a: Assessment) -> list[str]:
     overridden |= {_key(r, "姓名") for r in a.people if _key(r, "领导小组调整")}
     notes = []
     for f in (f for f in a.findings if f.rule in CAP_RULES):
-        if f.rule == "等次名额":
+        if f.rule == QUOTA_RULE:
             named = [k for k in f.message.rsplit("：", 1)[-1].split("、") if k in overridden]
             why = f"其中{'、'.join(sorted(named))}由领导小组调整；" if named else ""
             notes.append(f"注意：{f.message}（{f.clause}）。{why}名单多于名额，公示前请领导小组核定。")

@@ -32,13 +32,13 @@ from openpyxl.utils import get_column_letter
 
 from . import __version__, checking, engine, printing, template
 from .book import Book, MemoryBook, load_editable, put
+from .contract import COVER_SHEET, REPORT_SHEET, SOURCE_SHEET, SUMMARY_SHEET, UNIT_LABEL, YEAR_LABEL
+from .files import write_atomically
 from .findings import Finding, Where, error, warning
 from .grid import distinct
 from .params import PARAM_SHEET, builtin_ids, load
 from .reading import is_blank
 from .results import keys_of
-from .rules.sessions import cell_text
-from .template import GUIDE_SHEET, UNIT_LABEL, YEAR_LABEL
 from .workbook import (
     NOT_COMPUTED_RULE,
     Inputs,
@@ -49,10 +49,9 @@ from .workbook import (
     open_book,
     result_cells,
     stale_results,
-    write_atomically,
+    workbook_info,
 )
 
-SOURCE_SHEET = "来源"
 CONFIG_SHEETS = ("xlwings.conf", "_xlwings.conf")  # the Python link: no use without Python, so not in the copy
 ROW_HEADER = ("工作表", "行", "对象", "输入摘要", "结果摘要")
 ROW_DIGEST = 16  # hex digits of a row's digest: enough to tell an edited row, short enough to read
@@ -169,17 +168,6 @@ def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]], source: Map
 
 # --- export ----------------------------------------------------------------------------------------
 
-def workbook_info(book: Book) -> dict[str, str | None]:
-    """说明's 填报单位 and 考核年度 as typed (a copy's 来源 carries them too)."""
-    found: dict[str, object] = {}
-    for sheet in (SOURCE_SHEET, GUIDE_SHEET):
-        if sheet in book.sheet_names():
-            for row in book.grid(sheet):
-                if len(row) > 1 and isinstance(row[0], str) and row[0].strip() in (UNIT_LABEL, YEAR_LABEL):
-                    found.setdefault(row[0].strip(), cell_text(row[1]) or None)
-    return found
-
-
 def _values_for_formulas(book: Book, inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
     """What each formula cell of the copy gets instead: a result, a session input as the rules read it
     (the KAOHE_FORMS tally), or, for any other formula, the value it last showed."""
@@ -292,7 +280,7 @@ def _source_sheet(wb, block: Mapping[str, str | None], sums: Digests, errors: in
     ws["A1"].font = Font(bold=True, size=14)
     if block[FORCED_LABEL] == "是":
         ws.append([f"注意：检查发现 {errors} 条错误，本副本按要求强制导出（--force），有关结果可能不完整或有误，"
-                   f"详见“{checking.REPORT_SHEET}”表。"])
+                   f"详见“{REPORT_SHEET}”表。"])
         ws.cell(ws.max_row, 1).font = Font(bold=True, color="FFC00000")
         ws.cell(ws.max_row, 1).fill = PatternFill("solid", fgColor="FFFFC7CE")
     rows = [*block.items(), (INPUTS_DIGEST, sums.inputs), (RESULTS_DIGEST, sums.results)]
@@ -317,7 +305,6 @@ def _source_sheet(wb, block: Mapping[str, str | None], sums: Digests, errors: in
 
 # --- the cover (封面) -----------------------------------------------------------------------------------
 
-COVER_SHEET = "封面"
 SIGN_OFF = ("填报人", "审核人", "领导小组意见", "日期")
 COVER_CLAUSE = "上报副本 封面"
 COVER_WIDTH = 50
@@ -368,8 +355,8 @@ def _cover_sheet(wb, inputs: Inputs, tables: Mapping[str, object], info: Mapping
         ws.row_dimensions[ws.max_row].height = 60 if label == "领导小组意见" else 30
         ws.cell(ws.max_row, 1).alignment = Alignment(vertical="bottom")
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 30, COVER_WIDTH
-    if template.SUMMARY_SHEET in wb.sheetnames:  # its COUNTIFs would lose their values in a copy: 封面 says it
-        wb.remove(wb[template.SUMMARY_SHEET])
+    if SUMMARY_SHEET in wb.sheetnames:  # its COUNTIFs would lose their values in a copy: 封面 says it
+        wb.remove(wb[SUMMARY_SHEET])
     _print_copy(wb, inputs, info)
     wb.active = 0
 

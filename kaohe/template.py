@@ -27,9 +27,10 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import engine, printing, vba
-from .checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
+from .checking import PRIOR_FILL
+from .contract import GUIDE_SHEET, ID_FIELD, REPORT_HEADER, REPORT_SHEET, SUMMARY_SHEET, UNIT_LABEL, YEAR_LABEL
+from .files import write_atomically
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
-from .results import ID_FIELD
 from .rules import entries, gaojing, jingan, sessions
 
 QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
@@ -353,8 +354,6 @@ def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | Non
     _protect(ws)
 
 
-SUMMARY_SHEET = "汇总"
-
 
 @dataclass(frozen=True)
 class Distribution:
@@ -455,8 +454,6 @@ def _param_sheet(wb: Workbook, s: engine.Scheme) -> None:
     _protect(ws)
 
 
-UNIT_LABEL, YEAR_LABEL = "填报单位（街道/镇）", "考核年度"  # typed on 说明; the district's roll-up reads them
-GUIDE_SHEET = "说明"
 GUIDE_WIDTH = 64  # column B of 说明: its lines wrap there, so the sheet prints on A4 portrait
 
 
@@ -594,8 +591,6 @@ def write_all(root: Path = ROOT) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         wb = build(scheme)
         wb.properties.created = wb.properties.modified = FIXED_TIME  # the same bytes for the same content
-        from .workbook import write_atomically
-
         write_atomically(wb, path)
         written.append(path)
     return written

@@ -7,22 +7,21 @@ It reads values only (openpyxl, read-only), finds each sheet's header row by its
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engine, package
-from .book import Book, OpenpyxlBook, WorkbookError, cell_text, sheet_parts
+from .book import Book, OpenpyxlBook, cell_text, sheet_parts
+from .contract import GUIDE_SHEET, SOURCE_SHEET, UNIT_LABEL, YEAR_LABEL
+from .files import WorkbookError, replace_atomically, same_file
 from .findings import Finding, Where, error, info
 from .grid import below_header, by_rows, column_letter, column_number, header_in_columns, header_index
 from .limits import LimitError
 from .params import PARAM_SHEET, SchemeError
-from .reading import is_blank
+from .reading import as_text, is_blank
 from .results import keys_of
 from .rules.sessions import SESSIONS
 from .sheetxml import escape
@@ -128,6 +127,17 @@ def open_book(path: str | Path) -> OpenpyxlBook:
         raise WorkbookError(f"{path.name} 无法作为工作簿打开：{exc}") from None
 
 
+def workbook_info(book: Book) -> dict[str, str | None]:
+    """说明's 填报单位 and 考核年度 as typed (a copy's 来源 carries them too)."""
+    found: dict[str, object] = {}
+    for sheet in (SOURCE_SHEET, GUIDE_SHEET):
+        if sheet in book.sheet_names():
+            for row in book.grid(sheet):
+                if len(row) > 1 and isinstance(row[0], str) and row[0].strip() in (UNIT_LABEL, YEAR_LABEL):
+                    found.setdefault(row[0].strip(), as_text(row[1]) or None)
+    return found
+
+
 def inputs_from(book: Book, name: str, scheme: str | None = None) -> Inputs:
     """The scheme (the workbook's 参数 sheet, or ``scheme``) and every input sheet it needs."""
     names = book.sheet_names()
@@ -217,76 +227,6 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
                                  "（文件未经 Excel 计算保存，或显示 #NAME? 等），未能核对",
                                  Where(name, "", ""), actual=never))
     return findings
-
-
-def same_file(a: str | Path, b: str | Path) -> bool:
-    """Whether two paths name one file: by any path, through links (symbolic or hard)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one does not exist (yet), or is a link loop
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def output_path(target: str | Path, *sources: str | Path) -> Path:
-    """A file to write, checked before any work: never one of the inputs, in a folder that exists."""
-    target = Path(target)
-    for source in sources:
-        if same_file(source, target):
-            raise WorkbookError(f"输出文件不能是原文件本身：{target}（原文件不变，请另起文件名）")
-    folder = target.parent
-    if not folder.exists():
-        raise WorkbookError(f"输出文件夹不存在：{folder}（请先建立该文件夹，或换一个路径）")
-    if not folder.is_dir():
-        raise WorkbookError(f"输出路径 {target} 中的 {folder} 是一个文件，不是文件夹（请换一个路径）")
-    if target.is_dir():
-        raise WorkbookError(f"输出路径 {target} 是一个文件夹（请给出文件名）")
-    return target
-
-
-_WRITE_REASONS = {errno.ENOSPC: "磁盘空间不足，请腾出空间后重试", errno.EDQUOT: "磁盘配额已满，请腾出空间后重试",
-                  errno.EACCES: "没有写入权限（或文件正被其他程序打开），请换一个文件夹或关闭该文件",
-                  errno.EPERM: "没有写入权限，请换一个文件夹", errno.EROFS: "该位置只读，请换一个文件夹",
-                  errno.ENOENT: "文件夹不存在，请先建立该文件夹", errno.ENOTDIR: "路径中有一段不是文件夹，请换一个路径"}
-
-
-def write_error(exc: OSError, path: str | Path) -> WorkbookError:
-    """An operating system's refusal to write, as what the clerk can do about it."""
-    reason = _WRITE_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
-    return WorkbookError(f"无法写入 {path}：{reason}")
-
-
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def replace_atomically(path: str | Path, write: Callable[[Path], None], *sources: str | Path) -> None:
-    """``write(temporary)`` beside the target, then rename: a failure or a kill never leaves half a file under
-    the name, parallel runs never share a temporary file, and nothing is left behind but the result."""
-    path = output_path(path, *sources)
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    except OSError as exc:
-        raise write_error(exc, path) from None
-    os.close(fd)
-    partial = Path(name)
-    try:
-        write(partial)
-        os.chmod(partial, 0o666 & ~_UMASK)  # as a file created in place would be, not mkstemp's 0600
-        os.replace(partial, path)
-    except OSError as exc:
-        raise write_error(exc, path) from None
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def write_atomically(wb, path: str | Path, *sources: str | Path, computed_on_open: bool = False) -> None:
-    """Save an openpyxl workbook atomically (see replace_atomically); never over one of ``sources``.
-    ``computed_on_open``: a workbook without saved results, which every program must compute on opening."""
-    def write(partial: Path) -> None:
-        wb.save(partial)
-        package.finish(partial, computed_on_open)  # as every workbook kaohe writes: values cached, one tab selected, no paths
-
-    replace_atomically(path, write, *sources)
 
 
 # --- results saved as the formulas' cached values ----------------------------------------------

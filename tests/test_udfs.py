@@ -1,4 +1,4 @@
-"""The four UDFs called as xlwings calls them: numbers, text, None and lists of lists.
+"""The five UDFs called as xlwings calls them: numbers, text, None and lists of lists.
 
 Also the registration xlwings makes of them on Windows: the real ``xlwings.udfs`` module is
 loaded with its COM modules stubbed, so that its decorators and VBA generator run on them.
@@ -217,7 +217,7 @@ def test_registration_metadata(registered):
         assert "expand" not in meta["ret"]["options"]  # a legacy array formula: Excel sizes the block
     area_args = module.KAOHE_AREA.__xlfunc__["argmap"]
     assert area_args["areas"]["options"] == {"ndim": 2, "err_to_str": True}
-    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS"):  # a name, or the 参数 range
+    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS", "KAOHE_FORMS"):  # a name, or the 参数 range
         assert getattr(module, name).__xlfunc__["argmap"]["scheme"]["options"] == {"ndim": 2}
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import engine
+from ..files import write_atomically
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -38,7 +39,6 @@ def write_native(scheme: str | Path | engine.Scheme, path: str | Path, **options
 def save(wb: Workbook, path: str | Path) -> Path:
     """Save atomically, kaohe as author and fixed times, so equal content gives equal bytes."""
     from ..template import FIXED_TIME
-    from ..workbook import write_atomically
 
     wb.properties.creator = wb.properties.lastModifiedBy = "kaohe"
     wb.properties.created = wb.properties.modified = FIXED_TIME

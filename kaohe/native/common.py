@@ -27,7 +27,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import engine, printing
-from ..checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
+from ..checking import PRIOR_FILL
+from ..contract import REPORT_HEADER, REPORT_SHEET
 from ..params import PARAM_SHEET, sheet_rows
 from ..reading import READING_CLAUSE
 from ..template import (

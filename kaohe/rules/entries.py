@@ -15,13 +15,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from ..contract import ADJUST_SHEET, AREA_KEY, STREET_SHEET, SURVEY_SHEET
 from ..findings import Checked, Finding, Upstream, Where, error, warning
 from ..reading import is_blank, read_choice, read_number
 from ..results import ROW_KEY, Table, keys_of
 from . import gaojing, jingan
 
-STREET_SHEET, ADJUST_SHEET, SURVEY_SHEET = "街道考评", "加减分", "满意度问卷"
-AREA = "居民区"
+AREA = AREA_KEY
 ADJUST_INPUTS = (AREA, "类型", "级别", "事由")
 CHANNELS = ("座谈会", "第三方", "社区通上半年", "社区通下半年")  # each feeds 居民区.<channel>得分 (WORKBOOK.md)
 

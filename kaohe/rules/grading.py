@@ -15,6 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from ..contract import QUOTA_RULE, TIE_RULE
 from ..findings import Finding, Where, error, warning
 from ..params import exact
 from ..reading import is_blank, read_choice, read_number
@@ -125,7 +126,7 @@ def propose(
                 chosen = [i for i in chosen if tie_key[i] != boundary]
                 names = "、".join(keys[i] for i in tied)
                 findings.append(warning(
-                    "并列超额", ladder.clause,
+                    TIE_RULE, ladder.clause,
                     f"「{step.name}」名额{cap}个，{names}并列{scores[tied[0]]:g}分跨越名额线，"
                     f"均暂列下一等次，请领导小组在“领导小组调整”列中决定",
                     Where(table, keys[tied[0]], "建议等次"), allowed=cap, actual=len(chosen) + len(tied)))
@@ -170,7 +171,7 @@ def check_caps(
         holders = [k for k, g in zip(keys, finals) if g == name]
         if len(holders) > cap:
             findings.append((warning if as_a_rule else error)(
-                "等次名额", ladder.clause,
+                QUOTA_RULE, ladder.clause,
                 f"{pool}最终「{name}」{len(holders)}个，超过{'原则上的' if as_a_rule else ''}名额{cap}个："
                 f"{'、'.join(holders)}", Where(table, holders[0], "最终等次"), allowed=cap, actual=len(holders)))
     return findings

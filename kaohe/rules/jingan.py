@@ -13,6 +13,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from ..contract import BARRED_RULE
 from ..findings import Checked, Finding, Where, error, info, warning
 from ..params import ParamReader, Params
 from ..reading import Band, Bands, is_blank, read_choice, read_number
@@ -605,7 +606,7 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
     for i, person in enumerate(people):
         if worst_area[i] and finals[i] == s.staff_ladder.best:
             table.findings.append(error(
-                "较差居民区不设优秀", s.staff_ladder.clause,
+                BARRED_RULE, s.staff_ladder.clause,
                 f"{keys[i]}所在居民区“{person.area}”为{s.area_ladder.worst}，其工作人员不设{s.staff_ladder.best}",
                 Where(STAFF_SHEET, keys[i], "最终等次"), allowed=0, actual=1))
 

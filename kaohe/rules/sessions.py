@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..contract import FORM_SHEET
 from ..findings import Finding, Upstream, Where, error, info, warning
 from ..grid import distinct
-from ..reading import is_blank, read_choice
+from ..reading import as_text, is_blank, read_choice
 from ..results import keys_of
 from .forms import Ballots, FormRules, read_cells, tally_ballots
 
-FORM_SHEET = "测评表"
 FORM_INPUTS = ("测评", "居民区", "表号", "评分人", "对象", "评分")
 MUTUAL, INTERNAL = "居民区互评", "内部互评"
 # session → its clause; its means feed the input column of the same name (on 居民区 or 工作人员)
@@ -52,13 +52,6 @@ class Tallied:
     reasons: dict[tuple[str, str, str], Finding] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     forms: dict[tuple[str, str], tuple[int, Where]] = field(default_factory=dict)  # (session, area) → forms, 1st row
-
-
-def cell_text(value: object) -> str:
-    """A cell as text; a whole number read back as 1.0 is the 1 the clerk typed."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if is_blank(value) else str(value).strip()
 
 
 def as_columns(rows: Sequence[Mapping[str, object]] | Mapping[str, Sequence[object]],
@@ -126,7 +119,7 @@ class _Coded:
 
     def _text(self, column: Sequence[object]) -> np.ndarray:
         raws, of = distinct(column)
-        ids = np.array([self.texts_index.setdefault(cell_text(r), len(self.texts_index)) for r in raws], dtype=np.int64)
+        ids = np.array([self.texts_index.setdefault(as_text(r), len(self.texts_index)) for r in raws], dtype=np.int64)
         return ids[of] if len(column) else np.zeros(0, dtype=np.int64)
 
     def code(self, text: str) -> int:
