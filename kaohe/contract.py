@@ -40,3 +40,6 @@ OVERRIDE = "领导小组调整"  # the leading group's grade, typed (DOMAIN §6)
 QUOTA_RULE = "等次名额"  # more of a capped grade than its cap (DOMAIN §6)
 TIE_RULE = "并列超额"  # candidates tied across a cap: for the leading group to decide
 BARRED_RULE = "较差居民区不设优秀"  # jingan 六(二)
+
+# --- number formats of the workbook's columns: points, rates (fractions shown as %), yuan, counts, text
+POINTS, RATE, YUAN, COUNT, TEXT = "0.0", "0.0%", "#,##0.00", "0", "@"

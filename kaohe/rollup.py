@@ -56,7 +56,6 @@ from .workbook import Inputs, WorkbookError, open_book, workbook_info
 SUFFIXES = (".xlsx", ".xlsm")
 QUOTA_RULES = (QUOTA_RULE, BARRED_RULE)  # a cap exceeded by the final grades (jingan 六, gaojing-2024 五(一))
 TIE_RULES = (TIE_RULE,)  # tied at a cap: for the leading group to decide
-MONEY = {"jingan": "奖金", "gaojing": "奖励金额"}
 AREA_SHEET, PEOPLE_SHEET, ISSUE_SHEET, FILE_SHEET = "居民区", "人员", REPORT_SHEET, "文件"
 
 
@@ -128,9 +127,9 @@ def _rows(inputs: Inputs, table: Table) -> list[dict[str, object]]:
 
 
 def _ladders(s: engine.Scheme) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    if engine.kind_of(s) == "jingan":
-        return s.area_ladder.names, s.staff_ladder.names
-    return s.ladder.names, ()
+    """The grades of the area sheet and of the people sheet (none where people are not graded)."""
+    names, (area_sheet, people_sheet) = engine.grade_names(s), engine.sheets(s)
+    return names.get(area_sheet, ()), names.get(people_sheet, ())
 
 
 def read_street(path: str | Path) -> Street | Skipped:
@@ -163,7 +162,7 @@ def read_street(path: str | Path) -> Street | Skipped:
         return Skipped(path.name, f"无法处理（{type(exc).__name__}: {exc}）")
     s = inputs.scheme
     area_sheet, people_sheet = engine.sheets(s)
-    money = sum(v for v in (tables[people_sheet].value(k, MONEY[engine.kind_of(s)]) for k in tables[people_sheet].rows)
+    money = sum(v for v in (tables[people_sheet].value(k, engine.ruleset(s).money) for k in tables[people_sheet].rows)
                 if isinstance(v, (int, float)))
     areas, staff = _ladders(s)
     return Street(

@@ -28,10 +28,24 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import engine, printing, vba
 from .checking import PRIOR_FILL
-from .contract import GUIDE_SHEET, ID_FIELD, REPORT_HEADER, REPORT_SHEET, SUMMARY_SHEET, UNIT_LABEL, YEAR_LABEL
+from .contract import (
+    COUNT,
+    GUIDE_SHEET,
+    ID_FIELD,
+    POINTS,
+    RATE,
+    REPORT_HEADER,
+    REPORT_SHEET,
+    SUMMARY_SHEET,
+    TEXT,
+    UNIT_LABEL,
+    YEAR_LABEL,
+    YUAN,
+)
 from .files import write_atomically
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
-from .rules import entries, gaojing, jingan, sessions
+from .rules import entries, sessions
+from .rules.ruleset import Distribution, SheetLayout
 
 QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
 FIXED_TIME = datetime(2025, 1, 1)
@@ -45,7 +59,6 @@ HEADER_FONT = Font(bold=True, color="FFFFFFFF")
 THIN = Side(style="thin", color="FFBFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
-POINTS, RATE, YUAN, COUNT, TEXT = "0.0", "0.0%", "#,##0.00", "0", "@"
 
 
 @dataclass(frozen=True)
@@ -82,26 +95,16 @@ class Layout:
 
 
 def layouts(s: engine.Scheme, area_rows: int, people_rows: int) -> tuple[Layout, Layout]:
-    """The two input sheets of a scheme, with the document's vocabularies as dropdowns."""
-    if engine.kind_of(s) == "jingan":
-        area = Layout(jingan.AREA_SHEET, "居民区", jingan.AREA_INPUTS, jingan.AREA_RESULTS,
-                      {"应参加人数": COUNT, "实际参加人数": COUNT, "居民区": TEXT, "总分": POINTS, "排名": COUNT},
-                      {"领导小组调整": s.area_ladder.names}, area_rows, _sessions(jingan.AREA_INPUTS))
-        people = Layout(jingan.STAFF_SHEET, "姓名", _with_id(jingan.STAFF_INPUTS), jingan.STAFF_RESULTS,
-                        {"应参加人数": COUNT, "实际参加人数": COUNT, "在岗月数": COUNT, "奖金基数": YUAN, "奖金": YUAN,
-                         "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT, "居民区得分": POINTS, "得分": POINTS},
-                        {"岗位": jingan.POSTS, "人员类别": jingan.CATEGORIES, "不参加考核原因": jingan.REASONS,
-                         "领导小组调整": s.staff_ladder.names}, people_rows, _sessions(jingan.STAFF_INPUTS))
-        return area, people
-    counts = ("总户数", "党员数", "座谈会户数", "座谈会党员数", "第三方户数", "社区通上半年户数", "社区通下半年户数",
-              "未真实走访户数", "本年热线件数", "上年热线件数")
-    rates = (*gaojing.RATES, "热线综合", "热线同比下降率", "满意度同比提升率")
-    area = Layout(gaojing.AREA_SHEET, "居民区", gaojing.AREA_INPUTS + gaojing.OPTIONAL_INPUTS, gaojing.AREA_RESULTS,
-                  {**{c: COUNT for c in counts}, **{r: RATE for r in rates}, "居民区": TEXT, "排名": COUNT},
-                  {"领导小组调整": s.ladder.names}, area_rows)
-    people = Layout(gaojing.PEOPLE_SHEET, "姓名", _with_id(gaojing.PEOPLE_INPUTS), gaojing.PEOPLE_RESULTS,
-                    {"奖励金额": YUAN, "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT}, {"岗位": gaojing.POSTS}, people_rows)
-    return area, people
+    """The two input sheets of a scheme as its rules lay them out (RuleSet.layouts), with the document's
+    vocabularies as dropdowns; the people sheet with the optional 编号."""
+    rs = engine.ruleset(s)
+    area, people = rs.layouts(s)
+
+    def laid(sheet: SheetLayout, inputs: tuple[str, ...], rows: int) -> Layout:
+        tallied = _sessions(sheet.inputs) if rs.rated_on_forms else ()
+        return Layout(sheet.sheet, sheet.key, inputs, sheet.results, sheet.formats, sheet.choices, rows, tallied)
+
+    return laid(area, area.inputs, area_rows), laid(people, _with_id(people.inputs), people_rows)
 
 
 def _with_id(inputs: tuple[str, ...]) -> tuple[str, ...]:
@@ -355,24 +358,9 @@ def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | Non
 
 
 
-@dataclass(frozen=True)
-class Distribution:
-    """A result column counted by its values: 居民区's 最终等次 by the grades of the ladder, and so on."""
-
-    title: str
-    sheet: str
-    column: str
-    names: tuple[str, ...]
-
-
 def distributions(s: engine.Scheme) -> tuple[Distribution, ...]:
     """What 汇总 and the copy's 封面 count: final grades (jingan 六; gaojing-2024 五(一)) and rank tiers (五(二))."""
-    area_sheet, people_sheet = engine.sheets(s)
-    if engine.kind_of(s) == "jingan":
-        return (Distribution("居民区最终等次", area_sheet, "最终等次", s.area_ladder.names),
-                Distribution("工作人员最终等次", people_sheet, "最终等次", s.staff_ladder.names))
-    return (Distribution("居民区最终等次", area_sheet, "最终等次", s.ladder.names),
-            Distribution("居民区档次", area_sheet, "档次", tuple(str(b.label) for b in s.rank_tiers)))
+    return engine.ruleset(s).distributions(s)
 
 
 SUMMARY_TOP = 3  # 汇总's first table header row; distribution n fills columns 1 + 4n … 3 + 4n

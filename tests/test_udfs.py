@@ -14,11 +14,11 @@ import types
 import kaohe_udfs as udfs
 import pytest
 
-from kaohe import engine
 from kaohe.params import load, sheet_rows
+from kaohe.rules import jingan
 from tests.conftest import grid
 
-AREA_HEADER = engine.jingan.AREA_INPUTS
+AREA_HEADER = jingan.AREA_INPUTS
 
 
 def area(name, street=90, mutual=85, members=92, eligible=50, actual=41, **more):
@@ -173,7 +173,7 @@ STAFF_RESULTS = ["居民区得分", "得分"]
 
 
 def test_staff_results_look_up_their_area(areas):
-    staff = grid(engine.jingan.STAFF_INPUTS, [
+    staff = grid(jingan.STAFF_INPUTS, [
         {"姓名": "张三", "居民区": "春晖", "岗位": "书记", "人员类别": "社区工作者", "内部互评": 90, "党员群众测评": 80,
          "应参加人数": 30, "实际参加人数": 25, "奖金基数": 60000}])
     # 居民区得分 = 春晖's 总分 93.3; jingan 五(二): 0.5×93.3 + 0.1×90 + 0.4×80 = 46.65 + 9 + 32 = 87.65
@@ -275,7 +275,7 @@ FORMS = [["测评", "居民区", "表号", "评分人", "对象", "评分"],
 @pytest.fixture
 def team():
     areas = grid(AREA_HEADER, [area("A", members=None), area("B", members=60)])
-    staff = grid(engine.jingan.STAFF_INPUTS, [
+    staff = grid(jingan.STAFF_INPUTS, [
         {"姓名": "甲", "居民区": "A", "岗位": "书记", "人员类别": "社区工作者", "内部互评": 90,
          "应参加人数": 30, "实际参加人数": 25, "奖金基数": 60000}, {}])
     return areas, staff

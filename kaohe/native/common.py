@@ -28,19 +28,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import engine, printing
 from ..checking import PRIOR_FILL
-from ..contract import REPORT_HEADER, REPORT_SHEET
+from ..contract import COUNT, GUIDE_SHEET, POINTS, REPORT_HEADER, REPORT_SHEET, TEXT, UNIT_LABEL, YEAR_LABEL
 from ..params import PARAM_SHEET, sheet_rows
 from ..reading import READING_CLAUSE
 from ..template import (
     BORDER,
-    COUNT,
-    GUIDE_SHEET,
     INPUT_FILL,
-    POINTS,
     RESULT_FILL,
-    TEXT,
-    UNIT_LABEL,
-    YEAR_LABEL,
     _header,
     _param_sheet,
     _print_setup,

@@ -27,7 +27,7 @@ def text_in_number_cells(inputs) -> list[Finding]:
     """Text where the native workbook's formulas need a number: an error per cell."""
     if not is_native(inputs):
         return []
-    module = import_module(f"{__package__}.{engine.kind_of(inputs.scheme)}")
+    module = import_module(f"{__package__}.{engine.ruleset(inputs.scheme).native}")
     numbers = getattr(module, "number_inputs", lambda s: {})(inputs.scheme)
     findings = []
     for name, headers in numbers.items():

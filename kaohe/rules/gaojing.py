@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..contract import COUNT, ID_FIELD, RATE, TEXT, YUAN
 from ..findings import Checked, Finding, Where, error, warning
 from ..params import ParamReader, Params
 from ..reading import is_blank, read_choice, read_count, read_number, read_rate
@@ -33,6 +34,7 @@ from .grading import (
     tiebreak_array,
     tiebreak_values,
 )
+from .ruleset import Distribution, Listing, PaperColumn, RuleSet, SheetLayout
 from .turnout import share_met
 
 AREA_SHEET, PEOPLE_SHEET = "居民区", "人员奖励"
@@ -426,3 +428,85 @@ def score_people(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) 
             continue
         table.put(key, "奖励金额", reward(s, key, row.get("岗位"), table.value(key, "档次")))
     return table
+
+
+# --- the rule set (kaohe.rules.ruleset): what the engine and the adapters call ------------------------
+
+POOLS = ("居民区",)  # one pool: the areas, street-wide (五(一))
+COUNTS = ("总户数", "党员数", "座谈会户数", "座谈会党员数", "第三方户数", "社区通上半年户数", "社区通下半年户数",
+          "未真实走访户数", "本年热线件数", "上年热线件数")
+
+
+def pool_caps(s: Scheme, pool: str, n: int, area_grade: object) -> Checked[tuple[Ladder, dict[str, int]]]:
+    """The areas' ladder and its caps for n areas (五(一))."""
+    return Checked((s.ladder, caps_for(s.ladder, n)))
+
+
+def barred(s: Scheme, pool: str, area_grade: str | None, member_area_grade: object) -> bool:
+    """No one is barred from a grade: the scheme grades areas only."""
+    return False
+
+
+def grade_names(s: Scheme) -> dict[str, tuple[str, ...]]:
+    """The areas' grades, best first (五(一)); people are not graded."""
+    return {AREA_SHEET: s.ladder.names}
+
+
+def distributions(s: Scheme) -> tuple[Distribution, ...]:
+    """What 汇总 and the copy's 封面 count: the areas' final grades (五(一)) and rank tiers (五(二))."""
+    return (Distribution("居民区最终等次", AREA_SHEET, "最终等次", s.ladder.names),
+            Distribution("居民区档次", AREA_SHEET, "档次", tuple(str(b.label) for b in s.rank_tiers)))
+
+
+def layouts(s: Scheme) -> tuple[SheetLayout, SheetLayout]:
+    """居民区 and 人员奖励 as the workbook shows them, the posts as a dropdown."""
+    rates = (*RATES, "热线综合", "热线同比下降率", "满意度同比提升率")
+    area = SheetLayout(AREA_SHEET, "居民区", AREA_INPUTS + OPTIONAL_INPUTS, AREA_RESULTS,
+                       {**{c: COUNT for c in COUNTS}, **{r: RATE for r in rates}, "居民区": TEXT, "排名": COUNT},
+                       {"领导小组调整": s.ladder.names})
+    people = SheetLayout(PEOPLE_SHEET, "姓名", PEOPLE_INPUTS, PEOPLE_RESULTS,
+                         {"奖励金额": YUAN, "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT}, {"岗位": POSTS})
+    return area, people
+
+
+def pay(s: Scheme, key: str, *, post: object, grade: object, **_: object) -> Checked[float]:
+    """奖励金额 by post and tier (五(二)1); a blank cell: no tier. The other columns are not used."""
+    return reward(s, key, post, "" if is_blank(grade) else grade)
+
+
+def _feedback(s: Scheme, key: str, row: Mapping[str, object], results: Mapping[str, object]) -> list[dict[str, object]]:
+    return feedback_parts(s, row, results)
+
+
+def publicity(s: Scheme, tables: Mapping[str, Table], people_rows: Sequence[Mapping[str, object]]) -> Listing:
+    """The results are published with the feedback (五(一)); the list names the areas to be 优秀 and those in
+    a rank tier (A档/B档, 五(二)), which decides the staff's rewards, in the order of their 排名."""
+    table, best = tables[AREA_SHEET], s.ladder.best
+    shown = [(k, c) for k, c in table.rows.items() if c.get("最终等次") == best or c.get("档次")]
+    shown.sort(key=lambda kc: kc[1].get("排名") or 1e9)
+    opening = (f"根据{s.params.meta['title']}，现将考核结果拟评为“{best}”的居民区（{s.cite('grades')}）和考核名次列入"
+               f"{'、'.join(str(b.label) for b in s.rank_tiers)}的居民区（{s.cite('rank_tiers')}）予以公示。"
+               "公示期间，对公示对象有意见的，请向镇居民区考核领导小组反映。")
+    rows = [[n, k, c.get("总分"), c.get("排名"), c.get("档次") or "—", c.get("最终等次")]
+            for n, (k, c) in enumerate(shown, start=1)]
+    columns = (PaperColumn("序号", "序号"), PaperColumn("居民区", "居民区"), PaperColumn("总分", "总分", 2, "0.00"),
+               PaperColumn("排名", "排名"), PaperColumn("档次", "档次"), PaperColumn("拟定等次", "拟定等次", 2))
+    return Listing(opening, columns, rows)
+
+
+RULESET: RuleSet[Scheme] = RuleSet(
+    kind="gaojing", from_params=from_params,
+    area_sheet=AREA_SHEET, people_sheet=PEOPLE_SHEET,
+    inputs={AREA_SHEET: AREA_INPUTS, PEOPLE_SHEET: PEOPLE_INPUTS},
+    results={AREA_SHEET: AREA_RESULTS, PEOPLE_SHEET: PEOPLE_RESULTS},
+    layouts=layouts, money="奖励金额",
+    score_areas=score_areas, score_people=score_people,
+    pools=POOLS, pool_caps=pool_caps, barred=barred, grade_names=grade_names, distributions=distributions,
+    pay=pay,
+    blank_papers=("满意度问卷",), feedback_parts=_feedback,
+    feedback_columns=(PaperColumn("项目", "项目", 2), PaperColumn("得分", "得分", 1, "0.00"), PaperColumn("满分", "满分"),
+                      PaperColumn("依据", "依据", 4)),
+    feedback_staff=(),
+    publicity=publicity,
+    native="gaojing",
+)

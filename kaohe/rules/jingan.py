@@ -13,11 +13,11 @@ from itertools import pairwise
 
 import numpy as np
 
-from ..contract import BARRED_RULE
+from ..contract import BARRED_RULE, COUNT, ID_FIELD, POINTS, TEXT, YUAN
 from ..findings import Checked, Finding, Where, error, info, warning
 from ..params import ParamReader, Params
-from ..reading import Band, Bands, is_blank, read_choice, read_number
-from ..results import Table, start_table
+from ..reading import Band, Bands, as_text, is_blank, read_choice, read_number
+from ..results import Table, keys_of, start_table
 from .forms import FormRules
 from .grading import (
     ROUNDINGS,
@@ -33,6 +33,7 @@ from .grading import (
     tiebreak_array,
     tiebreak_values,
 )
+from .ruleset import Distribution, Listing, PaperColumn, RuleSet, SheetLayout
 from .turnout import strict_turnout
 
 AREA_SHEET, STAFF_SHEET = "居民区", "工作人员"
@@ -651,3 +652,99 @@ def publicity_list(s: Scheme, areas: Table, staff: Table) -> list[dict[str, obje
               "依据": s.staff_ladder.clause}
              for key, cells in staff.rows.items() if cells.get("最终等次") == s.staff_ladder.best]
     return rows
+
+
+# --- the rule set (kaohe.rules.ruleset): what the engine and the adapters call ------------------------
+
+POOLS = ("居民区", "书记主任", "其他人员")  # GRADE_QUOTA's pools (jingan 六(一), 六(二))
+
+
+def pool_caps(s: Scheme, pool: str, n: int, area_grade: object) -> Checked[tuple[Ladder, dict[str, int]]]:
+    """The ladder and caps of a pool of n: 居民区 and 书记主任 street-wide; 其他人员 one area's other
+    full-time staff, capped by that area's grade (jingan 六(二))."""
+    if pool == "居民区":
+        return Checked((s.area_ladder, caps_for(s.area_ladder, n)))
+    if pool == "书记主任":
+        return Checked((s.staff_ladder, {s.staff_ladder.best: quota(s.leaders_share, n, s.staff_ladder.rounding)}))
+    grade = None if is_blank(area_grade) else str(area_grade).strip()
+    if grade not in s.area_ladder.names:
+        return Checked(None, (error("居民区等次", s.staff_ladder.clause,
+                                    f"其他人员的优秀名额取决于居民区等次，“{area_grade}”不是{'、'.join(s.area_ladder.names)}之一",
+                                    Where(STAFF_SHEET, "", "居民区等次"), actual=area_grade),))
+    return Checked((s.staff_ladder, _others_caps(s, n, grade)))
+
+
+def barred(s: Scheme, pool: str, area_grade: str | None, member_area_grade: object) -> bool:
+    """No 优秀 for the staff of an area graded 较差 (jingan 六(二))."""
+    if pool == "其他人员":
+        return area_grade == s.area_ladder.worst
+    return pool == "书记主任" and not is_blank(member_area_grade) and \
+        str(member_area_grade).strip() == s.area_ladder.worst
+
+
+def grade_names(s: Scheme) -> dict[str, tuple[str, ...]]:
+    """Each graded sheet's grades, best first (jingan 六)."""
+    return {AREA_SHEET: s.area_ladder.names, STAFF_SHEET: s.staff_ladder.names}
+
+
+def distributions(s: Scheme) -> tuple[Distribution, ...]:
+    """What 汇总 and the copy's 封面 count: the final grades of areas and staff (jingan 六)."""
+    return (Distribution("居民区最终等次", AREA_SHEET, "最终等次", s.area_ladder.names),
+            Distribution("工作人员最终等次", STAFF_SHEET, "最终等次", s.staff_ladder.names))
+
+
+def layouts(s: Scheme) -> tuple[SheetLayout, SheetLayout]:
+    """居民区 and 工作人员 as the workbook shows them, the document's vocabularies as dropdowns."""
+    area = SheetLayout(AREA_SHEET, "居民区", AREA_INPUTS, AREA_RESULTS,
+                       {"应参加人数": COUNT, "实际参加人数": COUNT, "居民区": TEXT, "总分": POINTS, "排名": COUNT},
+                       {"领导小组调整": s.area_ladder.names})
+    people = SheetLayout(STAFF_SHEET, "姓名", STAFF_INPUTS, STAFF_RESULTS,
+                         {"应参加人数": COUNT, "实际参加人数": COUNT, "在岗月数": COUNT, "奖金基数": YUAN, "奖金": YUAN,
+                          "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT, "居民区得分": POINTS, "得分": POINTS},
+                         {"岗位": POSTS, "人员类别": CATEGORIES, "不参加考核原因": REASONS,
+                          "领导小组调整": s.staff_ladder.names})
+    return area, people
+
+
+def _feedback(s: Scheme, key: str, row: Mapping[str, object], results: Mapping[str, object]) -> list[dict[str, object]]:
+    total = results.get("总分")
+    return feedback_parts(s, key, row, total if isinstance(total, (int, float)) else None)
+
+
+def publicity(s: Scheme, tables: Mapping[str, Table], people_rows: Sequence[Mapping[str, object]]) -> Listing:
+    """The list publicised before grades are final (jingan 八(三)): areas to be 优秀/良好, then staff to be
+    优秀, each by grade and score."""
+    listed = publicity_list(s, tables[AREA_SHEET], tables[STAFF_SHEET])
+    area_of = {key: as_text(r.get("居民区")) for key, r in zip(keys_of(people_rows, "姓名"), people_rows)}
+    order = {g: n for n, g in enumerate(s.area_ladder.names)}
+    listed.sort(key=lambda r: (r["类别"] != "居民区", order.get(r["拟定等次"], 9), -(r["得分"] or 0)))
+    title = s.params.meta["title"]
+    opening = (f"根据{title}，现将考核评估等次拟确定为“优秀”“良好”的居民区和拟确定为“优秀”的居民区工作人员名单"
+               f"予以公示（{s.cite('area.grades')}；八(三)）。公示期间，对公示对象有意见的，请向街道（镇）居民区考核"
+               "评估领导小组反映；确有问题的，取消其“优秀”“良好”资格。")
+    rows = [[n, r["类别"], r["名称"], r["居民区"] or area_of.get(r["名称"], ""), r["拟定等次"], r["得分"]]
+            for n, r in enumerate(listed, start=1)]
+    columns = (PaperColumn("序号", "序号"), PaperColumn("类别", "类别"), PaperColumn("名称", "名称", 2),
+               PaperColumn("所在居民区", "所在居民区"), PaperColumn("拟定等次", "拟定等次"),
+               PaperColumn("得分", "得分", 2, "0.00"))
+    return Listing(opening, columns, rows)
+
+
+RULESET: RuleSet[Scheme] = RuleSet(
+    kind="jingan", from_params=from_params,
+    area_sheet=AREA_SHEET, people_sheet=STAFF_SHEET,
+    inputs={AREA_SHEET: AREA_INPUTS, STAFF_SHEET: STAFF_INPUTS},
+    results={AREA_SHEET: AREA_RESULTS, STAFF_SHEET: STAFF_RESULTS},
+    layouts=layouts, money="奖金",
+    score_areas=score_areas, score_people=score_staff,
+    pools=POOLS, pool_caps=pool_caps, barred=barred, grade_names=grade_names, distributions=distributions,
+    pay=staff_bonus,
+    blank_papers=("测评表",), feedback_parts=_feedback,
+    feedback_columns=(PaperColumn("项目", "项目"), PaperColumn("得分", "得分", 1, "0.00"),
+                      PaperColumn("权重", "权重", 1, "0%"), PaperColumn("折合", "折合分", 2, "0.00"),
+                      PaperColumn("依据", "依据", 3)),
+    feedback_staff=(PaperColumn("得分", "得分", 1, "0.00"), PaperColumn("最终等次", "最终等次", 2),
+                    PaperColumn("奖金", "奖金（元）", 2, "#,##0.00")),
+    publicity=publicity,
+    rated_on_forms=True, leader_posts=LEADER_POSTS, native="jingan",
+)
