@@ -156,7 +156,18 @@ def prepare(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]],
     return area_rows, people_rows, findings
 
 
-def calculate(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, Table]:
+class Calculated(dict[str, Table]):
+    """Every result table, by sheet; and the area and people rows the rules scored, as ``prepare`` made
+    them: an adapter that shows those rows (the copy, the papers) takes them here instead of tallying the
+    forms again."""
+
+    def __init__(self, tables: Mapping[str, Table], area_rows: list[Mapping[str, object]],
+                 people_rows: list[Mapping[str, object]]):
+        super().__init__(tables)
+        self.area_rows, self.people_rows = area_rows, people_rows
+
+
+def calculate(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> Calculated:
     """Every result of a workbook: the area sheet, then the people sheet that builds on it, and each
     entry sheet's row results."""
     area_sheet, people_sheet = sheets(s)
@@ -166,7 +177,8 @@ def calculate(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -
     areas = rs.score_areas(s, area_rows)
     areas.findings[:0] = form_findings
     people = rs.score_people(s, people_rows, areas)
-    return {area_sheet: areas, people_sheet: people, **{name: e.table for name, e in entered.items()}}
+    return Calculated({area_sheet: areas, people_sheet: people, **{name: e.table for name, e in entered.items()}},
+                      area_rows, people_rows)
 
 
 def pool_ladder(s: Scheme, pool: str, n: int, area_grade: object = None) -> Checked[tuple[Ladder, dict[str, int]]]:

@@ -140,9 +140,8 @@ def assess(path: str | Path) -> Assessment:
     finally:
         book.close()
     tables = calculate(inputs)
-    areas, people, _ = engine.prepare(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})
     findings = [f for t in tables.values() for f in t.findings]
-    return Assessment(inputs, tables, [dict(r) for r in areas], [dict(r) for r in people], findings,
+    return Assessment(inputs, tables, [dict(r) for r in tables.area_rows], [dict(r) for r in tables.people_rows], findings,
                       str(info.get(UNIT_LABEL) or ""), str(info.get(YEAR_LABEL) or ""))
 
 

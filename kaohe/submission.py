@@ -168,12 +168,11 @@ def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]], source: Map
 
 # --- export ----------------------------------------------------------------------------------------
 
-def _values_for_formulas(book: Book, inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
+def _values_for_formulas(book: Book, inputs: Inputs, tables: engine.Calculated) -> dict[str, dict[str, object]]:
     """What each formula cell of the copy gets instead: a result, a session input as the rules read it
     (the KAOHE_FORMS tally), or, for any other formula, the value it last showed."""
     shown = result_cells(inputs, tables)
-    area_rows, people_rows, _ = engine.prepare(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})
-    for name, rows in zip(engine.sheets(inputs.scheme), (area_rows, people_rows)):
+    for name, rows in zip(engine.sheets(inputs.scheme), (tables.area_rows, tables.people_rows)):
         sheet, cells = inputs.sheets[name], shown.setdefault(name, {})
         for record, row in zip(rows, sheet.record_rows):
             for header in engine.inputs(inputs.scheme, name):

@@ -172,7 +172,7 @@ def read_inputs(path: str | Path, scheme: str | None = None) -> Inputs:
         book.close()
 
 
-def calculate(inputs: Inputs):
+def calculate(inputs: Inputs) -> engine.Calculated:
     return engine.calculate(inputs.scheme, {name: sheet.records for name, sheet in inputs.sheets.items()})
 
 

@@ -23,15 +23,11 @@ from .grading import (
     RankBand,
     band_of,
     caps_for,
-    check_caps,
-    empty_caps,
-    final_grades,
+    grade_areas,
     ladder_from,
-    propose,
     rank_bands,
     rank_eq,
     tie_straddles,
-    tiebreak_array,
     tiebreak_values,
 )
 from .ruleset import Distribution, Listing, PaperColumn, RuleSet, SheetLayout
@@ -367,18 +363,7 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
     for key, rank in zip(keys, ranks.tolist()):
         table.put(key, "排名", rank or None, table.reason(key, "总分"))
         table.put(key, "档次", (band_of(rank, s.rank_tiers) or NO_TIER) if rank else None, table.reason(key, "总分"))
-    caps = caps_for(s.ladder, len(keys))
-    table.findings += empty_caps(s.ladder, caps, len(keys), AREA_SHEET, "本镇居民区")
-    second, unread = tiebreak_array(s.tiebreak, keyed, AREA_SHEET, s.cite("tiebreak.column"))
-    proposed, ties = propose(totals, keys, s.ladder, caps, AREA_SHEET, tiebreak=second)
-    table.findings += unread
-    finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.ladder, AREA_SHEET)
-    table.findings += ties
-    table.add(bad.values())
-    for key, grade, final in zip(keys, proposed, finals):
-        table.put(key, "建议等次", grade, table.reason(key, "总分"))
-        table.put(key, "最终等次", final, bad.get(key) or table.reason(key, "总分"))
-    table.findings += check_caps(finals, keys, caps, s.ladder, AREA_SHEET, "本镇居民区")
+    grade_areas(table, keyed, totals, s.ladder, s.tiebreak, s.cite("tiebreak.column"), "本镇居民区")
     return table
 
 

@@ -15,10 +15,11 @@ from itertools import pairwise
 
 import numpy as np
 
-from ..contract import QUOTA_RULE, TIE_RULE
+from ..contract import FINAL, OVERRIDE, PROPOSED, QUOTA_RULE, TIE_RULE, TOTAL
 from ..findings import Finding, Where, error, warning
 from ..params import exact
 from ..reading import is_blank, read_choice, read_number
+from ..results import Table
 
 ROUNDINGS = ("floor", "round_half_up", "ceil")
 TIE_DECIMALS = 9  # scores equal to 9 decimals are tied: weighted sums differ in the 15th
@@ -288,3 +289,22 @@ def tiebreak_array(column: str | None, rows: Sequence[tuple[str, Mapping[str, ob
     findings = [warning(f.rule, clause, f"{f.message}，名额线上并列时按最低计", f.where, f.allowed, f.actual)
                 for r in reads for f in r.findings]
     return np.array([np.nan if r.value is None else r.value for r in reads]), findings
+
+
+def grade_areas(table: Table, keyed: Sequence[tuple[str, Mapping[str, object]]], totals: np.ndarray, ladder: Ladder,
+                tiebreak: str | None, tiebreak_clause: str, pool: str) -> None:
+    """建议等次 under the street-wide caps and 最终等次 after the leading group's overrides, into the area
+    table (DOMAIN §6): the tail every scheme's area sheet shares. ``pool`` names the areas in findings."""
+    keys = [k for k, _ in keyed]
+    caps = caps_for(ladder, len(keys))
+    table.findings += empty_caps(ladder, caps, len(keys), table.sheet, pool)
+    second, unread = tiebreak_array(tiebreak, keyed, table.sheet, tiebreak_clause)
+    proposed, ties = propose(totals, keys, ladder, caps, table.sheet, tiebreak=second)
+    table.findings += unread
+    finals, bad = final_grades(proposed, [row.get(OVERRIDE) for _, row in keyed], keys, ladder, table.sheet)
+    table.findings += ties
+    table.add(bad.values())
+    for key, grade, final in zip(keys, proposed, finals):
+        table.put(key, PROPOSED, grade, table.reason(key, TOTAL))
+        table.put(key, FINAL, final, bad.get(key) or table.reason(key, TOTAL))
+    table.findings += check_caps(finals, keys, caps, ladder, table.sheet, pool)

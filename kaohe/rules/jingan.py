@@ -24,13 +24,12 @@ from .grading import (
     Ladder,
     caps_for,
     check_caps,
-    empty_caps,
     final_grades,
+    grade_areas,
     ladder_from,
     propose,
     quota,
     rank_eq,
-    tiebreak_array,
     tiebreak_values,
 )
 from .ruleset import Distribution, Listing, PaperColumn, RuleSet, SheetLayout
@@ -330,20 +329,9 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         result = area_total(s, key, row)
         table.put(key, "总分", result)
         totals[i] = np.nan if result.value is None else result.value
-    caps = caps_for(s.area_ladder, len(keys))
-    table.findings += empty_caps(s.area_ladder, caps, len(keys), AREA_SHEET, "本街道（镇）居民区")
-    second, unread = tiebreak_array(s.area_tiebreak, keyed, AREA_SHEET, s.cite("area.tiebreak.column"))
-    proposed, ties = propose(totals, keys, s.area_ladder, caps, AREA_SHEET, tiebreak=second)
-    table.findings += unread
-    finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.area_ladder,
-                               AREA_SHEET)
-    table.findings += ties
-    table.add(bad.values())
-    for key, grade, final, rank in zip(keys, proposed, finals, rank_eq(totals).tolist()):
+    for key, rank in zip(keys, rank_eq(totals).tolist()):
         table.put(key, "排名", rank or None, table.reason(key, "总分"))
-        table.put(key, "建议等次", grade, table.reason(key, "总分"))
-        table.put(key, "最终等次", final, bad.get(key) or table.reason(key, "总分"))
-    table.findings += check_caps(finals, keys, caps, s.area_ladder, AREA_SHEET, "本街道（镇）居民区")
+    grade_areas(table, keyed, totals, s.area_ladder, s.area_tiebreak, s.cite("area.tiebreak.column"), "本街道（镇）居民区")
     return table
 
 
