@@ -152,7 +152,7 @@ class OpenpyxlBook:
         self._arrays: dict[str, np.ndarray] = {}
         self._coded: dict[str, list[CodedColumn] | None] = {}
         self._strings: list[bytes] | None = None
-        self._edit = None
+        self._edit: MemoryBook | None = None
         self._rewritten: set[str] = set()
 
     def close(self) -> None:
@@ -166,7 +166,7 @@ class OpenpyxlBook:
             return self._edit.grid(sheet)
         return self._array(sheet).tolist()
 
-    def columns(self, sheet: str) -> list[list[object]]:
+    def columns(self, sheet: str) -> Sequence[Sequence[object]]:
         if self._edit is not None and sheet in self._rewritten:
             return self._edit.columns(sheet)
         coded = self._columns_of_xml(sheet)
@@ -204,10 +204,10 @@ class OpenpyxlBook:
                     values[r, :len(row)] = row
             values[values == ""] = None
             scan = self._scans.get(sheet, limits.SheetScan())
-            for (column, row), text in scan.errors.items():
-                r, c = row - 1, column_number(column) - 1
+            for (column, at), text in scan.errors.items():
+                r, c = at - 1, column_number(column) - 1
                 if r < values.shape[0] and c < values.shape[1]:
-                    values[r, c] = None if _KAOHE_CALL.search(scan.formulas.get((column, row), "")) else text
+                    values[r, c] = None if _KAOHE_CALL.search(scan.formulas.get((column, at), "")) else text
             self._arrays[sheet] = values
         return self._arrays[sheet]
 

@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,9 @@ from .rules.registry import RULESETS
 from .rules.ruleset import AnyRuleSet
 from .rules.ruleset import Scheme as Scheme
 
+# What adapters hand in: each sheet's records by name, row by row (a long sheet, 测评表, may come column
+# by column: sessions.as_columns reads either).
+Tables = Mapping[str, Any]
 KEYS = {AREA_KEY: AREA_KEY}  # the area sheet's key; every people sheet's is 姓名 (WORKBOOK.md)
 ENTRY_SHEETS = (STREET_SHEET, ADJUST_SHEET, SURVEY_SHEET)
 BUILTIN = frozenset(p.stem for p in SCHEME_DIR.glob("*.toml"))
@@ -131,14 +135,14 @@ def _with_forms(s: Scheme, area_rows, people_rows, form_rows) -> tuple[list, lis
     return area_rows, people_rows, tallied.findings
 
 
-def entry_tables(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, entries.Entries]:
+def entry_tables(s: Scheme, tables: Tables) -> dict[str, entries.Entries]:
     """Each entry sheet present: its row results and what it adds up to per area."""
     area_rows = tables.get(sheets(s)[0], ())
     names = [k for k in keys_of(area_rows, "居民区") if k]
     return {e.name: entries.compute(s, e, tables[e.name], names) for e in entries.entry_sheets(s) if tables.get(e.name)}
 
 
-def prepare(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]],
+def prepare(s: Scheme, tables: Tables,
             entered: Mapping[str, entries.Entries] | None = None
             ) -> tuple[list[Mapping[str, object]], list[Mapping[str, object]], list[Finding]]:
     """The area and people rows as the rules see them: the area columns a clerk left blank filled from
@@ -167,7 +171,7 @@ class Calculated(dict[str, Table]):
         self.area_rows, self.people_rows = area_rows, people_rows
 
 
-def calculate(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> Calculated:
+def calculate(s: Scheme, tables: Tables) -> Calculated:
     """Every result of a workbook: the area sheet, then the people sheet that builds on it, and each
     entry sheet's row results."""
     area_sheet, people_sheet = sheets(s)
@@ -249,7 +253,7 @@ def grade_of(s: Scheme, pool: str, score: object, grades: Checked[dict[tuple[flo
 
 
 def bonus(s: Scheme, post: object, grade: object, area_grade: object = None, base: object = None,
-          category: object = None, reason: object = None, months: object = None, key: str = "本行") -> Checked:
+          category: object = None, reason: object = None, months: object = None, *, key: str = "本行") -> Checked:
     """One person's money: jingan 奖金 (七, 八(五), 八(六)) or gaojing 奖励金额 by post and tier (五(二)1)."""
     return ruleset(s).pay(s, key, post=post, grade=grade, area_grade=area_grade, base=base, category=category,
                           reason=reason, months=months)
@@ -260,7 +264,7 @@ def tally_label(column: str) -> str:
     return f"{column}（{FORM_SHEET}）"
 
 
-def form_means(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]
+def form_means(s: Scheme, tables: Tables
                ) -> tuple[list[Mapping[str, object]], list[Mapping[str, object]]]:
     """The area and people rows, in their order, with every session column as the 测评表 forms give it:
     what ``prepare`` puts in a session cell left blank (jingan 五), whatever the clerk typed there."""

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from openpyxl import Workbook
@@ -34,6 +35,7 @@ from .findings import Finding
 from .reading import Bands, as_text
 from .results import keys_of
 from .rules import entries, sessions
+from .rules.forms import FormRules
 from .rules.grading import rank_eq
 from .rules.ruleset import PaperColumn
 from .workbook import Inputs, calculate, inputs_from, open_book, workbook_info
@@ -175,7 +177,8 @@ CLASS_NAMES = {sessions.AREA_CLASS: "居民区", sessions.LEADER_CLASS: "书记�
 
 def _form(paper: Paper, a: Assessment, session: str, area: str, classes: dict[str, str], posts: dict[str, str],
           own: str | None = None) -> None:
-    rules = a.scheme.forms
+    s: Any = a.scheme  # a scheme rated on forms (RuleSet.rated_on_forms) has their rules
+    rules: FormRules = s.forms
     paper.line(f"{a.heading}居民区工作考核评估　{SESSION_TITLES[session]}", size=15, bold=True, center=True, height=30)
     who = f"评分居民区：{own}" if session == sessions.MUTUAL else f"居民区：{area}"
     paper.line(f"{who}　　　表号：________　　　测评日期：______年____月____日", height=22)
@@ -382,7 +385,7 @@ SECTION_NUMERALS = "一二三四五六七八九十"
 
 def questionnaires(a: Assessment, wb: Workbook) -> int:
     """One blank 附件2 questionnaire per area, its questions and points as the scheme words them."""
-    s = a.scheme
+    s: Any = a.scheme  # a scheme that prints 满意度问卷 (RuleSet.blank_papers) has its questionnaire
     paper = Paper(wb, "满意度问卷", a=a)
     areas = [_key(r, "居民区") for r in a.areas if _key(r, "居民区")]
     sections = list(dict.fromkeys(section for section, _ in s.questionnaire))
@@ -392,7 +395,8 @@ def questionnaires(a: Assessment, wb: Workbook) -> int:
         paper.line(f"居民区：{area}　　　问卷号：________　　　渠道：{channels}", height=22)
         paper.line(f"请对每一项按0–{s.question_max:g}分打分（每题满分{s.question_max:g}分，全卷满分{s.full_score:g}分；"
                    f"{s.cite('satisfaction.question_max')}）。", height=22)
-        rows, shade = [], []
+        rows: list[list[object]] = []
+        shade: list[bool] = []
         for n, section in enumerate(sections):
             asked = [q for sec, q in s.questionnaire if sec == section]
             points = s.question_max * len(asked)

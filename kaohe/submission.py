@@ -31,14 +31,14 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from . import __version__, checking, engine, printing, template
-from .book import Book, MemoryBook, load_editable, put
+from .book import Book, MemoryBook, OpenpyxlBook, load_editable, put
 from .contract import COVER_SHEET, REPORT_SHEET, SOURCE_SHEET, SUMMARY_SHEET, UNIT_LABEL, YEAR_LABEL
 from .files import write_atomically
 from .findings import Finding, Where, error, warning
 from .grid import distinct
 from .params import PARAM_SHEET, builtin_ids, load
 from .reading import is_blank
-from .results import keys_of
+from .results import Table, keys_of
 from .workbook import (
     NOT_COMPUTED_RULE,
     Inputs,
@@ -85,9 +85,9 @@ def canonical(value: object) -> object:
     """A cell as the digest sees it, the same whichever reader gave it: 41, 41.0 → 41.0; "" → None;
     a date at midnight is a date; line ends and _xHHHH_ escapes as the file gives them back."""
     kind = type(value)
-    if kind is str:
+    if kind is str and isinstance(value, str):
         return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value.replace("\r\n", "\n").replace("\r", "\n")) or None
-    if kind is float or kind is int:
+    if (kind is float or kind is int) and isinstance(value, (int, float)):
         return _number(value)
     if value is None or isinstance(value, bool):
         return value
@@ -151,14 +151,14 @@ def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]], source: Map
         if isinstance(sheet.records, Mapping):  # a long sheet (测评表): its typed rows
             _long_digest(digest, sheet.records)
             continue
-        outputs, seen = result_columns.get(name, ()), {}
-        for record, row, key in zip(sheet.records, sheet.record_rows, keys_of(sheet.records, engine.key_of(name))):
+        outputs, seen = result_columns.get(name, ()), dict[str, int]()
+        for record, at, key in zip(sheet.rows, sheet.record_rows, keys_of(sheet.rows, engine.key_of(name))):
             typed = {k: canonical(v) for k, v in record.items() if k not in outputs}
             shown = {k: canonical(v) for k, v in record.items() if k in outputs}
             digest.update(_line(typed))
             results.update(_line([name, shown]))
             key = _row_key(key, seen)
-            rows[(name, key)] = (row, hashlib.sha256(_line(typed)).hexdigest()[:ROW_DIGEST],
+            rows[(name, key)] = (at, hashlib.sha256(_line(typed)).hexdigest()[:ROW_DIGEST],
                                  hashlib.sha256(_line(shown)).hexdigest()[:ROW_DIGEST])
     whole = hashlib.sha256(_line({label: canonical(source.get(label)) for label in SOURCE_FIELDS}))
     for name, digest in sheet_digest.items():
@@ -210,7 +210,7 @@ class Exported:
     inputs: Inputs
     findings: list[Finding]
     digests: Digests
-    info: dict[str, object]
+    info: Mapping[str, object]
     forced: bool
     formulas: int
 
@@ -290,12 +290,12 @@ def _source_sheet(wb, block: Mapping[str, str | None], sums: Digests, errors: in
     ws.append([])
     ws.append(["逐行摘要：每行输入和结果的 SHA-256 前 16 位，核对时据此指出导出后被改动的行（kaohe verify）"])
     ws.append(list(ROW_HEADER))
-    for col in range(1, len(ROW_HEADER) + 1):
-        ws.cell(ws.max_row, col).font = Font(bold=True)
+    for n in range(1, len(ROW_HEADER) + 1):
+        ws.cell(ws.max_row, n).font = Font(bold=True)
     for (sheet, key), (row, typed, shown) in sums.rows.items():
         at = ws.max_row + 1
-        for col, value in enumerate((sheet, row, key, typed, shown), start=1):
-            put(ws.cell(at, col), value)
+        for n, cell in enumerate((sheet, row, key, typed, shown), start=1):
+            put(ws.cell(at, n), cell)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 22, 70
     for col in "CDE":
         ws.column_dimensions[col].width = 20
@@ -309,7 +309,7 @@ COVER_CLAUSE = "上报副本 封面"
 COVER_WIDTH = 50
 
 
-def cover_rows(inputs: Inputs, tables: Mapping[str, object], info: Mapping[str, object]) -> list[tuple[str, object]]:
+def cover_rows(inputs: Inputs, tables: Mapping[str, Table], info: Mapping[str, object]) -> list[tuple[str, object]]:
     """What 封面 says, all derived from the copy: unit, year, scheme, how many areas and people, and the
     distribution of each grade column (汇总's, counted here from the results). verify recomputes it."""
     s = inputs.scheme
@@ -324,7 +324,7 @@ def cover_rows(inputs: Inputs, tables: Mapping[str, object], info: Mapping[str, 
     return rows
 
 
-def _cover_sheet(wb, inputs: Inputs, tables: Mapping[str, object], info: Mapping[str, object]) -> None:
+def _cover_sheet(wb, inputs: Inputs, tables: Mapping[str, Table], info: Mapping[str, object]) -> None:
     """封面, first: what the copy holds, and the sign-off lines, blank, to be signed on paper."""
     ws = wb.create_sheet(COVER_SHEET, 0)
     put(ws["A1"], f"{info.get(UNIT_LABEL) or ''}{info.get(YEAR_LABEL) or ''}{'年度' if info.get(YEAR_LABEL) else ''}"
@@ -380,7 +380,7 @@ def _split_wide(ws, results: Sequence[str]) -> None:
     printing.split(ws, widths, prefer=(first,) if first else ())
 
 
-def cover_differences(grid: Sequence[Sequence[object]] | None, inputs: Inputs, tables: Mapping[str, object],
+def cover_differences(grid: Sequence[Sequence[object]] | None, inputs: Inputs, tables: Mapping[str, Table],
                       info: Mapping[str, object]) -> list[Finding]:
     """Each line of the copy's 封面 that its own data does not give (a copy without 封面 has nothing to compare)."""
     if grid is None:
@@ -407,7 +407,9 @@ class Recorded:
 
 
 def read_source(grid: Sequence[Sequence[object]]) -> Recorded:
-    values, rows, table = {}, {}, False
+    values: dict[str, object] = {}
+    rows: dict[tuple[str, str], tuple[str, str]] = {}
+    table = False
     for row in grid:
         cells = [None if is_blank(c) else c for c in row] + [None] * 5
         if [str(c).strip() if c is not None else "" for c in cells[:5]] == list(ROW_HEADER):
@@ -433,6 +435,7 @@ def changed_parameters(scheme: engine.Scheme) -> list[Finding]:
         was, now = published.get(path, (None, None)), theirs.get(path, (None, None))
         if was[0] != now[0]:
             leaf = was[1] or now[1]
+            assert leaf is not None  # a path is in one of them at least
             out.append(warning("参数与方案不同", leaf.reference,
                                f"“{leaf.label}”（{path}）：方案{name}为 {_shown(was[0])}，本工作簿为 {_shown(now[0])}",
                                Where(PARAM_SHEET, path, "值"), allowed=was[0], actual=now[0]))
@@ -461,7 +464,7 @@ class Verification:
         return str(self.recorded.values.get(FORCED_LABEL) or "").strip() == "是"
 
 
-def verify(path: str | Path, book: Book | None = None) -> Verification:
+def verify(path: str | Path, book: OpenpyxlBook | None = None) -> Verification:
     """Recompute every result of a copy from its inputs and compare with its values and its digests.
     ``book``: the copy already open (it is closed here)."""
     path = Path(path)

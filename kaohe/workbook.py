@@ -30,12 +30,17 @@ from .sheetxml import escape
 @dataclass
 class Sheet:
     name: str
-    records: list[dict[str, object]] | dict[str, list[object]]  # one per row, or (a long sheet) column by column
+    records: list[dict[str, object]] | dict[str, Sequence[object]]  # one per row, or (a long sheet) column by column
     key_rows: dict[str, int]  # key → 1-based row number
     columns: dict[str, int]  # header → 1-based column number
     header_row: int
     last_row: int = 0  # the last row the sheet has (blank rows included)
     record_rows: list[int] = field(default_factory=list)  # the n-th record's 1-based row ("第n条" in findings)
+
+    @property
+    def rows(self) -> list[dict[str, object]]:
+        """The records of a sheet read row by row (every sheet but a long one, 测评表)."""
+        return self.records if isinstance(self.records, list) else []
 
     def row_of(self, key: str) -> int | None:
         found = _NTH.fullmatch(key)
@@ -52,6 +57,10 @@ class Inputs:
     path: Path
     scheme: engine.Scheme
     sheets: dict[str, Sheet] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, list[dict[str, object]] | dict[str, Sequence[object]]]:
+        """Each sheet's records by name, as the engine takes them (engine.Tables)."""
+        return {name: sheet.records for name, sheet in self.sheets.items()}
 
     def issue(self, finding: Finding) -> dict[str, object]:
         """A finding as the `--json` contract gives it (WORKBOOK.md): with its sheet!cell."""
@@ -90,6 +99,7 @@ def _long_sheet(name: str, columns: Sequence[Sequence[object]], required: Sequen
     at = header_in_columns(columns, required)
     if at is None:
         _header_row(name, by_rows(columns, 0, 200), required)  # raises, naming the missing headers
+        raise AssertionError(name)  # not reached
     header = by_rows(columns, at, at + 1)[0]
     labels = {str(c).strip(): i + 1 for i, c in enumerate(header) if isinstance(c, str) and c.strip()}
     height = max(map(len, columns), default=0)
@@ -100,7 +110,9 @@ def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str])
     at = _header_row(name, grid, required)
     labels = [str(c).strip() if isinstance(c, str) else "" for c in grid[at]]
     columns = {label: i + 1 for i, label in enumerate(labels) if label}
-    records, key_rows, record_rows = [], {}, []
+    records: list[dict[str, object]] = []
+    key_rows: dict[str, int] = {}
+    record_rows: list[int] = []
     inputs = [i for i, label in enumerate(labels) if label in required]
     for offset, row in enumerate(grid[at + 1:], start=at + 2):
         if all(is_blank(row[i]) for i in inputs if i < len(row)):
@@ -129,7 +141,7 @@ def open_book(path: str | Path) -> OpenpyxlBook:
 
 def workbook_info(book: Book) -> dict[str, str | None]:
     """说明's 填报单位 and 考核年度 as typed (a copy's 来源 carries them too)."""
-    found: dict[str, object] = {}
+    found: dict[str, str | None] = {}
     for sheet in (SOURCE_SHEET, GUIDE_SHEET):
         if sheet in book.sheet_names():
             for row in book.grid(sheet):
@@ -173,7 +185,7 @@ def read_inputs(path: str | Path, scheme: str | None = None) -> Inputs:
 
 
 def calculate(inputs: Inputs) -> engine.Calculated:
-    return engine.calculate(inputs.scheme, {name: sheet.records for name, sheet in inputs.sheets.items()})
+    return engine.calculate(inputs.scheme, inputs.tables())
 
 
 STALE_CLAUSE = "kaohe 结果列"
@@ -194,8 +206,8 @@ def _agrees(saved: object, computed: object) -> bool:
         saved = None  # an empty result, saved as one space (see _cached)
     if computed is None:  # a result that cannot be computed shows its message, or nothing
         return saved is None or (isinstance(saved, str) and saved.startswith("#"))
-    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (saved, computed))
-    if numbers:  # a rank saved by Excel comes back as 18.0
+    if isinstance(saved, (int, float)) and isinstance(computed, (int, float)) and \
+            not isinstance(saved, bool) and not isinstance(computed, bool):  # a rank saved by Excel comes back as 18.0
         return abs(saved - computed) <= TOLERANCE * max(1.0, abs(computed))
     return str(saved).strip() == str(computed).strip() if saved is not None else computed == ""
 
@@ -209,7 +221,7 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
         table = tables[name]
         present = [c for c in table.columns if c in sheet.columns]
         never = 0
-        for record, key in zip(sheet.records, keys_of(sheet.records, table.key_field)):
+        for record, key in zip(sheet.rows, keys_of(sheet.rows, table.key_field)):
             if key not in table.rows:
                 continue
             for column in present:
@@ -280,7 +292,7 @@ def formula_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
     sheet = inputs.sheets.get(area_sheet)
     if sheet is None:
         return shown
-    entered = engine.entry_tables(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})
+    entered = engine.entry_tables(inputs.scheme, inputs.tables())
     for entry in engine.entry_fills(inputs.scheme):
         found = entered.get(entry.name)
 
@@ -308,7 +320,7 @@ def _tally_cells(inputs: Inputs, shown: dict[str, dict[str, object]]) -> None:
     if not any(talled.values()):
         return
     rows = dict(zip(engine.sheets(inputs.scheme),
-                    engine.form_means(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})))
+                    engine.form_means(inputs.scheme, inputs.tables())))
     for name, columns in ((n, c) for n, c in talled.items() if c and n in rows):
         sheet, cells = inputs.sheets[name], shown.setdefault(name, {})
         for column in columns:
@@ -331,7 +343,7 @@ def _cell_at(ref: str) -> tuple[int, int]:
 
 def block_cells(refs: Iterable[str]) -> set[str]:
     """Every cell the array formulas over ``refs`` (A1:B2) fill: each holds its own saved value."""
-    cells = set()
+    cells: set[str] = set()
     for ref in refs:
         first, _, last = ref.partition(":")
         (first_col, first_row), (last_col, last_row) = (_cell_at(r) for r in (first, last or first))

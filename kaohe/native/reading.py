@@ -28,7 +28,7 @@ def text_in_number_cells(inputs) -> list[Finding]:
     if not is_native(inputs):
         return []
     module = import_module(f"{__package__}.{engine.ruleset(inputs.scheme).native}")
-    numbers = getattr(module, "number_inputs", lambda s: {})(inputs.scheme)
+    numbers: dict[str, tuple[str, ...]] = getattr(module, "number_inputs", lambda s: {})(inputs.scheme)
     findings = []
     for name, headers in numbers.items():
         sheet = inputs.sheets.get(name)

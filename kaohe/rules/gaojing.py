@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 from ..contract import COUNT, ID_FIELD, RATE, TEXT, YUAN
-from ..findings import Checked, Finding, Where, error, warning
+from ..findings import Checked, Finding, Where, all_values, error, warning
 from ..params import ParamReader, Params
 from ..reading import is_blank, read_choice, read_count, read_number, read_rate
 from ..results import Table, start_table
@@ -117,9 +118,10 @@ def from_params(params: Params) -> Scheme:
             r.problem(f"adjustments.{kind}_min", "下限大于上限")
     rank_points = rank_bands(r.rows("hotline.rank_points", {"from": "num", "to?": "num", "points": "num"}),
                              "points", r, "hotline.rank_points")
-    if rank_points and "hotline" in items and max(b.label for b in rank_points) != items["hotline"][1]:
+    top = max((cast(float, b.label) for b in rank_points), default=None)  # points, each a number
+    if top is not None and "hotline" in items and top != items["hotline"][1]:
         r.problem("hotline.rank_points", f"最高得分应等于12345热线项分值{items['hotline'][1]:g}",
-                  allowed=items["hotline"][1], actual=max(b.label for b in rank_points))
+                  allowed=items["hotline"][1], actual=top)
     rank_tiers = rank_bands(r.rows("rank_tiers", {"tier": "text", "from": "num", "to?": "num"}), "tier", r,
                             "rank_tiers")
     money_rows = r.rows("money", {"post": "text", "tier": "text", "amount": "num"})
@@ -164,9 +166,8 @@ def questionnaire_score(s: Scheme, where: Where, answers: Sequence[object]) -> C
     reads = [read_number(a, where.at(f"第{n}题"), lo=0, hi=s.question_max, rule="问卷评分", clause=clause)
              for n, a in enumerate(answers, start=1)]
     findings = tuple(f for r in reads for f in r.findings)
-    if any(r.value is None for r in reads):
-        return Checked(None, findings)
-    return Checked(sum(r.value for r in reads), findings)
+    values = all_values(reads)
+    return Checked(None if values is None else sum(values), findings)
 
 
 def satisfaction(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
@@ -178,11 +179,12 @@ def satisfaction(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[floa
         reads = [read_number(row.get(f), where.at(f), lo=0, hi=s.full_score, rule="满意度测评",
                              clause=s.cite(f"satisfaction.weights.{name}")) for f in fields]
         findings += [f for r in reads for f in r.findings]
-        values = [r.value for r in reads]
-        channel[name] = None if None in values else sum(values) / len(values)  # [default] mean of rounds
-    if None in channel.values():
+        values = all_values(reads)
+        channel[name] = None if values is None else sum(values) / len(values)  # [default] mean of rounds
+    means = {n: v for n, v in channel.items() if v is not None}
+    if len(means) < len(channel):
         return Checked(None, tuple(findings))
-    return Checked(sum(s.channel_weights[n] * v for n, v in channel.items()), tuple(findings))
+    return Checked(sum(s.channel_weights[n] * v for n, v in means.items()), tuple(findings))
 
 
 def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Finding, ...]:
@@ -225,9 +227,9 @@ def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Fi
         findings.append(warning("参与户数", s.cite("turnout.forum_households_usual_max"),
                                 f"{key}：座谈会{n['座谈会户数']}户，一般不超过{usual:g}户",
                                 where.at("座谈会户数"), allowed=f"≤{usual:g}", actual=n["座谈会户数"]))
-    parts = [n["座谈会户数"], n["第三方户数"], n["社区通上半年户数"], n["社区通下半年户数"]]
-    if households and None not in parts:
-        total = parts[0] + parts[1] + max(parts[2], parts[3])  # [default] the later round not counted twice
+    forum, third, first, second = n["座谈会户数"], n["第三方户数"], n["社区通上半年户数"], n["社区通下半年户数"]
+    if households and forum is not None and third is not None and first is not None and second is not None:
+        total = forum + third + max(first, second)  # [default] the later round not counted twice
         share = s.turnout["total_households"]
         if not share_met(total, households, share, strictly=False):
             findings.append(error("参与户数", s.cite("turnout.total_households"),
@@ -264,9 +266,8 @@ def hotline_composite(s: Scheme, key: str, row: Mapping[str, object]) -> Checked
     """The 12345 composite: the mean of 处置率, 解决率, 满意率 (附件1 第3行, [default] mean)."""
     reads = [read_rate(row.get(f), Where(AREA_SHEET, key, f), clause=s.cite("hotline.composite")) for f in RATES]
     findings = tuple(f for r in reads for f in r.findings)
-    if any(r.value is None for r in reads):
-        return Checked(None, findings)
-    return Checked(sum(r.value for r in reads) / len(reads), findings)
+    values = all_values(reads)
+    return Checked(None if values is None else sum(values) / len(values), findings)
 
 
 def adjustment(s: Scheme, key: str, raw: object, field: str) -> Checked[float]:
@@ -288,7 +289,8 @@ def daily_score(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float
     reads = [read_number(row.get(s.items[i][0]), Where(AREA_SHEET, key, s.items[i][0]), lo=0, hi=s.items[i][1],
                          rule="平时成绩", clause=s.cite(f"items.{i}")) for i in DAILY_ITEMS]
     findings = tuple(f for r in reads for f in r.findings)
-    return Checked(None if any(r.value is None for r in reads) else sum(r.value for r in reads), findings)
+    values = all_values(reads)
+    return Checked(None if values is None else sum(values), findings)
 
 
 def progress(s: Scheme, key: str, row: Mapping[str, object], sat: float | None) -> tuple[Checked, Checked]:
@@ -323,6 +325,7 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
     keys = [k for k, _ in keyed]
     partial = np.full(len(keys), np.nan)  # everything but the hotline points
     composite = np.full(len(keys), np.nan)
+    total_reason: dict[str, Finding | None] = {}  # why 总分 cannot be had, before the hotline points
     for i, (key, row) in enumerate(keyed):
         table.findings += list(turnout_findings(s, key, row))
         sat = satisfaction(s, key, row)
@@ -343,12 +346,12 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         composite[i] = np.nan if hot.value is None else hot.value
         for p in parts:
             table.add(p.findings)
-        if all(p.value is not None for p in parts):
-            partial[i] = parts[0].value + parts[1].value - parts[2].value + sum(p.value for p in parts[3:])
+        if (values := all_values(parts)) is not None:
+            partial[i] = values[0] + values[1] - values[2] + sum(values[3:])
         decline, rise = progress(s, key, row, sat.value)
         table.put(key, "热线同比下降率", decline)
         table.put(key, "满意度同比提升率", rise)
-        table.reasons[(key, "总分")] = next((f for p in parts for f in p.findings if f.is_error), None)
+        total_reason[key] = next((f for p in parts for f in p.findings if f.is_error), None)
     hotline_ranks = rank_eq(composite)
     table.findings += tie_straddles(hotline_ranks, keys, s.rank_points, AREA_SHEET, "热线得分", "12345热线综合评分",
                                     s.cite("hotline.rank_points"))
@@ -356,13 +359,14 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
     totals = partial + hotline
     for i, key in enumerate(keys):
         table.put(key, "热线得分", None if np.isnan(hotline[i]) else float(hotline[i]), table.reason(key, "热线综合"))
-        reason = table.reasons.pop((key, "总分"), None) or table.reason(key, "热线得分")
+        reason = total_reason.pop(key, None) or table.reason(key, "热线得分")
         table.put(key, "总分", None if np.isnan(totals[i]) else float(totals[i]), reason)
     ranks = rank_eq(totals)
     table.findings += tie_straddles(ranks, keys, s.rank_tiers, AREA_SHEET, "档次", "总分排名", s.cite("rank_tiers"))
     for key, rank in zip(keys, ranks.tolist()):
         table.put(key, "排名", rank or None, table.reason(key, "总分"))
-        table.put(key, "档次", (band_of(rank, s.rank_tiers) or NO_TIER) if rank else None, table.reason(key, "总分"))
+        tier = cast(str | None, band_of(rank, s.rank_tiers))  # a tier's name
+        table.put(key, "档次", (tier or NO_TIER) if rank else None, table.reason(key, "总分"))
     grade_areas(table, keyed, totals, s.ladder, s.tiebreak, s.cite("tiebreak.column"), "本镇居民区")
     return table
 
@@ -377,7 +381,7 @@ def reward(s: Scheme, key: str, post: object, tier: object) -> Checked[float]:
     read = read_post(s, key, post)
     if read.value is None:
         return Checked(None, read.findings)
-    tiers = [b.label for b in s.rank_tiers]
+    tiers = [str(b.label) for b in s.rank_tiers]
     label = "" if is_blank(tier) else str(tier).strip()
     if tier is None or label not in (*tiers, NO_TIER):
         shown = "未定" if tier is None else f"为“{tier}”"
@@ -472,7 +476,7 @@ def publicity(s: Scheme, tables: Mapping[str, Table], people_rows: Sequence[Mapp
     opening = (f"根据{s.params.meta['title']}，现将考核结果拟评为“{best}”的居民区（{s.cite('grades')}）和考核名次列入"
                f"{'、'.join(str(b.label) for b in s.rank_tiers)}的居民区（{s.cite('rank_tiers')}）予以公示。"
                "公示期间，对公示对象有意见的，请向镇居民区考核领导小组反映。")
-    rows = [[n, k, c.get("总分"), c.get("排名"), c.get("档次") or "—", c.get("最终等次")]
+    rows: list[list[object]] = [[n, k, c.get("总分"), c.get("排名"), c.get("档次") or "—", c.get("最终等次")]
             for n, (k, c) in enumerate(shown, start=1)]
     columns = (PaperColumn("序号", "序号"), PaperColumn("居民区", "居民区"), PaperColumn("总分", "总分", 2, "0.00"),
                PaperColumn("排名", "排名"), PaperColumn("档次", "档次"), PaperColumn("拟定等次", "拟定等次", 2))

@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any, cast
 
 import numpy as np
 
@@ -304,7 +305,7 @@ def area_total(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]
     findings += _composable(key, minus.value, s.deductions.values(), "减分", s.cite("area.deductions"))
     if not valid or any(p.value is None for p in parts.values()) or any(f.is_error for f in findings):
         return Checked(None, findings)
-    values = {name: p.value for name, p in parts.items()}
+    values = {name: p.value for name, p in parts.items() if p.value is not None}
     adjustment = (bonus.value or 0.0) - (minus.value or 0.0)
     if s.apply_to == "street_score":  # [default] is "total": DOMAIN 1.2
         values["street"] += adjustment
@@ -399,6 +400,7 @@ def months_agree(s: Scheme, key: str, reason: str | None, months: object) -> tup
 
 def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Person]:
     status = read_status(s, key, row.get("岗位"), row.get("人员类别"), row.get("不参加考核原因"))
+    assert status.value is not None  # read_status always reads the three, None where not usable
     post, category, reason = status.value
     findings = status.findings
     area = row.get("居民区")
@@ -426,7 +428,7 @@ def staff_score(s: Scheme, person: Person, row: Mapping[str, object], area_score
     findings += turnout
     if not valid or any(p.value is None for p in parts.values()):
         return Checked(None, findings)
-    total = weights["area"] * area_score + sum(weights[n] * p.value for n, p in parts.items())
+    total = weights["area"] * area_score + sum(weights[n] * p.value for n, p in parts.items() if p.value is not None)
     if s.staff_score_cap is not None and total > s.staff_score_cap:  # "满分为100分" (五(二), 五(三))
         findings += (info("得分上限", s.cite("staff.score_cap"),
                           f"{person.key}：得分{total:.2f}超过满分，按{s.staff_score_cap:g}分计", where.at("得分"),
@@ -442,6 +444,7 @@ def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area
     status = read_status(s, key, post, category, reason, post_required=False)
     if status.errors:
         return Checked(None, status.findings)
+    assert status.value is not None  # read_status always reads the three
     _, category, reason = status.value
     if category == CIVIL_SERVANT:  # 七(一)1 excludes only "公务员身份的人员"
         return Checked(SYSTEM_TEXT)
@@ -500,6 +503,7 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
     for i, (key, row) in enumerate(keyed):
         read = read_person(s, key, row)
         person = read.value
+        assert person is not None  # read_person always gives the person, with its problem if any
         people.append(person)
         table.findings += list(read.findings)
         if person.area and person.area not in areas.rows:
@@ -518,7 +522,7 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
         elif area_score is None:
             table.put(key, "得分", None, table.reason(key, "居民区得分"))
         else:
-            result = staff_score(s, person, row, area_score)
+            result = staff_score(s, person, row, cast(float, area_score))  # an area's 总分: a number
             table.put(key, "得分", result)
             scores[i] = np.nan if result.value is None else result.value
     _grade_staff(s, table, people, scores, [row for _, row in keyed], areas)
@@ -562,7 +566,7 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
                     "居民区等次", s.staff_ladder.clause, f"居民区“{area}”的等次未定，无法确定其工作人员优秀名额",
                     Where(STAFF_SHEET, keys[i], "建议等次")))
             continue
-        pools[f"{area}其他全日制工作人员"] = (members, _others_caps(s, len(members), area_grade))
+        pools[f"{area}其他全日制工作人员"] = (members, _others_caps(s, len(members), str(area_grade)))
     worst_area = np.array([areas.value(p.area, "最终等次") == s.area_ladder.worst for p in people])
     for members, caps in pools.values():
         barred = {s.staff_ladder.best: worst_area[members]}
@@ -609,7 +613,7 @@ def feedback_parts(s: Scheme, key: str, row: Mapping[str, object], total: float 
     """An area's 总分 part by part, for its feedback page: each part's score, weight and points, read as
     ``area_total`` reads them; a cap on the total (DOMAIN 1.2) shows as a part of its own."""
     where = Where(AREA_SHEET, key, "")
-    parts = []
+    parts: list[dict[str, Any]] = []
     for name, read in _area_parts(s, where, row).items():
         field = PART_FIELDS[name]
         parts.append({"项目": field, "得分": row.get(field) if read.value is None else read.value,
@@ -629,10 +633,10 @@ def feedback_parts(s: Scheme, key: str, row: Mapping[str, object], total: float 
 
 # --- 公示 (jingan 八(三)) ---------------------------------------------------------------------
 
-def publicity_list(s: Scheme, areas: Table, staff: Table) -> list[dict[str, object]]:
+def publicity_list(s: Scheme, areas: Table, staff: Table) -> list[dict[str, Any]]:
     """Who must be publicised before grades are final: areas to be 优秀/良好, staff to be 优秀."""
     listed_areas = {step.name for step in s.area_ladder.steps if step.capped}  # 优秀、良好: jingan 六(一)
-    rows: list[dict[str, object]] = [
+    rows: list[dict[str, Any]] = [
         {"类别": "居民区", "名称": key, "居民区": key, "拟定等次": cells["最终等次"], "得分": cells["总分"],
          "依据": s.cite("area.grades")}
         for key, cells in areas.rows.items() if cells.get("最终等次") in listed_areas]

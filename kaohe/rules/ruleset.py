@@ -95,12 +95,12 @@ class RuleSet(Generic[S]):
     score_people: Callable[[S, Rows, Table], Table]
     # --- grading: the pools GRADE_QUOTA takes, each one's ladder and caps, who may not have the best grade
     pools: tuple[str, ...]
-    pool_caps: Callable[[S, str, int, str | None], Checked[tuple[Ladder, dict[str, int]]]]
+    pool_caps: Callable[[S, str, int, object], Checked[tuple[Ladder, dict[str, int]]]]
     barred: Callable[[S, str, str | None, object], bool]
     grade_names: Callable[[S], dict[str, tuple[str, ...]]]  # graded sheet → its grades, best first
     distributions: Callable[[S], tuple[Distribution, ...]]  # what 汇总 and the copy's 封面 count
     # --- money: one person's (keyword arguments: post, grade, area_grade, base, category, reason, months)
-    pay: Callable[..., Checked[float]]
+    pay: Callable[..., Checked[float | str]]
     # --- papers: the blank papers printed (kaohe.papers names them), the feedback page, the publicity list
     blank_papers: tuple[str, ...]
     feedback_parts: Callable[[S, str, Mapping[str, object], Mapping[str, object]], list[dict[str, object]]]
