@@ -60,19 +60,13 @@ THIN = Side(style="thin", color="FFBFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
-
 @dataclass(frozen=True)
-class Layout:
-    """One input sheet: its headers in order (inputs, then results) and how each column looks."""
+class Layout(SheetLayout):
+    """One input sheet as its rules lay it out, with its rows: its headers in order (inputs, results, then
+    the session inputs whose 测评表 tally is shown beside the results: jingan) and how each column looks."""
 
-    sheet: str
-    key: str
-    inputs: tuple[str, ...]
-    results: tuple[str, ...]
-    formats: Mapping[str, str]
-    choices: Mapping[str, tuple[str, ...]]
     rows: int
-    sessions: tuple[str, ...] = ()  # jingan: the session inputs whose 测评表 tally is shown beside the results
+    sessions: tuple[str, ...] = ()
 
     @property
     def tallies(self) -> tuple[str, ...]:

@@ -37,7 +37,7 @@ Rows = Sequence[Mapping[str, object]]
 @dataclass(frozen=True)
 class SheetLayout:
     """An input sheet as the workbook shows it (WORKBOOK.md): key, inputs, results, number formats and
-    dropdowns; ``sessions``: the inputs whose 测评表 tally is shown beside the results."""
+    dropdowns."""
 
     sheet: str
     key: str
@@ -45,7 +45,6 @@ class SheetLayout:
     results: tuple[str, ...]
     formats: Mapping[str, str]
     choices: Mapping[str, tuple[str, ...]]
-    sessions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
