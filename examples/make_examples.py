@@ -23,6 +23,7 @@ from openpyxl import Workbook
 
 from kaohe import engine, native, template
 from kaohe.files import write_atomically
+from kaohe.rules.grading import REASON
 
 Builder = Callable[..., Workbook]  # template.build or native.build_native: (scheme, *, rows, data, info)
 NATIVE_EXAMPLES = ("gaojing-2024", "jingan")
@@ -134,7 +135,9 @@ def jingan(rng: random.Random, build: Builder = template.build) -> Workbook:
     for row in area_rows[5:7]:  # their 加分/减分 come from the 加减分 rows
         row[6] = row[7] = None
     spare = {"area_rows": len(area_rows) + 3, "people_rows": len(staff_rows) + 10, "form_rows": len(forms) + 20}
-    return build("jingan", **spare, data={"居民区": _records(engine.inputs(s, "居民区"), area_rows),
+    area_records = _records(engine.inputs(s, "居民区"), area_rows)
+    area_records[7][REASON] = "示例：街道党工委会议研究决定（年度重点工作表现突出）"  # the override's reason
+    return build("jingan", **spare, data={"居民区": area_records,
                                           "工作人员": _records(engine.inputs(s, "工作人员"), staff_rows),
                                           "测评表": forms, "街道考评": items, "加减分": adjustments},
                  info={template.UNIT_LABEL: "静安区示例街道", template.YEAR_LABEL: 2025})

@@ -129,6 +129,7 @@ def as_typed(value: object) -> object:
 
 # A kaohe function (udfs/kaohe_udfs.py) whose cached value is an error: a program without the add-in
 # (LibreOffice, WPS: #NAME?) saved it. kaohe computes that value itself: not computed here, not typed.
+_ARRAY_FORMULA = re.compile(rb'<f\b[^>]*\bt="array"[^>]*>([^<]*)</f>')
 _KAOHE_CALL = re.compile(r"(?i)\b(kaohe_\w+|grade_quota|bonus)\s*\(")
 
 
@@ -212,6 +213,12 @@ class OpenpyxlBook:
         return self._arrays[sheet]
 
 
+    def array_formulas(self, sheet: str) -> list[str]:
+        """The sheet's array formulas as written (kaohe's result blocks: their ranges say how far they read)."""
+        with zipfile.ZipFile(self.path) as archive:
+            xml = archive.read(self._parts[sheet])
+        return [unescape(f.decode("utf-8", "replace")) for f in _ARRAY_FORMULA.findall(xml)]
+
     def _editable(self) -> MemoryBook:
         if self._edit is None:
             self._edit = MemoryBook(load_editable(self.path, keep_vba=self.path.suffix.lower() == ".xlsm"))
@@ -247,6 +254,10 @@ class MemoryBook:
 
     def columns(self, sheet: str) -> list[list[object]]:
         return [list(c) for c in zip(*self.wb[sheet].iter_rows(values_only=True))]
+
+    def array_formulas(self, sheet: str) -> list[str]:
+        ws = self.wb[sheet]
+        return [ws[cell].value.text for cell in ws.array_formulae if hasattr(ws[cell].value, "text")]
 
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
         ws = self.wb[sheet] if sheet in self.wb.sheetnames else self.wb.create_sheet(sheet)

@@ -11,7 +11,7 @@ from .contract import REPORT_HEADER, REPORT_SHEET
 from .engine import Calculated
 from .findings import Finding, Severity
 from .native.reading import text_in_number_cells
-from .workbook import Inputs, calculate, inputs_from, stale_results
+from .workbook import Inputs, calculate, forms_beyond_formulas, inputs_from, stale_results
 
 PRIOR_FILL = "原底色"  # a helper column: the colour a marked cell had, so that clearing restores it
 MARKS = {Severity.ERROR: "FFFF9999", Severity.WARNING: "FFFFE699", Severity.INFO: None}
@@ -26,9 +26,10 @@ def findings_of(book: Book, name: str, scheme: str | None = None) -> tuple[Input
 
 def all_findings(inputs: Inputs, tables: dict) -> list[Finding]:
     """Every finding of the rules, each once (a form's error explains results on two sheets: findings.Upstream),
-    then the saved results that differ and the text typed in number cells of a formula workbook."""
+    then the saved results that differ, 测评表 rows beyond the workbook's formulas and the text typed in
+    number cells of a formula workbook."""
     once = {id(f): f for t in tables.values() for f in t.findings}
-    return [*once.values(), *stale_results(inputs, tables), *text_in_number_cells(inputs)]
+    return [*once.values(), *stale_results(inputs, tables), *forms_beyond_formulas(inputs), *text_in_number_cells(inputs)]
 
 
 def _cell_text(value: object) -> object:

@@ -290,6 +290,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
         _print_json({"output": str(target), "files": gathered.files, "streets": rollup.summary(gathered)})
     else:
         print(f"已汇总 {len(gathered.streets)} 个街道（镇）到 {target}")
+        for file, note in rollup.other_years(gathered).items():
+            print(f"[注意] {file}：{note}")
         for f in trouble:
             print(f"[{f['status']}] {f['file']}：{f['reason']}")
     return EXIT_ERRORS if trouble else EXIT_OK

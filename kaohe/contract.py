@@ -35,6 +35,7 @@ ROW_KEY = "#"  # rows keyed by their place, "第n条": the entry sheets (加减�
 # --- result columns every scheme's area sheet has ----------------------------------------------------
 TOTAL, RANK, PROPOSED, FINAL = "总分", "排名", "建议等次", "最终等次"
 OVERRIDE = "领导小组调整"  # the leading group's grade, typed (DOMAIN §6)
+OVERRIDE_REASON = "调整理由"  # and why, typed beside it
 
 # --- rule names of findings that adapters count (the roll-up, the publicity list) --------------------
 QUOTA_RULE = "等次名额"  # more of a capped grade than its cap (DOMAIN §6)

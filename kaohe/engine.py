@@ -15,10 +15,10 @@ import numpy as np
 
 from .contract import ADJUST_SHEET, AREA_KEY, FORM_SHEET, STREET_SHEET, SURVEY_SHEET
 from .findings import Checked, Finding, Where, error
-from .params import SCHEME_DIR, Params, SchemeError, from_sheet_rows, load
+from .params import Params, SchemeError, builtin_ids, from_sheet_rows, load
 from .reading import as_text, is_blank, read_count, read_number
 from .results import ROW_KEY, Table, keys_of
-from .rules import entries, sessions
+from .rules import entries, grading, sessions
 from .rules.grading import Ladder, propose
 from .rules.registry import RULESETS
 from .rules.ruleset import AnyRuleSet
@@ -29,7 +29,7 @@ from .rules.ruleset import Scheme as Scheme
 Tables = Mapping[str, Any]
 KEYS = {AREA_KEY: AREA_KEY}  # the area sheet's key; every people sheet's is 姓名 (WORKBOOK.md)
 ENTRY_SHEETS = (STREET_SHEET, ADJUST_SHEET, SURVEY_SHEET)
-BUILTIN = frozenset(p.stem for p in SCHEME_DIR.glob("*.toml"))
+BUILTIN = frozenset(builtin_ids())
 
 
 def build(params: Params) -> Scheme:
@@ -181,6 +181,9 @@ def calculate(s: Scheme, tables: Tables) -> Calculated:
     areas = rs.score_areas(s, area_rows)
     areas.findings[:0] = form_findings
     people = rs.score_people(s, people_rows, areas)
+    for sheet, table in ((area_sheet, areas), (people_sheet, people)):
+        rows = tables.get(sheet, ())
+        table.findings += grading.unexplained_overrides(rows, keys_of(rows, key_of(sheet)), sheet)
     return Calculated({area_sheet: areas, people_sheet: people, **{name: e.table for name, e in entered.items()}},
                       area_rows, people_rows)
 

@@ -36,7 +36,7 @@ from .reading import Bands, as_text
 from .results import keys_of
 from .rules import entries, sessions
 from .rules.forms import FormRules
-from .rules.grading import rank_eq
+from .rules.grading import OVERRIDE_FIELD, REASON, rank_eq
 from .rules.ruleset import PaperColumn
 from .workbook import Inputs, calculate, inputs_from, open_book, workbook_info
 
@@ -240,13 +240,14 @@ def cap_notes(a: Assessment) -> list[str]:
     """Where the list holds more of a capped grade than its cap allows, or candidates tied at a cap were
     left to the leading group (DOMAIN §6 caps and ties), in the findings' own words; else one line saying
     the caps hold."""
-    overridden = {_key(r, "居民区") for r in a.areas if _key(r, "领导小组调整")}
-    overridden |= {_key(r, "姓名") for r in a.people if _key(r, "领导小组调整")}
+    overridden = {_key(r, key): _key(r, REASON) for rows, key in ((a.areas, "居民区"), (a.people, "姓名"))
+                  for r in rows if _key(r, OVERRIDE_FIELD)}  # key → the 调整理由 typed beside it
     notes = []
     for f in (f for f in a.findings if f.rule in CAP_RULES):
         if f.rule == QUOTA_RULE:
-            named = [k for k in f.message.rsplit("：", 1)[-1].split("、") if k in overridden]
-            why = f"其中{'、'.join(sorted(named))}由领导小组调整；" if named else ""
+            named = sorted(k for k in f.message.rsplit("：", 1)[-1].split("、") if k in overridden)
+            told = [f"{k}（理由：{overridden[k]}）" if overridden[k] else k for k in named]
+            why = f"其中{'、'.join(told)}由领导小组调整；" if named else ""
             notes.append(f"注意：{f.message}（{f.clause}）。{why}名单多于名额，公示前请领导小组核定。")
         else:
             notes.append(f"说明：{f.message}（{f.clause}）。")

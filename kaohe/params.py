@@ -125,8 +125,11 @@ def load(name_or_path: str | Path) -> Params:
     return parse(text, path.name)
 
 
+CASES_SUFFIX = ".cases.toml"  # a scheme's test cases beside it (tests/test_scheme_cases.py), not a scheme
+
+
 def builtin_ids() -> list[str]:
-    return sorted(p.stem for p in SCHEME_DIR.glob("*.toml"))
+    return sorted(p.stem for p in SCHEME_DIR.glob("*.toml") if not p.name.endswith(CASES_SUFFIX))
 
 
 def with_overrides(params: Params, values: Mapping[str, object], source: str = PARAM_SHEET) -> Params:

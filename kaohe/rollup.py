@@ -324,9 +324,25 @@ def _quota(street: Street) -> str:
     return "待定：" + "；".join(ties) if ties else "符合"
 
 
+def other_years(rollup: RollUp) -> dict[str, str]:
+    """Streets whose 考核年度 is not the one most files give (a last year's file sent by mistake), with a
+    note saying so; none when every file gives one year."""
+    years = [s.year for s in rollup.streets if s.year]
+    if len(set(years)) < 2:
+        return {}
+    counts = sorted(((years.count(y), y) for y in set(years)), reverse=True)
+    if counts[0][0] == counts[1][0]:  # no year most files give: every file is in question
+        listed = "、".join(sorted(set(years)))
+        return {s.file: f"各文件的考核年度不一致（{listed}），本文件为{s.year or '未填'}，请核对" for s in rollup.streets}
+    usual = counts[0][1]
+    return {s.file: f"考核年度{s.year or '未填'}与多数文件（{usual}）不同，请核对是否报错了年度"
+            for s in rollup.streets if s.year != usual}
+
+
 def summary(rollup: RollUp) -> list[dict[str, object]]:
     """One row per street: counts per grade, money, findings and compliance (the 汇总 sheet and --json)."""
     area_grades, staff_grades = _grades(rollup, "area"), _grades(rollup, "staff")
+    years = other_years(rollup)
     rows = []
     for s in rollup.streets:
         row: dict[str, object] = {"街道（镇）": s.unit, "考核年度": s.year, "方案": s.scheme, "文件": s.file,
@@ -338,7 +354,8 @@ def summary(rollup: RollUp) -> list[dict[str, object]]:
         row.update({"奖金合计（元）": s.money, "错误": s.errors,
                     "警告": sum(1 for i in s.issues if i["severity"] == "warning"), "名额": _quota(s),
                     "参数改动": "；".join(s.changed) or "无",
-                    "说明": "" if s.unit_typed else "说明表未填填报单位，按文件名汇总"})
+                    "说明": "；".join(n for n in ("" if s.unit_typed else "说明表未填填报单位，按文件名汇总",
+                                                 years.get(s.file, "")) if n)})
         rows.append(row)
     return rows
 
@@ -377,12 +394,27 @@ def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], wi
     ws.row_dimensions[1].height = 32  # two lines of a wrapped header
     ws.append(_header_cells(ws, labels))
     wrap_at = [n for n, label in enumerate(labels) if label in wrapped]
+    formats = [_number_format(label) for label in labels]
     for row in rows:
         cells = [put(WriteOnlyCell(ws), _value(row.get(label))) for label in labels]
         for n in wrap_at:
             cells[n].alignment = WRAP
+        for cell, fmt in zip(cells, formats):
+            if isinstance(cell.value, float):  # a computed score or mean: as the workbook shows it, not 82.63636…
+                cell.number_format = fmt
         ws.append(cells)
     return ws, labels
+
+
+MONEY_COLUMNS = ("奖金", "奖金基数", "奖励金额", "奖金合计（元）")
+
+
+def _number_format(label: str) -> str:
+    """A column's number format by its label: money with separators, a rate (…率) as a percentage, else
+    scores to two decimals (the 工作簿 shows one; two keep a tie at the cap visible)."""
+    if label in MONEY_COLUMNS:
+        return "#,##0.00"
+    return "0.0%" if label.endswith("率") else "0.00"
 
 
 def _value(value: object) -> object:

@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from . import __version__, checking, engine, printing, template
 from .book import Book, MemoryBook, OpenpyxlBook, load_editable, put
-from .contract import COVER_SHEET, REPORT_SHEET, SOURCE_SHEET, SUMMARY_SHEET, UNIT_LABEL, YEAR_LABEL
+from .contract import COVER_SHEET, GUIDE_SHEET, REPORT_SHEET, SOURCE_SHEET, SUMMARY_SHEET, UNIT_LABEL, YEAR_LABEL
 from .files import write_atomically
 from .findings import Finding, Where, error, warning
 from .grid import distinct
@@ -236,6 +236,7 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
     for name in CONFIG_SHEETS:
         if name in wb.sheetnames:
             wb.remove(wb[name])
+    _copy_guide(wb)
     copy = MemoryBook(wb)
     checking.report(copy, inputs, findings)
     block = _source_block(inputs, source, findings, info, force and bool(errors), now or datetime.now().astimezone())
@@ -244,6 +245,35 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
     _cover_sheet(wb, inputs, tables, block)
     write_atomically(wb, target, source)
     return Exported(target, inputs, findings, sums, info, force and bool(errors), formulas)
+
+
+COPY_GUIDE = (
+    ("这是上报副本", True),
+    ("本文件由 kaohe 从街道（镇）的工作簿导出：全部输入和结果都是数值，没有公式和宏，任何电脑（Excel、WPS、Mac）"
+     "打开即可阅读和打印，无需安装 Python。", False),
+    ("首页“封面”列出单位、年度、方案、个数和等次分布，下方留有签字栏；“检查结果”列出导出时的全部问题。", False),
+    (f"“{SOURCE_SHEET}”表记下导出时间和防改动摘要：区里用 kaohe verify 核对，副本上的任何修改都会被指出。"
+     "需要修改时，请在原工作簿中修改、重新导出。", False),
+)
+
+
+def _copy_guide(wb) -> None:
+    """说明 of the copy: its unit, year and scheme as typed, then what the copy is (the source's lines
+    on filling in, macros and Python do not apply to a copy of values)."""
+    if GUIDE_SHEET not in wb.sheetnames:
+        return
+    ws = wb[GUIDE_SHEET]
+    scheme = next((r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "方案"), None)
+    if scheme is None:
+        return  # not a 说明 kaohe wrote: left as it is
+    ws.delete_rows(scheme + 1, ws.max_row - scheme)
+    ws.append([])
+    for text, bold in COPY_GUIDE:
+        ws.append([text, None] if bold else [None, text])
+        ws.cell(ws.max_row, 1).font = Font(bold=bold)
+        if not bold:
+            ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[ws.max_row].height = 17 * -(-printing.text_width(text) // template.GUIDE_WIDTH)
 
 
 def _read_back_digests(wb, name: str, block: Mapping[str, object]) -> Digests:

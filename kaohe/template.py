@@ -22,11 +22,10 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import engine, printing, vba
+from . import engine, printing, validation, vba
 from .checking import PRIOR_FILL
 from .contract import (
     COUNT,
@@ -45,6 +44,7 @@ from .contract import (
 from .files import write_atomically
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
 from .rules import entries, sessions
+from .rules.grading import OVERRIDE_FIELD, REASON
 from .rules.ruleset import Distribution, SheetLayout
 
 QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
@@ -65,7 +65,7 @@ class Layout(SheetLayout):
     """One input sheet as its rules lay it out, with its rows: its headers in order (inputs, results, then
     the session inputs whose 测评表 tally is shown beside the results: jingan) and how each column looks."""
 
-    rows: int
+    rows: int = 0
     sessions: tuple[str, ...] = ()
 
     @property
@@ -90,15 +90,25 @@ class Layout(SheetLayout):
 
 def layouts(s: engine.Scheme, area_rows: int, people_rows: int) -> tuple[Layout, Layout]:
     """The two input sheets of a scheme as its rules lay them out (RuleSet.layouts), with the document's
-    vocabularies as dropdowns; the people sheet with the optional 编号."""
+    vocabularies as dropdowns; the people sheet with the optional 编号, and 调整理由 beside 领导小组调整."""
     rs = engine.ruleset(s)
     area, people = rs.layouts(s)
 
     def laid(sheet: SheetLayout, inputs: tuple[str, ...], rows: int) -> Layout:
         tallied = _sessions(sheet.inputs) if rs.rated_on_forms else ()
-        return Layout(sheet.sheet, sheet.key, inputs, sheet.results, sheet.formats, sheet.choices, rows, tallied)
+        formats = sheet.formats
+        if OVERRIDE_FIELD in inputs:
+            inputs, formats = _with_reason(inputs), {**formats, REASON: TEXT}
+        return Layout(sheet.sheet, sheet.key, inputs, sheet.results, formats, sheet.choices, sheet.numbers, rows,
+                      tallied)
 
     return laid(area, area.inputs, area_rows), laid(people, _with_id(people.inputs), people_rows)
+
+
+def _with_reason(inputs: tuple[str, ...]) -> tuple[str, ...]:
+    """Inputs with 调整理由 beside 领导小组调整: the leading group's reason, kept as typed for the record."""
+    at = inputs.index(OVERRIDE_FIELD) + 1
+    return (*inputs[:at], REASON, *inputs[at:])
 
 
 def _with_id(inputs: tuple[str, ...]) -> tuple[str, ...]:
@@ -117,6 +127,17 @@ _width = printing.text_width
 
 # money columns: "72,000.00" needs more than its two-character label's width, else a program shows ###
 NUMBER_WIDTHS = {"奖金": 13.0, "奖金基数": 13.0, "奖励金额": 13.0}
+REASON_WIDTH = 16.0  # 调整理由: a sentence, wrapped within its cell (WRAPPED) so that it prints whole
+WRAPPED = Alignment(wrap_text=True, vertical="top")
+
+
+def fit_height(ws: Worksheet, row: int, text: object) -> None:
+    """A row as high as a 调整理由 written into it at build time needs (Excel fits rows a clerk types into;
+    a program opening the file does not re-measure them)."""
+    if text:
+        lines = -(-_width(str(text)) // REASON_WIDTH)
+        if lines > 1:
+            ws.row_dimensions[row].height = 15 * lines
 
 
 def _header(ws: Worksheet, headers: Sequence[str], widths: Mapping[str, float] | None = None) -> None:
@@ -125,7 +146,8 @@ def _header(ws: Worksheet, headers: Sequence[str], widths: Mapping[str, float] |
         cell = ws.cell(1, col)
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = (widths or {}).get(label, NUMBER_WIDTHS.get(label, _width(label)))
+        ws.column_dimensions[get_column_letter(col)].width = (widths or {}).get(
+            label, REASON_WIDTH if label == REASON else NUMBER_WIDTHS.get(label, _width(label)))
     ws.freeze_panes = "B2"
 
 
@@ -143,7 +165,9 @@ def _print_columns(ws: Worksheet, layout: Layout) -> None:
     split across pages with the key column on each, results starting a page where they fit on one."""
     widths = []
     for header in layout.headers:
-        if header == layout.key:
+        if header == REASON:
+            need = REASON_WIDTH
+        elif header == layout.key:
             need = VALUE_WIDTHS[TEXT]
         elif header in layout.choices:
             need = max(_width(option) for option in layout.choices[header])
@@ -211,7 +235,8 @@ class FormsSheet:
     range: str
 
 
-def _forms_sheet(wb: Workbook, rows: int, data: Sequence[Mapping[str, object]]) -> None:
+def _forms_sheet(wb: Workbook, s: engine.Scheme, rows: int, data: Sequence[Mapping[str, object]], area: Layout,
+                 staff: Layout) -> None:
     """测评表: one row per rating, typed from the paper forms (jingan 五)."""
     ws = wb.create_sheet(sessions.FORM_SHEET)
     _header(ws, sessions.FORM_INPUTS, {"评分": 12, "对象": 16, "评分人": 14})
@@ -220,11 +245,18 @@ def _forms_sheet(wb: Workbook, rows: int, data: Sequence[Mapping[str, object]]) 
         for col, header in enumerate(sessions.FORM_INPUTS, start=1):
             cell = ws.cell(n + 2, col, record.get(header))
             cell.fill, cell.border, cell.number_format = INPUT_FILL, BORDER, TEXT if header != "表号" else COUNT
-    rule = DataValidation(type="list", formula1=f'"{",".join(sessions.SESSIONS)}"', allow_blank=True,
-                          showErrorMessage=True, errorTitle="请从下拉列表中选择",
-                          error="测评应为：" + "、".join(sessions.SESSIONS))
-    rule.add(f"A2:A{rows + 1}")
-    ws.add_data_validation(rule)
+    letters = {h: get_column_letter(n) for n, h in enumerate(sessions.FORM_INPUTS, start=1)}
+    validation.add(ws, validation.choice_rule("测评", sessions.NAMES), letters["测评"], rows + 1)
+    areas, people = (f"'{layout.sheet}'!$A$2:$A${layout.rows + 1}" for layout in (area, staff))
+    validation.add(ws, validation.names_rule(
+        "居民区", areas, f"从下拉列表选择“{area.sheet}”表中的居民区：居民区互评填评分的居民区，其余填测评所在的居民区"),
+        letters["居民区"], rows + 1)
+    validation.add(ws, validation.names_rule(
+        "对象", f'IF(${letters["测评"]}2="{sessions.MUTUAL}",{areas},{people})',
+        f"从下拉列表选择被评的居民区（居民区互评）或“{staff.sheet}”表中的人员；党员群众测评评居民区本身时填居民区名称"),
+        letters["对象"], rows + 1)
+    validation.add(ws, validation.number_rule(s.params, "表号", ("whole", "1", "100000"), lenient=True),
+                   letters["表号"], rows + 1)
     _print_setup(ws, landscape=False)
 
 
@@ -258,6 +290,16 @@ def _summed(s: engine.Scheme, entry: entries.EntrySheet) -> tuple[str, ...]:
     return entries.survey_questions(s)
 
 
+def entry_numbers(s: engine.Scheme, sheet: str) -> dict[str, validation.Bound]:
+    """An entry sheet's number inputs: each item score within its points (jingan 四(一)1), each answer
+    within a question's most (gaojing-2024 附件2); 加减分's points come from its tables."""
+    if sheet == entries.STREET_SHEET:
+        return {label: ("decimal", "0", f"area.items.{item}") for item, (label, _) in s.items.items()}
+    if sheet == entries.SURVEY_SHEET:
+        return dict.fromkeys(entries.survey_questions(s), ("decimal", "0", "satisfaction.question_max"))
+    return {}
+
+
 def _entry_sheet(wb: Workbook, s: engine.Scheme, entry: entries.EntrySheet, rows: int,
                  data: Sequence[Mapping[str, object]]) -> str:
     """One entry sheet: inputs typed row by row, the result a formula; returns the result column's range."""
@@ -276,13 +318,9 @@ def _entry_sheet(wb: Workbook, s: engine.Scheme, entry: entries.EntrySheet, rows
             cell.number_format = TEXT if header in (entries.AREA, "事由", *choices) else POINTS
         result = ws.cell(n + 2, len(entry.inputs) + 1, _entry_result(s, entry, n + 2))
         result.fill, result.border, result.number_format = RESULT_FILL, BORDER, POINTS
-    for header, options in choices.items():
-        letter = get_column_letter(entry.inputs.index(header) + 1)
-        rule = DataValidation(type="list", formula1=f'"{",".join(options)}"', allow_blank=True,
-                              showErrorMessage=True, errorTitle="请从下拉列表中选择",
-                              error=f"“{header}”应为：{'、'.join(options)}")
-        rule.add(f"{letter}2:{letter}{rows + 1}")
-        ws.add_data_validation(rule)
+    letters = {h: get_column_letter(n) for n, h in enumerate(entry.inputs, start=1)}
+    validation.add_choices(ws, choices, letters, rows + 1)
+    validation.add_numbers(ws, s.params, entry_numbers(s, entry.name), letters, rows + 1, lenient=True)
     _print_setup(ws)
     _protect(ws)
     letter = get_column_letter(len(entry.inputs) + 1)
@@ -314,7 +352,7 @@ def _entry_defaults(wb: Workbook, area: Layout, entry: entries.EntrySheet, resul
                 cell.value = formula
 
 
-def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | None,
+def _input_sheet(wb: Workbook, s: engine.Scheme, layout: Layout, areas: Layout | None,
                  data: Sequence[Mapping[str, object]], forms: FormsSheet | None = None,
                  other: Layout | None = None) -> None:
     """One input sheet: typed cells, then one array formula over the computed block (``other``: the
@@ -331,19 +369,18 @@ def _input_sheet(wb: Workbook, layout: Layout, s_range: str, areas: Layout | Non
             if header in layout.inputs:
                 cell.value = record.get(header)
                 cell.fill, cell.protection = INPUT_FILL, Protection(locked=False)
+                if header == REASON:
+                    cell.alignment = WRAPPED
+                    fit_height(ws, row, cell.value)
             else:
                 cell.fill = RESULT_FILL
     if layout.rows:
-        formula = result_formula(s_range, layout, areas, forms, other if areas is None else None)
+        formula = result_formula(param_range(s), layout, areas, forms, other if areas is None else None)
         ws[formula.ref.split(":")[0]] = formula
     last = layout.rows + 1
-    for header, options in layout.choices.items():
-        rule = DataValidation(type="list", formula1=f'"{",".join(options)}"', allow_blank=True,
-                              showErrorMessage=True, errorTitle="请从下拉列表中选择",
-                              error=f"“{header}”应为：{'、'.join(options)}")
-        letter = layout.letter(header)
-        rule.add(f"{letter}2:{letter}{last}")
-        ws.add_data_validation(rule)
+    letters = {h: layout.letter(h) for h in layout.headers}
+    validation.add_choices(ws, layout.choices, letters, last)
+    validation.add_numbers(ws, s.params, layout.numbers, letters, last, lenient=True)
     first, final = layout.letter(layout.results[0]), layout.letter(layout.results[-1])
     ws.conditional_formatting.add(f"A2:{final}{last}", FormulaRule(
         formula=[f'COUNTIF(${first}2:${final}2,"#*")>0'], fill=FINDING_FILL))
@@ -439,7 +476,8 @@ def _param_sheet(wb: Workbook, s: engine.Scheme) -> None:
 GUIDE_WIDTH = 64  # column B of 说明: its lines wrap there, so the sheet prints on A4 portrait
 
 
-def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, info: Mapping[str, object]) -> None:
+def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, info: Mapping[str, object],
+                 forms_last: int | None = None) -> None:
     """说明: who fills it in (填报单位, 考核年度), what the workbook is, how to fill it in, which clauses it follows."""
     ws.title = GUIDE_SHEET
     ws.append(["居民区年度考核工作簿（kaohe）"])
@@ -457,7 +495,12 @@ def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, 
         (f"1. 在“{area.sheet}”表逐行填写黄色的输入列，每个居民区一行；灰色列是计算结果，自动生成，不能手改。", False),
         (f"2. 在“{people.sheet}”表逐行填写人员；“居民区”须与“{area.sheet}”表中的名称一致。", False),
         ("3. 计算结果显示“#错误：……（条款）”时，说明哪一格、哪条规则有问题；改正输入后自动重算。", False),
-        ("4. 领导小组决定调整等次时，在“领导小组调整”列填写等次，“最终等次”随之改变；名额上限由检查核对。", False),
+        (f"4. 领导小组决定调整等次时，在“{OVERRIDE_FIELD}”列填写等次，并在旁边的“{REASON}”列写明依据（会议、日期、理由）；"
+         "“最终等次”随之改变，名额上限由检查核对。", False),
+        ("   黄色输入格选中时有提示，说明应填什么、范围多大；超出范围时会提醒（可点“是”保留），"
+         "下拉列表列出文件规定的选项。", False),
+        *([(f"   “{sessions.FORM_SHEET}”每个评分一行；计算公式读到第{forms_last:,}行，行数不够时请在表中间插入行（公式的范围随之"
+            f"扩大），不要直接写到第{forms_last:,}行以下（检查会指出这样的行）。", False)] if forms_last else []),
         (f"5. “{PARAM_SHEET}”表列出全部权重、分档、比例和金额及其文件依据；红字“{DEFAULT_NOTE}”的参数可由"
          "街道（镇）按本单位方案修改“值”列，修改后全表随之重算。", False),
         (f"6. “{REPORT_SHEET}”表由检查写入，每条问题一行，有问题的格子标红（错误）或标黄（警告）：按 Alt+F8 运行宏 "
@@ -525,17 +568,17 @@ def build(scheme: str | Path, *, macro: bool = True, area_rows: int = 60, people
     for ws in wb.worksheets[1:]:
         wb.remove(ws)
     guide.delete_rows(1, guide.max_row)
-    _guide_sheet(guide, s, area, people, info or {})
-    wb.properties.created = datetime.now()  # not the xlwings sample's date (write_all fixes it for the templates)
-    wb.properties.title = f"居民区年度考核工作簿（{s.id}）"
     forms = None
     if sessions.FORM_SHEET in engine.optional_sheets(s):
         form_rows = max(form_rows, len(data.get(sessions.FORM_SHEET, ())))
         forms = FormsSheet(f"'{sessions.FORM_SHEET}'!$A$1:$F${form_rows + 1}")
-    _input_sheet(wb, area, param_range(s), None, data.get(area.sheet, ()), forms, people)
-    _input_sheet(wb, people, param_range(s), area, data.get(people.sheet, ()), forms, area)
+    _guide_sheet(guide, s, area, people, info or {}, form_rows + 1 if forms else None)
+    wb.properties.created = datetime.now()  # not the xlwings sample's date (write_all fixes it for the templates)
+    wb.properties.title = f"居民区年度考核工作簿（{s.id}）"
+    _input_sheet(wb, s, area, None, data.get(area.sheet, ()), forms, people)
+    _input_sheet(wb, s, people, area, data.get(people.sheet, ()), forms, area)
     if forms is not None:
-        _forms_sheet(wb, form_rows, data.get(sessions.FORM_SHEET, ()))
+        _forms_sheet(wb, s, form_rows, data.get(sessions.FORM_SHEET, ()), area, people)
     for entry in entries.entry_sheets(s):
         results = _entry_sheet(wb, s, entry, ENTRY_ROWS[entry.name], data.get(entry.name, ()))
         _entry_defaults(wb, area, entry, results)

@@ -17,13 +17,13 @@ from . import engine, package
 from .book import Book, OpenpyxlBook, cell_text, sheet_parts
 from .contract import GUIDE_SHEET, SOURCE_SHEET, UNIT_LABEL, YEAR_LABEL
 from .files import WorkbookError, replace_atomically, same_file
-from .findings import Finding, Where, error, info
+from .findings import Finding, Where, error, info, warning
 from .grid import below_header, by_rows, column_letter, column_number, header_in_columns, header_index
 from .limits import LimitError
 from .params import PARAM_SHEET, SchemeError
 from .reading import as_text, is_blank
 from .results import keys_of
-from .rules.sessions import SESSIONS
+from .rules.sessions import FORM_SHEET, SESSIONS
 from .sheetxml import escape
 
 
@@ -57,6 +57,7 @@ class Inputs:
     path: Path
     scheme: engine.Scheme
     sheets: dict[str, Sheet] = field(default_factory=dict)
+    forms_reach: int | None = None  # the last 测评表 row the workbook's own result formulas read, where known
 
     def tables(self) -> dict[str, list[dict[str, object]] | dict[str, Sequence[object]]]:
         """Each sheet's records by name, as the engine takes them (engine.Tables)."""
@@ -173,7 +174,42 @@ def inputs_from(book: Book, name: str, scheme: str | None = None) -> Inputs:
             inputs.sheets[sheet] = _sheet(sheet, book.grid(sheet), headers)
         elif sheet in names:
             inputs.sheets[sheet] = _long_sheet(sheet, book.columns(sheet), headers)
+    if FORM_SHEET in inputs.sheets:
+        inputs.forms_reach = _forms_reach(book, engine.sheets(chosen))
     return inputs
+
+
+_FORMS_RANGE = re.compile(rf"'?{FORM_SHEET}'?!\$?A\$?1:\$?[A-Z]+\$?(\d+)")
+
+
+def _forms_reach(book: Book, sheets: Iterable[str]) -> int | None:
+    """How far down the 测评表 the result blocks' formulas (KAOHE_AREA, KAOHE_STAFF) read; None where the
+    book cannot tell (Excel through xlwings) or has no such formula (a native workbook, a copy of values)."""
+    formulas = getattr(book, "array_formulas", None)
+    if formulas is None:
+        return None
+    return min((int(end) for sheet in sheets for text in formulas(sheet) for end in _FORMS_RANGE.findall(text)),
+               default=None)
+
+
+def forms_beyond_formulas(inputs: Inputs) -> list[Finding]:
+    """测评表 rows typed below the range the workbook's formulas read: Excel's results leave them out while
+    kaohe counts them, so the two would differ without a word (the template's range ends at row 3,001)."""
+    sheet, reach = inputs.sheets.get(FORM_SHEET), inputs.forms_reach
+    if sheet is None or reach is None or not isinstance(sheet.records, dict):
+        return []
+    skip = max(reach - sheet.header_row, 0)  # records 1…skip lie within the range
+    typed = sorted({n for column in sheet.records.values() for n, v in enumerate(column[skip:], start=skip + 1)
+                    if not is_blank(v)})
+    if not typed:
+        return []
+    first, last = (sheet.header_row + n for n in (typed[0], typed[-1]))
+    return [warning(
+        "测评表范围", STALE_CLAUSE,
+        f"{FORM_SHEET}第{first:,}–{last:,}行（{len(typed)}行）在本工作簿计算公式的范围之外（公式读到第{reach:,}行）："
+        f"Excel 中的结果没有计入这些行，kaohe 命令行计入了，两者不同。请在第{reach:,}行之前插入足够的空行，"
+        "再把这些行剪切进来（插入行时公式的范围随之扩大）",
+        Where(FORM_SHEET, f"第{typed[0]}条", "测评"), allowed=reach, actual=last)]
 
 
 def read_inputs(path: str | Path, scheme: str | None = None) -> Inputs:

@@ -87,6 +87,11 @@ class FakeRange:
         return self
 
     @property
+    def formula(self):  # as xlwings gives a row's formulas: a tuple of one tuple; a value cell as its value
+        return tuple(tuple(self.sheet.formula_text.get((r, c), self.sheet.cells.get((r, c), ""))
+                           for c in range(self.first[1], self.last[1] + 1)) for r in range(self.first[0], self.last[0] + 1))
+
+    @property
     def value(self):
         return [[self.sheet.cells.get((r, c)) for c in range(self.first[1], self.last[1] + 1)]
                 for r in range(self.first[0], self.last[0] + 1)]
@@ -119,11 +124,14 @@ class FakeRange:
 class FakeSheet:
     """What the macro uses of an xlwings Sheet, over cells read from a real workbook file."""
 
-    def __init__(self, ws):
+    def __init__(self, ws, formulas=None):
         from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
         self._coord = lambda a1: (coordinate_from_string(a1)[1], column_index_from_string(coordinate_from_string(a1)[0]))
         self.name = ws.title
         self.formulas: set[tuple[int, int]] = set()
+        # ``formulas``: the same sheet loaded with its formulas; an array formula's text at its first cell
+        self.formula_text = {(c.row, c.column): "=" + c.value.text.lstrip("=") for r in formulas.iter_rows() for c in r
+                             if hasattr(c.value, "text")} if formulas is not None else {}
         self.cells = {(c.row, c.column): c.value for r in ws.iter_rows() for c in r if c.value is not None}
         self.colors = {(c.row, c.column): tuple(int(c.fill.fgColor.rgb[i:i + 2], 16) for i in (2, 4, 6))
                        for r in ws.iter_rows() for c in r if c.fill.fill_type == "solid"}
@@ -201,3 +209,23 @@ def test_a_form_error_is_reported_once_not_again_where_its_tally_is_read():
     people = tables["工作人员"]
     explained = [k for k in people.rows if people.reason(k, "得分") is form]
     assert explained  # the person whose 党员群众测评 that form would have given: 得分 says why, with that finding
+
+
+def test_the_macro_names_forms_typed_below_the_formulas_range(tmp_path, monkeypatch):
+    """In Excel the check reads the result blocks' formulas through xlwings (Range.formula of row 2)."""
+    wb = template.build("jingan", area_rows=3, people_rows=3, form_rows=10)
+    for col, value in enumerate(["居民区互评", "甲", 1, None, "乙", 80], start=1):
+        wb["测评表"].cell(14, col, value)  # the formulas read rows 1…11
+    path = tmp_path / "beyond.xlsm"
+    wb.save(path)
+    values, formulas = load_workbook(path, data_only=True), load_workbook(path)
+    sheets = {ws.title: FakeSheet(ws, formulas[ws.title]) for ws in values.worksheets}
+    book = types.SimpleNamespace(name=path.name, sheets=_Sheets(sheets))
+    import xlwings
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book), raising=False)
+    sys.modules.pop("kaohe_macros", None)
+    import kaohe_macros as macros
+    macros.kaohe_check()
+    report = sheets["检查结果"]
+    rules = [report.cells.get((r, 2)) for r in range(2, 60) if report.cells.get((r, 2))]
+    assert "测评表范围" in rules

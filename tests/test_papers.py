@@ -201,9 +201,12 @@ def test_the_jingan_publicity_list_says_the_excellent_exceed_the_cap_and_why(pri
     # jingan 六(一): 优秀 ≤ 20% of the 12 areas = 2.4 → 2; the example's leading group raised one more to 优秀
     assert len(listed) == 3
     areas = cells(JINGAN, "居民区")
-    overridden = [dict(zip(areas[0], r))["居民区"] for r in areas[1:] if dict(zip(areas[0], r))["领导小组调整"]]
+    overridden = [(row["居民区"], row["调整理由"]) for row in (dict(zip(areas[0], r)) for r in areas[1:])
+                  if row["领导小组调整"]]
     assert len(notes) == 1 and "优秀」3个，超过名额2个" in notes[0]
-    assert f"其中{'、'.join(sorted(overridden))}由领导小组调整" in notes[0]
+    # the one override of the example, with the reason typed beside it (make_examples.py)
+    (area, reason), = overridden
+    assert reason and f"其中{area}（理由：{reason}）由领导小组调整" in notes[0]
 
 
 def test_feedback_pages_say_what_is_missing_in_words(printed):

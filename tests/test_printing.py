@@ -97,11 +97,12 @@ def test_blank_templates_print_a_page_or_so_per_sheet_not_dozens(blank_pdfs):
     # Blank: each sheet prints its header row and 20 empty rows to write on (60, 600 and 3,000 rows are
     # formatted for typing). gaojing's 居民区 has 37 columns, about 320 characters of width beyond 居民区:
     # at 75% a landscape page holds about 114 characters beside the repeated key column, so three pages across.
-    # jingan's 工作人员 (22 columns) and 居民区 (15 columns since 排名: 9 inputs, 4 results, 2 tallies) are too
-    # wide to fit one page at 70%: two pages across each.
+    # jingan's 居民区 (16 columns since 排名 and 调整理由: 10 inputs, 4 results, 2 tallies) is too wide to fit one
+    # page at 70%: two pages across; its 工作人员 (23 columns: 15 inputs with 编号 and 调整理由, 5 results,
+    # 3 tallies) three.
     jingan = Counter(sheets_of_pages(blank_pdfs["jingan"]))
     gaojing = Counter(sheets_of_pages(blank_pdfs["gaojing-2024"]))
-    assert {k: v for k, v in jingan.items() if k != "参数"} == {"说明": 1, "居民区": 2, "工作人员": 2, "汇总": 1,
+    assert {k: v for k, v in jingan.items() if k != "参数"} == {"说明": 1, "居民区": 2, "工作人员": 3, "汇总": 1,
                                                                "测评表": 1, "街道考评": 1, "加减分": 1, "检查结果": 1}
     assert {k: v for k, v in gaojing.items() if k != "参数"} == {"说明": 1, "居民区": 3, "人员奖励": 1, "汇总": 1,
                                                                 "满意度问卷": 1, "检查结果": 1}
@@ -167,11 +168,11 @@ def test_a_copy_of_a_workbook_without_print_set_up_still_splits_its_wide_sheet(t
     submission.export(tmp_path / "旧.xlsm", tmp_path / "上报.xlsx", force=True)
     ws = load_workbook(tmp_path / "上报.xlsx")["居民区"]
     header = [c.value for c in ws[1]]
-    # 36 columns of 12 beside 居民区: 132 px each, 9 a page (9 × 132 = 1,188 ≤ 1,261.9 px at 75%): pages start
-    # at columns 2, 11, 20 and 29. The 12 results (from 群众满意度, the 26th) take 1,584 px, more than a page,
-    # so they do not start one of their own.
+    # 37 columns of 12 beside 居民区 (调整理由 among them): 132 px each, 9 a page (9 × 132 = 1,188 ≤ 1,261.9 px
+    # at 75%): pages start at columns 2, 11, 20, 29 and 38. The 12 results (from 群众满意度, the 27th) take
+    # 1,584 px, more than a page, so they do not start one of their own.
     assert ws.print_title_cols == "$A:$A" and ws.page_setup.scale == 75
-    assert header.index("群众满意度") + 1 == 26 and len(header) == 37
-    assert [b.id for b in ws.col_breaks.brk] == [10, 19, 28]
+    assert header.index("群众满意度") + 1 == 27 and len(header) == 38
+    assert [b.id for b in ws.col_breaks.brk] == [10, 19, 28, 37]
     areas = sum(1 for r in ws.iter_rows(min_row=2, max_col=1, values_only=True) if r[0])  # then 3 spare rows
-    assert ws.print_area == f"'居民区'!$A$1:$AK${1 + areas}" and ws.max_row == 1 + areas + 3
+    assert ws.print_area == f"'居民区'!$A$1:$AL${1 + areas}" and ws.max_row == 1 + areas + 3

@@ -178,3 +178,24 @@ def test_every_roll_up_sheet_prints_with_its_header_and_page_footer(merged):
     for ws in load_workbook(out).worksheets:
         assert ws.oddHeader.left.text == "区级汇总（各街道、镇上报）" and ws.oddHeader.center.text == "&A", ws.title
         assert ws.oddFooter.right.text == "第 &P 页 共 &N 页" and int(ws.page_setup.paperSize) == 9, ws.title
+
+
+def test_files_of_different_years_are_pointed_out(merged, capsys):
+    _, out = merged
+    notes = {r["街道（镇）"]: r["说明"] for r in rows(out, "汇总")}
+    # the jingan example is of 2025, the gaojing one of 2024: one each, so neither year is "the" year
+    assert notes["静安区示例街道"] == "各文件的考核年度不一致（2024、2025），本文件为2025，请核对"
+    assert notes["高境镇"] == "各文件的考核年度不一致（2024、2025），本文件为2024，请核对"
+
+
+def test_computed_numbers_print_as_the_workbook_shows_them(merged):
+    _, out = merged
+    ws = load_workbook(out)["居民区"]
+    header = [c.value for c in ws[1]]
+    formats = {}
+    for row in ws.iter_rows(min_row=2):
+        for label, cell in zip(header, row):
+            if isinstance(cell.value, float):
+                formats.setdefault(label, set()).add(cell.number_format)
+    assert formats["总分"] == {"0.00"} and formats["处置率"] == {"0.0%"}
+    assert all(f == {"General"} for f in [{c.number_format for c in ws["A"][1:]}])  # text stays as it is

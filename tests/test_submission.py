@@ -59,6 +59,15 @@ def test_the_copy_has_no_macros_no_formulas_and_no_python_link(forced):
     assert formulas == []
 
 
+def test_the_copy_explains_itself_not_the_macros_it_no_longer_has(forced):
+    source = [r for r in load_workbook(JINGAN)["说明"].iter_rows(values_only=True)]
+    guide = [r for r in load_workbook(forced)["说明"].iter_rows(values_only=True)]
+    assert guide[:4] == source[:4]  # title, 填报单位, 考核年度, 方案: as typed
+    text = "".join(str(v) for row in guide for v in row if v)
+    assert "这是上报副本" in text and "没有公式和宏" in text and "kaohe verify" in text
+    assert "Python 提供" not in text and "kaohe_check" not in text and "Alt+F8" not in text
+
+
 def test_the_first_sheet_says_the_export_was_forced(forced, capsys):
     _, out, _ = run(capsys, "check", JINGAN, "--json")
     errors = sum(1 for i in json.loads(out)["issues"] if i["severity"] == "error")
@@ -120,12 +129,12 @@ def edited(forced, tmp_path, sheet, cell, value):
 def test_an_edited_input_is_caught_with_its_row_and_the_results_it_moves(forced, tmp_path, capsys):
     # 和平居民区 (row 3): 街道考评 88.5 → 99. Its 总分 should move by 50% × (99 − 88.5) = 5.25 (jingan 五(一)1),
     # and so should every 居民区得分 of its staff (jingan 五(二), 五(三)).
-    before = load_workbook(forced)["居民区"]["J3"].value
+    before = load_workbook(forced)["居民区"]["K3"].value  # 总分
     path = edited(forced, tmp_path, "居民区", "B3", 99)
     code, out, _ = run(capsys, "verify", path, "--json")
     differences = json.loads(out)["differences"]
     assert code == 1
-    total = next(d for d in differences if d["cell"] == "居民区!J3")
+    total = next(d for d in differences if d["cell"] == "居民区!K3")
     assert total["actual"] == pytest.approx(before) and total["allowed"] == pytest.approx(before + 5.25)
     assert any(d["rule"] == "摘要不符" and d["cell"] == "居民区!A3" and "输入" in d["message"] for d in differences)
 
@@ -136,12 +145,12 @@ def test_a_number_edited_with_its_result_is_still_caught_by_the_digest(forced, t
     wb = load_workbook(forced)
     ws = wb["居民区"]
     ws["G3"] = (ws["G3"].value or 0) + 1  # 加分 +1 …
-    ws["J3"] = ws["J3"].value + 1  # … and 总分 +1 (jingan 四(二): added to the total)
+    ws["K3"] = ws["K3"].value + 1  # … and 总分 +1 (jingan 四(二): added to the total)
     path = tmp_path / "改过.xlsx"
     wb.save(path)
     code, out, _ = run(capsys, "verify", path, "--json")
     differences = json.loads(out)["differences"]
-    assert code == 1 and not [d for d in differences if d["rule"] == "结果与规则不符" and d["cell"] == "居民区!J3"]
+    assert code == 1 and not [d for d in differences if d["rule"] == "结果与规则不符" and d["cell"] == "居民区!K3"]
     row = [d["message"] for d in differences if d["cell"] == "居民区!A3"]
     assert any("输入" in m for m in row) and any("结果" in m for m in row)
 
@@ -184,13 +193,13 @@ def test_values_that_readers_give_back_differently_still_verify(tmp_path, capsys
                         data={"居民区": areas, "工作人员": [], "测评表": forms})
     wb["说明"]["B2"] = "测试街道\r\n（一）"  # 填报单位, in 来源 and so in the inputs digest
     ws = wb["居民区"]
-    ws["P1"], ws["P2"], ws["Q1"], ws["Q2"] = "备注", "第一行\r\n第二行", "填表日期", datetime(2024, 12, 20)
+    ws["Q1"], ws["Q2"], ws["R1"], ws["R2"] = "备注", "第一行\r\n第二行", "填表日期", datetime(2024, 12, 20)
     path = tmp_path / "静安.xlsm"
     wb.save(path)
     copy = tmp_path / "上报.xlsx"
     assert run(capsys, "export", path, "-o", copy)[0] == 0
     copied = load_workbook(copy)["居民区"]
-    assert copied["O1"].value == "党员群众测评（测评表）" and copied["O2"].value == pytest.approx(225 / 7)  # as a value
+    assert copied["P1"].value == "党员群众测评（测评表）" and copied["P2"].value == pytest.approx(225 / 7)  # as a value
     assert copied["D2"].value is None  # the session cell the clerk left blank stays blank: the rules read the tally
     code, out, _ = run(capsys, "verify", copy, "--json")
     assert json.loads(out)["differences"] == [] and code == 0
@@ -220,7 +229,7 @@ def test_libreoffice_opens_the_copy_and_shows_its_values(forced, tmp_path):
     require_office()
     [pdf] = office.to_pdf([forced], tmp_path)
     shown = text(pdf)
-    total = load_workbook(forced)["居民区"]["J3"].value
+    total = load_workbook(forced)["居民区"]["K3"].value  # 总分
     assert "上报副本" in shown and "静安区示例街道" in shown and f"{total:.1f}" in shown
     rows = [line for line in shown.splitlines() if line.strip().startswith(("和平居民区", "春晖居民区"))]
     assert rows and not [r for r in rows if "#NAME?" in r]  # no formula left for LibreOffice to fail on

@@ -26,7 +26,8 @@ def test_sheets_and_headers_are_those_of_workbook_md(jingan_book):
     assert wb.sheetnames == WORKBOOK_SHEETS
     headers = [c.value for c in wb["居民区"][1]]
     assert headers == ["居民区", "街道考评", "居民区互评", "党员群众测评", "应参加人数", "实际参加人数", "加分", "减分",
-                       "领导小组调整", "总分", "排名", "建议等次", "最终等次", "居民区互评（测评表）", "党员群众测评（测评表）"]
+                       "领导小组调整", "调整理由", "总分", "排名", "建议等次", "最终等次", "居民区互评（测评表）",
+                       "党员群众测评（测评表）"]
     assert [c.value for c in wb["工作人员"][1]][-8:] == ["居民区得分", "得分", "建议等次", "最终等次", "奖金",
                                                       "书记主任考评（测评表）", "内部互评（测评表）", "党员群众测评（测评表）"]
     assert [c.value for c in wb["检查结果"][1]][:8] == ["级别", "规则", "依据", "位置", "对象", "说明", "上限/要求", "实际"]
@@ -34,46 +35,48 @@ def test_sheets_and_headers_are_those_of_workbook_md(jingan_book):
 
 def test_each_result_block_is_one_array_formula_over_the_input_ranges(jingan_book):
     ws = load_workbook(jingan_book)["工作人员"]
-    # 14 inputs A..N (编号 optional, after 居民区), 100 rows below the header; results O..S (5) and the three
-    # sessions' tallies T..V in one
-    # block; areas A..I, 12 rows; 测评表 A..F, 3000 rows; 参数 rows as sheet_rows gives them
-    assert ws.array_formulae == {"O2": "O2:V101"}
+    # 15 inputs A..O (编号 optional, after 居民区; 调整理由 after 领导小组调整), 100 rows below the header;
+    # results P..T (5) and the three sessions' tallies U..W in one block; areas A..J, 12 rows; 测评表 A..F,
+    # 3000 rows; 参数 rows as sheet_rows gives them
+    assert ws.array_formulae == {"P2": "P2:W101"}
     n_params = len(sheet_rows(engine.scheme("jingan").params))
-    assert ws["O2"].value.text == (f"=KAOHE_STAFF('参数'!$A$1:$F${n_params},"
+    assert ws["P2"].value.text == (f"=KAOHE_STAFF('参数'!$A$1:$F${n_params},"
                                    '{"居民区得分","得分","建议等次","最终等次","奖金",'
                                    '"书记主任考评（测评表）","内部互评（测评表）","党员群众测评（测评表）"},'
-                                   "'工作人员'!$A$1:$N$101,'居民区'!$A$1:$I$13,'测评表'!$A$1:$F$3001)")
-    assert all(ws.cell(r, c).value is None for r in range(2, 102) for c in range(16, 23))  # Excel fills the block
+                                   "'工作人员'!$A$1:$O$101,'居民区'!$A$1:$J$13,'测评表'!$A$1:$F$3001)")
+    assert all(ws.cell(r, c).value is None for r in range(2, 102) for c in range(17, 24))  # Excel fills the block
     area = load_workbook(jingan_book)["居民区"]
-    assert area.array_formulae == {"J2": "J2:O13"}
-    assert area["J2"].value.text == (f"=KAOHE_AREA('参数'!$A$1:$F${n_params},"
+    assert area.array_formulae == {"K2": "K2:P13"}
+    assert area["K2"].value.text == (f"=KAOHE_AREA('参数'!$A$1:$F${n_params},"
                                      '{"总分","排名","建议等次","最终等次","居民区互评（测评表）","党员群众测评（测评表）"},'
-                                     "'居民区'!$A$1:$I$13,'工作人员'!$A$1:$N$101,'测评表'!$A$1:$F$3001)")
+                                     "'居民区'!$A$1:$J$13,'工作人员'!$A$1:$O$101,'测评表'!$A$1:$F$3001)")
 
 
 def test_gaojing_blocks_need_no_forms(tmp_path):
     wb = template.build("gaojing-2024", macro=False, area_rows=4, people_rows=6)
     area, people = wb["居民区"], wb["人员奖励"]
-    assert list(area.array_formulae) == ["Z2"] and list(people.array_formulae) == ["E2"]  # 姓名, 居民区, 编号, 岗位
+    assert list(area.array_formulae) == ["AA2"] and list(people.array_formulae) == ["E2"]  # 姓名, 居民区, 编号, 岗位
     assert people["E2"].value.ref == "E2:F7"
     assert people["E2"].value.text.startswith('=KAOHE_STAFF(') and '{"档次","奖励金额"}' in people["E2"].value.text
-    assert "测评表" not in area["Z2"].value.text
+    assert "测评表" not in area["AA2"].value.text
 
 
 def test_inputs_are_open_results_are_locked_and_sheets_print_as_a4(jingan_book):
     ws = load_workbook(jingan_book)["居民区"]
     assert ws.protection.sheet and not ws.protection.password
-    assert ws["B2"].protection.locked is False and ws["J2"].protection.locked is True
-    assert ws["B2"].fill.fgColor.rgb != ws["J2"].fill.fgColor.rgb
+    assert ws["B2"].protection.locked is False and ws["K2"].protection.locked is True  # 街道考评, 总分
+    assert ws["J2"].protection.locked is False  # 调整理由
+    assert ws["B2"].fill.fgColor.rgb != ws["K2"].fill.fgColor.rgb
     assert ws.freeze_panes == "B2" and ws.print_title_rows == "$1:$1"
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) == 9 and ws.page_setup.fitToWidth == 1  # 9: A4
-    assert ws["J2"].number_format == "0.0"
+    assert ws["K2"].number_format == "0.0"
 
 
 def test_dropdowns_offer_the_documents_vocabularies(jingan_book):
     ws = load_workbook(jingan_book)["工作人员"]
     lists = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
-    # 姓名, 居民区, 编号, 岗位 (D), 人员类别, 4 sessions and counts, 不参加考核原因 (K), 在岗月数, 奖金基数, 领导小组调整 (N)
+    # 姓名, 居民区, 编号, 岗位 (D), 人员类别, 4 sessions and counts, 不参加考核原因 (K), 在岗月数, 奖金基数, 领导小组调整 (N),
+    # 调整理由 (O)
     assert lists["D2:D101"] == '"书记,主任,书记兼主任,其他"'
     assert lists["K2:K101"] == '"新进未满半年,病事假超半年,当年退休书记"'
     assert lists["N2:N101"] == '"优秀,合格,基本合格,不合格"'  # jingan 六(二)
@@ -82,7 +85,7 @@ def test_dropdowns_offer_the_documents_vocabularies(jingan_book):
 def test_a_row_with_a_finding_is_coloured(jingan_book):
     rules = load_workbook(jingan_book)["居民区"].conditional_formatting
     formulas = [r.formula[0] for cf in rules for r in cf.rules]
-    assert formulas == ['COUNTIF($J2:$M2,"#*")>0']  # 总分, 排名, 建议等次, 最终等次
+    assert formulas == ['COUNTIF($K2:$N2,"#*")>0']  # 总分, 排名, 建议等次, 最终等次
 
 
 def test_the_vba_project_is_kaohe_s_own_for_these_sheets(jingan_book):
@@ -134,8 +137,8 @@ def test_session_columns_are_typed_or_left_blank_for_the_forms(jingan_book):
     # the session inputs hold no formula any more: blank, the rules read the 测评表 (engine.prepare);
     # a typed mean is used as typed. The tally shows at the end of the sheet's block, locked.
     assert area["D2"].value is None and area["D2"].protection.locked is False
-    assert [c.value for c in area[1]][13:] == ["居民区互评（测评表）", "党员群众测评（测评表）"]
-    assert area["N2"].protection.locked is True and area["N2"].value is None  # inside the J2:O13 block
+    assert [c.value for c in area[1]][14:] == ["居民区互评（测评表）", "党员群众测评（测评表）"]
+    assert area["O2"].protection.locked is True and area["O2"].value is None  # inside the K2:P13 block
     assert [c.value for c in wb["测评表"][1]] == ["测评", "居民区", "表号", "评分人", "对象", "评分"]
 
 

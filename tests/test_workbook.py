@@ -11,7 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from kaohe import cli
+from kaohe import cli, template
+from kaohe.files import write_atomically
+from kaohe.workbook import forms_beyond_formulas, read_inputs
 from tests.conftest import typed_and_formulas
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gaojing-2024-example.xlsm"
@@ -136,7 +138,7 @@ def test_text_xml_forbids_is_written_as_excel_writes_it(tmp_path):
     source, out = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     template.build("jingan", macro=False, area_rows=2, people_rows=2, data=data).save(source)
     assert cli.main(["calc", str(source), "-o", str(out)]) == 0
-    shown = load_workbook(out, data_only=True)["居民区"]["J2"].value  # 总分
+    shown = load_workbook(out, data_only=True)["居民区"]["K2"].value  # 总分
     assert shown.startswith("#错误") and "_x000B_" in shown
 
 
@@ -197,3 +199,35 @@ def test_two_namesakes_in_one_area_are_an_error_at_both_rows_of_a_file(tmp_path,
     [twice] = [i for i in json.loads(capsys.readouterr().out)["issues"] if i["rule"] == "名称重复"]
     assert twice["severity"] == "error" and "第1条" in twice["message"] and "第3条" in twice["message"]
     assert twice["cell"] == "工作人员!A2"  # the first of the two rows, at its 姓名
+
+
+def test_forms_typed_below_the_formulas_range_are_named(tmp_path, capsys):
+    """The .xlsm's result blocks read the 测评表 down to a fixed row; rows typed below it count in kaohe's
+    results but not in Excel's: the check says which rows, and how to bring them in."""
+    wb = template.build("jingan", area_rows=3, people_rows=3, form_rows=10)
+    ws = wb["测评表"]
+    for row in (11, 14, 15):  # rows 2…11 are inside the range '测评表'!$A$1:$F$11; 14 and 15 are not
+        for col, value in enumerate(["居民区互评", "甲", 1, None, "乙", 80], start=1):
+            ws.cell(row, col, value)
+    path = tmp_path / "beyond.xlsm"
+    write_atomically(wb, path)
+    inputs = read_inputs(path)
+    assert inputs.forms_reach == 11
+    (found,) = forms_beyond_formulas(inputs)
+    assert (found.rule, found.severity.value, found.allowed, found.actual) == ("测评表范围", "warning", 11, 15)
+    assert "测评表第14–15行（2行）" in found.message and "第11行之前插入" in found.message
+    assert inputs.cell(found) == "测评表!A14"
+    assert cli.main(["check", str(path)]) == 1
+    assert "测评表第14–15行" in capsys.readouterr().out
+
+
+def test_forms_within_the_range_or_a_book_without_formulas_say_nothing(tmp_path):
+    wb = template.build("jingan", area_rows=3, people_rows=3, form_rows=10)
+    for col, value in enumerate(["居民区互评", "甲", 1, None, "乙", 80], start=1):
+        wb["测评表"].cell(11, col, value)  # the range's last row
+    path = tmp_path / "within.xlsm"
+    write_atomically(wb, path)
+    assert forms_beyond_formulas(read_inputs(path)) == []
+    native = tmp_path / "native.xlsx"
+    assert cli.main(["new", "--scheme", "jingan", "--native", "-o", str(native)]) == 0
+    assert read_inputs(native).forms_reach is None  # built-in formulas: each row has its own

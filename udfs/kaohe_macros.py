@@ -35,6 +35,17 @@ class XlwingsBook:
     def columns(self, sheet: str) -> list[list[object]]:
         return [list(column) for column in zip(*self.grid(sheet))]
 
+    def array_formulas(self, sheet: str) -> list[str]:
+        """Row 2's formulas, where kaohe's result blocks start (their ranges say how far down the 测评表 they
+        read). Not run here (no Excel): anything unexpected from COM reads as "cannot tell", never an error."""
+        try:
+            ws = self.book.sheets[sheet]
+            formulas = ws.range((2, 1), (2, ws.used_range.last_cell.column)).formula
+            row = formulas[0] if formulas and isinstance(formulas[0], (list, tuple)) else formulas
+            return [f for f in (row if isinstance(row, (list, tuple)) else [row]) if isinstance(f, str)]
+        except Exception:  # noqa: BLE001 — the check goes on without this one finding
+            return []
+
     def replace_rows(self, sheet: str, first_row: int, rows: list[list[object]]) -> None:
         if sheet not in self.sheet_names():
             self.book.sheets.add(sheet, after=self.book.sheets[-1])

@@ -23,10 +23,9 @@ from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import engine, printing
+from .. import engine, printing, validation
 from ..checking import PRIOR_FILL
 from ..contract import COUNT, GUIDE_SHEET, POINTS, REPORT_HEADER, REPORT_SHEET, TEXT, UNIT_LABEL, YEAR_LABEL
 from ..params import PARAM_SHEET, sheet_rows
@@ -34,11 +33,14 @@ from ..reading import READING_CLAUSE
 from ..template import (
     BORDER,
     INPUT_FILL,
+    REASON,
     RESULT_FILL,
+    WRAPPED,
     _header,
     _param_sheet,
     _print_setup,
     _protect,
+    fit_height,
 )
 from .reading import HELPER  # the label prefix of hidden helper columns
 
@@ -108,7 +110,7 @@ class Sheet:
     columns: list[Col]
     rows: int
     choices: Mapping[str, Sequence[str]] = field(default_factory=dict)  # header → dropdown
-    numbers: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)  # header → (type, lo, hi) validation
+    numbers: Mapping[str, validation.Bound] = field(default_factory=dict)  # header → number validation
     defaults: Mapping[str, Formula] = field(default_factory=dict)  # input header → formula where nothing is typed
 
     def __post_init__(self) -> None:
@@ -329,7 +331,7 @@ def final_grade(r: Row, proposed: str, override: str, names: Sequence[str], clau
 
 # --- writing -----------------------------------------------------------------------------------
 
-def write_sheet(wb: Workbook, sheet: Sheet, data: Sequence[Mapping[str, object]] = ()) -> Worksheet:
+def write_sheet(wb: Workbook, s: engine.Scheme, sheet: Sheet, data: Sequence[Mapping[str, object]] = ()) -> Worksheet:
     """The sheet with its header, typed rows (``data`` first), result and helper formulas, dropdowns,
     number validations, protection (results and helpers locked) and helpers hidden and grouped."""
     ws = wb.create_sheet(sheet.name)
@@ -345,20 +347,14 @@ def write_sheet(wb: Workbook, sheet: Sheet, data: Sequence[Mapping[str, object]]
                 if cell.value is None and c.header in sheet.defaults:
                     cell.value = "=" + sheet.defaults[c.header](r)
                 cell.fill, cell.protection = INPUT_FILL, Protection(locked=False)
+                if c.header == REASON:
+                    cell.alignment = WRAPPED
+                    fit_height(ws, r.n, cell.value)
             else:
                 cell.value = "=" + c.formula(r)
                 cell.fill = HELPER_FILL if c.helper else RESULT_FILL
-    for header, options in sheet.choices.items():
-        rule = DataValidation(type="list", formula1=q(",".join(options)), allow_blank=True, showErrorMessage=True,
-                              errorTitle="请从下拉列表中选择", error=f"“{header}”应为：{'、'.join(options)}")
-        rule.add(f"{sheet.letters[header]}2:{sheet.letters[header]}{sheet.last}")
-        ws.add_data_validation(rule)
-    for header, (kind, lo, hi) in sheet.numbers.items():
-        rule = DataValidation(type=kind, operator="between", formula1=lo, formula2=hi, allow_blank=True,
-                              showErrorMessage=True, errorTitle="输入不在范围内",
-                              error=f"“{header}”应为{'整数' if kind == 'whole' else '数字'}，见“{PARAM_SHEET}”表")
-        rule.add(f"{sheet.letters[header]}2:{sheet.letters[header]}{sheet.last}")
-        ws.add_data_validation(rule)
+    validation.add_choices(ws, sheet.choices, sheet.letters, sheet.last)
+    validation.add_numbers(ws, s.params, sheet.numbers, sheet.letters, sheet.last, lenient=False)
     results = [c for c in sheet.columns if c.formula is not None and not c.helper]
     if results:
         first, final = sheet.letters[results[0].header], sheet.letters[results[-1].header]
@@ -416,8 +412,9 @@ GUIDE = (
     "怎样填写：黄色格由填报人填写，灰色格是公式计算的结果（受保护，不能手改）；隐藏的“辅助：”列是中间计算，勿删。",
     "本工作簿只用 Excel、WPS 和 LibreOffice 共有的内置函数，不含宏、不需要 Python：改动任何输入或“参数”表的值，结果即时重算。",
     "计算结果显示“#错误：……（条款）”时，说明哪一格、哪条规则有问题；改正输入后自动重算。",
-    "输入请直接填数字（如 90，不要写“90分”“９０”）：数据有效性会拦下文字；用 kaohe check 核对时会列出全部问题。",
-    "“领导小组调整”列填写等次后，“最终等次”随之改变；名额上限由 kaohe check 核对。",
+    "输入请直接填数字（如 90，不要写“90分”“９０”）：数据有效性会拦下文字，选中黄色格时有提示说明应填的范围。",
+    "“领导小组调整”列填写等次后，“最终等次”随之改变，并请在“调整理由”列写明依据。调整后是否超出名额上限，本工作簿不提示："
+    "由装有 kaohe 的电脑（街道、镇或区里）用“kaohe check 文件名”核对，它列出全部问题。",
 )
 
 

@@ -16,7 +16,8 @@ from openpyxl import Workbook
 from ..rules import entries
 from ..rules import gaojing as rules
 from ..rules.entries import survey_questions
-from ..template import COUNT, TEXT, layouts
+from ..rules.grading import OVERRIDE_FIELD, REASON
+from ..template import COUNT, TEXT, entry_numbers, layouts
 from .common import (
     ERROR_PREFIX,
     GUIDE,
@@ -57,7 +58,7 @@ GUIDE_GAOJING = (
 
 def number_inputs(s: rules.Scheme) -> dict[str, tuple[str, ...]]:
     """The input columns whose formulas need a number (native.reading reports text typed there)."""
-    return {rules.AREA_SHEET: tuple(h for h in layouts(s, 1, 1)[0].inputs if h not in ("居民区", "领导小组调整")),
+    return {rules.AREA_SHEET: tuple(h for h in layouts(s, 1, 1)[0].inputs if h not in ("居民区", OVERRIDE_FIELD, REASON)),
             entries.SURVEY_SHEET: survey_questions(s)}
 
 
@@ -182,13 +183,7 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
                Col("总分9", tie, helper=True), Col("并列比较", second, helper=True), *grade_helpers]
     columns = [Col(h, None, layout.formats.get(h, TEXT if h in layout.choices else "0.0")) for h in layout.inputs]
     columns += [Col(h, results[h], layout.formats.get(h, "0.0")) for h in layout.results]
-    numbers = {h: ("decimal", "0", p("satisfaction.full_score")) for h in CHANNEL_SCORES}
-    numbers |= {h: ("decimal", "0", p(f"items.{i}")) for i, h in DAILY.items()}
-    numbers |= {h: ("decimal", "0", "1") for h in rules.RATES}
-    numbers |= {h: ("whole", "0", "10000000") for h in COUNTS}
-    numbers |= {"未真实走访户数": ("whole", "0", p("visits.sample")), "加分": ("decimal", "0", p("adjustments.bonus_max")),
-                "减分": ("decimal", "0", p("adjustments.deduction_max"))}
-    return Sheet(layout.sheet, columns + helpers, rows, layout.choices, numbers)
+    return Sheet(layout.sheet, columns + helpers, rows, layout.choices, layout.numbers)
 
 
 def people_sheet(s: rules.Scheme, p: ParamCells, areas: Sheet, rows: int) -> Sheet:
@@ -251,7 +246,7 @@ def survey_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
 
     columns = [Col(h, None, TEXT if h in (entries.AREA, "渠道") else COUNT) for h in inputs]
     columns += [Col("合计", total), Col("渠道读", channel, TEXT, helper=True)]
-    numbers = {h: ("decimal", "0", p("satisfaction.question_max")) for h in questions}
+    numbers = entry_numbers(s, entries.SURVEY_SHEET)
     return Sheet(entries.SURVEY_SHEET, columns, rows, {"渠道": entries.CHANNELS}, numbers)
 
 
@@ -279,8 +274,8 @@ def build(s: rules.Scheme, *, area_rows: int, people_rows: int, form_rows: int,
     areas.defaults = {c: channel_default(s, surveys, c) for c in CHANNEL_SCORES}
     people = people_sheet(s, p, areas, max(people_rows, len(data.get(rules.PEOPLE_SHEET, ()))))
     wb = start_book(s, (*GUIDE, *GUIDE_GAOJING), info)
-    write_sheet(wb, areas, data.get(rules.AREA_SHEET, ()))
-    write_sheet(wb, people, data.get(rules.PEOPLE_SHEET, ()))
-    write_sheet(wb, surveys, data.get(entries.SURVEY_SHEET, ()))
+    write_sheet(wb, s, areas, data.get(rules.AREA_SHEET, ()))
+    write_sheet(wb, s, people, data.get(rules.PEOPLE_SHEET, ()))
+    write_sheet(wb, s, surveys, data.get(entries.SURVEY_SHEET, ()))
     return finish_book(wb, s, areas.name, info)
 

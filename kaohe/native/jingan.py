@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from ..rules import entries, sessions
 from ..rules import jingan as rules
-from ..template import COUNT, TEXT, layouts
+from ..template import COUNT, TEXT, entry_numbers, layouts
 from .common import (
     ERROR_PREFIX,
     GUIDE,
@@ -378,11 +378,7 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet]
                Col("总分9", tie, helper=True),
                Col("并列比较", tiebreak_key(p("area.tiebreak.column"), layout.letter(layout.inputs[0]),
                                         layout.letter(layout.inputs[-1])), helper=True), *grade_helpers]
-    numbers = {"街道考评": ("decimal", "0", p("area.items_total")), "居民区互评": ("decimal", "0", top),
-               "党员群众测评": ("decimal", "0", top), "应参加人数": ("whole", "0", "10000000"),
-               "实际参加人数": ("whole", "0", "10000000"), "加分": ("decimal", "0", "1000"),
-               "减分": ("decimal", "0", "1000")}
-    return Sheet(layout.sheet, columns + helpers, rows, layout.choices, numbers, defaults)
+    return Sheet(layout.sheet, columns + helpers, rows, layout.choices, layout.numbers, defaults)
 
 
 # --- 工作人员 (DOMAIN §2, §3) ---------------------------------------------------------------------------
@@ -540,11 +536,8 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
     columns = [Col(h, None, layout.formats.get(h, TEXT if h in layout.choices else "0.0")) for h in layout.inputs]
     columns += [Col(h, results[h], layout.formats.get(h, "0.0")) for h in layout.results]
     columns += [Col(h, f, fmt, helper=True) for h, f, fmt in helpers] + grade_helpers
-    numbers = {h: ("decimal", "0", top) for h in ("书记主任考评", "内部互评", "党员群众测评")}
-    numbers |= {"应参加人数": ("whole", "0", "10000000"), "实际参加人数": ("whole", "0", "10000000"),
-                "在岗月数": ("decimal", "0", "12"), "奖金基数": ("decimal", "0", "100000000")}
     defaults = {"书记主任考评": mean(LEADERS), "内部互评": mean(INTERNAL), "党员群众测评": mean(MEMBERS)}
-    return Sheet(layout.sheet, columns, rows, layout.choices, numbers, defaults)
+    return Sheet(layout.sheet, columns, rows, layout.choices, layout.numbers, defaults)
 
 
 # --- the workbook ------------------------------------------------------------------------------------
@@ -585,7 +578,7 @@ def street_sheet(s: rules.Scheme, p: ParamCells, rows: int, areas: Sheet) -> She
     columns = [Col(h, None, TEXT if h == entries.AREA else "0.0") for h in headers]
     columns += [Col("合计", total), Col("区号", lambda r: _area_of(r, areas), COUNT, helper=True),
                 Col("问题", problems, TEXT, helper=True)]
-    numbers = {label: ("decimal", "0", points) for label, points, _ in items}
+    numbers = entry_numbers(s, entries.STREET_SHEET)
     return Sheet(entries.STREET_SHEET, columns, rows, {}, numbers)
 
 
@@ -670,7 +663,7 @@ def build(s: rules.Scheme, *, area_rows: int, people_rows: int, form_rows: int,
     for sheet, name in ((book["areas"], rules.AREA_SHEET), (book["staff"], rules.STAFF_SHEET),
                         (book["forms"], sessions.FORM_SHEET), (street, entries.STREET_SHEET),
                         (adjust, entries.ADJUST_SHEET)):
-        ws = write_sheet(wb, sheet, data.get(name, ()))
+        ws = write_sheet(wb, s, sheet, data.get(name, ()))
         for header in ("奖金", "奖金基数"):  # yuan with thousands separators: wider than the header
             if header in sheet.letters:
                 ws.column_dimensions[sheet.letters[header]].width = 13

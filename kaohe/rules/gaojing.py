@@ -31,7 +31,7 @@ from .grading import (
     tie_straddles,
     tiebreak_values,
 )
-from .ruleset import Distribution, Listing, PaperColumn, RuleSet, SheetLayout
+from .ruleset import Bound, Distribution, Listing, PaperColumn, RuleSet, SheetLayout
 from .turnout import share_met
 
 AREA_SHEET, PEOPLE_SHEET = "居民区", "人员奖励"
@@ -367,8 +367,21 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         table.put(key, "排名", rank or None, table.reason(key, "总分"))
         tier = cast(str | None, band_of(rank, s.rank_tiers))  # a tier's name
         table.put(key, "档次", (tier or NO_TIER) if rank else None, table.reason(key, "总分"))
-    grade_areas(table, keyed, totals, s.ladder, s.tiebreak, s.cite("tiebreak.column"), "本镇居民区")
+    finals = grade_areas(table, keyed, totals, s.ladder, s.tiebreak, s.cite("tiebreak.column"), "本镇居民区")
+    table.findings += failing_with_tier(s, keys, finals, table)
     return table
+
+
+def failing_with_tier(s: Scheme, keys: Sequence[str], finals: Sequence[str | None], table: Table) -> list[Finding]:
+    """An area graded the worst grade but ranked inside a tier keeps its 档次 and its staff's money: the
+    scheme ranks by 总分 (五(二)) and does not say a 不合格 area loses its tier (DOMAIN 5.8 default), so the
+    check only warns, for the leading group to decide."""
+    return [warning("不合格仍列档次", s.cite("rank_tiers"),
+                    f"{key}最终等次为「{final}」，但总分排名第{table.value(key, '排名')}名，仍列{table.value(key, '档次')}，"
+                    "其人员按该档次计发奖励：方案未规定不合格居民区是否取消档次，请领导小组确认",
+                    Where(AREA_SHEET, key, "档次"), actual=table.value(key, "档次"))
+            for key, final in zip(keys, finals)
+            if final == s.ladder.worst and table.value(key, "档次") not in (None, NO_TIER)]
 
 
 # --- 人员奖励 (DOMAIN 5.8) ------------------------------------------------------------------
@@ -450,9 +463,17 @@ def distributions(s: Scheme) -> tuple[Distribution, ...]:
 def layouts(s: Scheme) -> tuple[SheetLayout, SheetLayout]:
     """居民区 and 人员奖励 as the workbook shows them, the posts as a dropdown."""
     rates = (*RATES, "热线综合", "热线同比下降率", "满意度同比提升率")
+    scored = ("decimal", "0", "satisfaction.full_score")
+    numbers: dict[str, Bound] = {h: scored for hs in CHANNELS.values() for h in hs}
+    numbers |= {s.items[i][0]: ("decimal", "0", f"items.{i}") for i in DAILY_ITEMS}
+    numbers |= {h: ("percent", "0", "1") for h in RATES}
+    numbers |= {h: ("whole", "0", "10000000") for h in COUNTS if h != "未真实走访户数"}
+    numbers["上年群众满意度"] = scored
+    numbers |= {"未真实走访户数": ("whole", "0", "visits.sample"), "加分": ("decimal", "0", "adjustments.bonus_max"),
+                "减分": ("decimal", "0", "adjustments.deduction_max")}
     area = SheetLayout(AREA_SHEET, "居民区", AREA_INPUTS + OPTIONAL_INPUTS, AREA_RESULTS,
                        {**{c: COUNT for c in COUNTS}, **{r: RATE for r in rates}, "居民区": TEXT, "排名": COUNT},
-                       {"领导小组调整": s.ladder.names})
+                       {"领导小组调整": s.ladder.names}, numbers)
     people = SheetLayout(PEOPLE_SHEET, "姓名", PEOPLE_INPUTS, PEOPLE_RESULTS,
                          {"奖励金额": YUAN, "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT}, {"岗位": POSTS})
     return area, people

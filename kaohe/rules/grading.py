@@ -15,8 +15,8 @@ from itertools import pairwise
 
 import numpy as np
 
-from ..contract import FINAL, OVERRIDE, PROPOSED, QUOTA_RULE, TIE_RULE, TOTAL
-from ..findings import Finding, Where, error, warning
+from ..contract import FINAL, OVERRIDE, OVERRIDE_REASON, PROPOSED, QUOTA_RULE, TIE_RULE, TOTAL
+from ..findings import Finding, Where, error, info, warning
 from ..params import exact
 from ..reading import is_blank, read_choice, read_number
 from ..results import Table
@@ -138,9 +138,12 @@ def propose(
     return grades, findings
 
 
+OVERRIDE_FIELD, REASON = OVERRIDE, OVERRIDE_REASON  # WORKBOOK.md: the override, and the reason typed beside it
+
+
 def final_grades(
     proposed: Sequence[str | None], overrides: Sequence[object], keys: Sequence[str], ladder: Ladder,
-    table: str, override_field: str = "领导小组调整",
+    table: str, override_field: str = OVERRIDE_FIELD,
 ) -> tuple[list[str | None], dict[str, Finding]]:
     """The override where one is typed (it must name a grade of the ladder), else the proposal.
 
@@ -158,6 +161,17 @@ def final_grades(
             bad[key] = read.findings[0]
         finals.append(read.value)
     return finals, bad
+
+
+def unexplained_overrides(rows: Sequence[Mapping[str, object]], keys: Sequence[str], table: str) -> list[Finding]:
+    """A grade the leading group changed without a reason beside it: the record sent upward says who
+    changed a grade but not why (the documents leave the decision to the leading group: jingan 六,
+    gaojing-2024 五(一)), so kaohe reminds, it does not refuse."""
+    return [info("调整理由", "kaohe 填写规则",
+                 f"{key}的“{OVERRIDE_FIELD}”填了“{row.get(OVERRIDE_FIELD)}”，“{REASON}”未填：请写明领导小组的决定"
+                 "（会议、日期、理由），公示和上报时备查", Where(table, key, REASON), actual=row.get(OVERRIDE_FIELD))
+            for row, key in zip(rows, keys)
+            if key and not is_blank(row.get(OVERRIDE_FIELD)) and is_blank(row.get(REASON))]
 
 
 def check_caps(
@@ -292,9 +306,10 @@ def tiebreak_array(column: str | None, rows: Sequence[tuple[str, Mapping[str, ob
 
 
 def grade_areas(table: Table, keyed: Sequence[tuple[str, Mapping[str, object]]], totals: np.ndarray, ladder: Ladder,
-                tiebreak: str | None, tiebreak_clause: str, pool: str) -> None:
+                tiebreak: str | None, tiebreak_clause: str, pool: str) -> list[str | None]:
     """建议等次 under the street-wide caps and 最终等次 after the leading group's overrides, into the area
-    table (DOMAIN §6): the tail every scheme's area sheet shares. ``pool`` names the areas in findings."""
+    table (DOMAIN §6): the tail every scheme's area sheet shares. ``pool`` names the areas in findings.
+    Returns the final grades, in the rows' order."""
     keys = [k for k, _ in keyed]
     caps = caps_for(ladder, len(keys))
     table.findings += empty_caps(ladder, caps, len(keys), table.sheet, pool)
@@ -308,3 +323,4 @@ def grade_areas(table: Table, keyed: Sequence[tuple[str, Mapping[str, object]]],
         table.put(key, PROPOSED, grade, table.reason(key, TOTAL))
         table.put(key, FINAL, final, bad.get(key) or table.reason(key, TOTAL))
     table.findings += check_caps(finals, keys, caps, ladder, table.sheet, pool)
+    return finals

@@ -33,7 +33,7 @@ from .grading import (
     rank_eq,
     tiebreak_values,
 )
-from .ruleset import Distribution, Listing, PaperColumn, RuleSet, SheetLayout
+from .ruleset import Bound, Distribution, Listing, PaperColumn, RuleSet, SheetLayout
 from .turnout import strict_turnout
 
 AREA_SHEET, STAFF_SHEET = "居民区", "工作人员"
@@ -482,7 +482,7 @@ def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area
         amount += s.excellent_reward
         if s.excellent_reward == 0:
             findings += (warning(REWARD_RULE, s.cite("money.excellent_reward"),
-                                 f"{key}：优秀一次性奖励金额未设置（参数 money.excellent_reward 为0），奖金未含奖励",
+                                 f"{key}：优秀一次性奖励金额未设置（“参数”表“优秀一次性奖励金额”为0），奖金未含奖励",
                                  where, allowed=">0", actual=0),)
     return Checked(round(amount, 2), findings)
 
@@ -540,7 +540,7 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
     if unrewarded:  # one finding for the parameter, not one per person
         table.findings.append(warning(
             REWARD_RULE, s.cite("money.excellent_reward"),
-            f"优秀一次性奖励金额未设置（参数 money.excellent_reward 为0），{len(unrewarded)}人的奖金未含奖励："
+            f"优秀一次性奖励金额未设置（“参数”表“优秀一次性奖励金额”为0），{len(unrewarded)}人的奖金未含奖励："
             f"{'、'.join(unrewarded)}", Where("参数", "money.excellent_reward", "值"), allowed=">0", actual=0))
     return table
 
@@ -685,16 +685,24 @@ def distributions(s: Scheme) -> tuple[Distribution, ...]:
             Distribution("工作人员最终等次", STAFF_SHEET, "最终等次", s.staff_ladder.names))
 
 
+HEADCOUNTS: dict[str, Bound] = {"应参加人数": ("whole", "0", "10000000"), "实际参加人数": ("whole", "0", "10000000")}
+
+
 def layouts(s: Scheme) -> tuple[SheetLayout, SheetLayout]:
     """居民区 and 工作人员 as the workbook shows them, the document's vocabularies as dropdowns."""
+    rated = ("decimal", "0", "forms.score_max")  # a session's mean, typed where no forms are (jingan 五)
     area = SheetLayout(AREA_SHEET, "居民区", AREA_INPUTS, AREA_RESULTS,
                        {"应参加人数": COUNT, "实际参加人数": COUNT, "居民区": TEXT, "总分": POINTS, "排名": COUNT},
-                       {"领导小组调整": s.area_ladder.names})
+                       {"领导小组调整": s.area_ladder.names},
+                       {"街道考评": ("decimal", "0", "area.items_total"), "居民区互评": rated, "党员群众测评": rated,
+                        **HEADCOUNTS, "加分": ("decimal", "0", "1000"), "减分": ("decimal", "0", "1000")})
     people = SheetLayout(STAFF_SHEET, "姓名", STAFF_INPUTS, STAFF_RESULTS,
                          {"应参加人数": COUNT, "实际参加人数": COUNT, "在岗月数": COUNT, "奖金基数": YUAN, "奖金": YUAN,
                           "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT, "居民区得分": POINTS, "得分": POINTS},
                          {"岗位": POSTS, "人员类别": CATEGORIES, "不参加考核原因": REASONS,
-                          "领导小组调整": s.staff_ladder.names})
+                          "领导小组调整": s.staff_ladder.names},
+                         {**dict.fromkeys(("书记主任考评", "内部互评", "党员群众测评"), rated), **HEADCOUNTS,
+                          "在岗月数": ("decimal", "0", "12"), "奖金基数": ("decimal", "0", "100000000")})
     return area, people
 
 

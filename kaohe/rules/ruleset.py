@@ -9,7 +9,7 @@ TOML file, and a line in the registry.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from ..findings import Checked
@@ -32,12 +32,13 @@ class Scheme(Protocol):
 
 S = TypeVar("S")
 Rows = Sequence[Mapping[str, object]]
+Bound = tuple[str, str, str]  # ("whole" | "decimal" | "percent", low, high): a number, or a parameter's path
 
 
 @dataclass(frozen=True)
 class SheetLayout:
-    """An input sheet as the workbook shows it (WORKBOOK.md): key, inputs, results, number formats and
-    dropdowns."""
+    """An input sheet as the workbook shows it (WORKBOOK.md): key, inputs, results, number formats,
+    dropdowns, and the bounds its number inputs are validated against on screen (kaohe.validation)."""
 
     sheet: str
     key: str
@@ -45,6 +46,7 @@ class SheetLayout:
     results: tuple[str, ...]
     formats: Mapping[str, str]
     choices: Mapping[str, tuple[str, ...]]
+    numbers: Mapping[str, Bound] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ def test_parallel_runs_to_one_output_all_succeed_whole(tmp_path, command):
     assert [d.returncode for d in done] == [0 if command == "calc" else 1] * 8, [d.stderr for d in done]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jingan.xlsm", "out.xlsm"]  # no .partial left
     values = CalamineWorkbook.from_path(str(target)).get_sheet_by_name("居民区").to_python()
-    assert values[0][9] == "总分" and isinstance(values[1][9], float)  # the saved results are there
+    total = values[0].index("总分")
+    assert isinstance(values[1][total], float)  # the saved results are there
 
 
 def test_a_failure_while_writing_leaves_nothing(tmp_path, capsys, monkeypatch):

@@ -23,6 +23,7 @@ from kaohe.rules.grading import (
     quota,
     rank_eq,
     tie_straddles,
+    unexplained_overrides,
 )
 
 CLAUSE = "测试条款"
@@ -424,3 +425,13 @@ def test_a_score_too_large_to_round_ranks_first_without_overflow():
         warnings.simplefilter("error")
         ranks = rank_eq(np.array([1e308, 90.0, 89.99999999999, 80.0]))
     assert ranks.tolist() == [1, 2, 2, 4]
+
+
+def test_an_override_without_its_reason_is_a_reminder_not_a_refusal():
+    rows = [{"居民区": "甲", "领导小组调整": "优秀"},
+            {"居民区": "乙", "领导小组调整": "良好", "调整理由": "党工委2025年12月会议决定"},
+            {"居民区": "丙", "调整理由": "无调整时的理由不要求什么"},
+            {"居民区": "丁", "领导小组调整": "一般", "调整理由": "  "}]  # spaces only: no reason
+    found = unexplained_overrides(rows, ["甲", "乙", "丙", "丁"], "居民区")
+    assert [(f.where.key, f.where.field, f.severity.value, f.actual) for f in found] == [
+        ("甲", "调整理由", "info", "优秀"), ("丁", "调整理由", "info", "一般")]
