@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import xlwings
 from openpyxl import Workbook, load_workbook
@@ -283,14 +284,19 @@ def _entry_result(s: engine.Scheme, entry: entries.EntrySheet, row: int) -> str:
     return f'=IF($A{row}="","",IFERROR({lookup("area.awards.")},IFERROR(-{lookup("area.deductions.")},"{missing}")))'
 
 
-def _summed(s: engine.Scheme, entry: entries.EntrySheet) -> tuple[str, ...]:
+# An entry sheet's builders read the fields of the scheme that has the sheet (entries.entry_sheets):
+# jingan's items, awards and deductions, gaojing-2024's questionnaire.
+EntryScheme = Any
+
+
+def _summed(s: EntryScheme, entry: entries.EntrySheet) -> tuple[str, ...]:
     """The columns an entry row's 合计 adds up: the item scores, or the questionnaire's answers."""
     if entry.name == entries.STREET_SHEET:
         return tuple(label for label, _ in s.items.values())
     return entries.survey_questions(s)
 
 
-def entry_numbers(s: engine.Scheme, sheet: str) -> dict[str, validation.Bound]:
+def entry_numbers(s: EntryScheme, sheet: str) -> dict[str, validation.Bound]:
     """An entry sheet's number inputs: each item score within its points (jingan 四(一)1), each answer
     within a question's most (gaojing-2024 附件2); 加减分's points come from its tables."""
     if sheet == entries.STREET_SHEET:
@@ -300,7 +306,7 @@ def entry_numbers(s: engine.Scheme, sheet: str) -> dict[str, validation.Bound]:
     return {}
 
 
-def _entry_sheet(wb: Workbook, s: engine.Scheme, entry: entries.EntrySheet, rows: int,
+def _entry_sheet(wb: Workbook, s: EntryScheme, entry: entries.EntrySheet, rows: int,
                  data: Sequence[Mapping[str, object]]) -> str:
     """One entry sheet: inputs typed row by row, the result a formula; returns the result column's range."""
     ws = wb.create_sheet(entry.name)
@@ -426,7 +432,7 @@ def _summary_sheet(wb: Workbook, s: engine.Scheme, area: Layout, people: Layout)
         column = f"'{layout.sheet}'!${layout.letter(d.column)}$2:${layout.letter(d.column)}${layout.rows + 1}"
         keys = f"'{layout.sheet}'!$A$2:$A${layout.rows + 1}"
         counts = f"{get_column_letter(col + 1)}{top + 1}:{get_column_letter(col + 1)}{top + len(names)}"
-        rows = [[title, "个数", "占比"]]
+        rows: list[list[object]] = [[title, "个数", "占比"]]
         rows += [[name, f'=COUNTIF({column},"{name}")', f"=IF(SUM({counts})=0,\"\",{get_column_letter(col + 1)}"
                   f"{top + 1 + i}/SUM({counts}))"] for i, name in enumerate(names)]
         rows += [["合计", f"=SUM({counts})", None], ["填写行数", f'=COUNTIF({keys},"?*")', None]]
@@ -458,7 +464,7 @@ def _param_sheet(wb: Workbook, s: engine.Scheme) -> None:
     """参数: every parameter with its clause and unit; only the 值 column is for typing."""
     ws = wb.create_sheet(PARAM_SHEET)
     rows = sheet_rows(s.params)
-    _header(ws, rows[0], {"参数": 34, "名称": 44, "值": 12, "单位": 8, "依据": 34, "说明": 50})
+    _header(ws, [str(h) for h in rows[0]], {"参数": 34, "名称": 44, "值": 12, "单位": 8, "依据": 34, "说明": 50})
     for values in rows[1:]:
         ws.append(values)
         row = ws.max_row
