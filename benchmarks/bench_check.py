@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
+import os
 import random
 import re
 import shutil
@@ -203,6 +204,12 @@ def _total(run: dict) -> float:
     return run["start"] + run["load"] + run["calculate"] + run["read"]
 
 
+def machine() -> str:
+    """The run's date and machine, for the README's table: ratios are comparable, absolute times vary ×2."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, load average {load}"
+
+
 def _goal(met: bool) -> str:
     return "met" if met else "NOT met"
 
@@ -215,6 +222,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(SIZES))
     args = parser.parse_args()
     installed()
+    print(f"run of {machine()}")
     rng = random.Random(11)
     engine.scheme("jingan")  # loaded once per process, as in any session
     runs = range(args.runs)
@@ -249,6 +257,7 @@ def main() -> None:
                   f"{last['calculate']:.2f} read {last['read']:.2f} ({last['cells']} cells)")
             print(f"  compared cell by cell: {alike} read alike, {not_computed} result cells LibreOffice could not "
                   f"compute (KAOHE_* functions: #NAME?), {differ} differ" + ("" if differ == 0 else "  <-- NOT alike"))
+    print(f"end of run: {machine()}")
 
 
 if __name__ == "__main__":

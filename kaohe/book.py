@@ -12,9 +12,10 @@ import math
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 from python_calamine import CalamineWorkbook
@@ -22,7 +23,8 @@ from python_calamine import CalamineWorkbook
 from . import limits
 from .files import WorkbookError, write_atomically
 from .grid import column_number
-from .sheetxml import CodedColumn, read_columns, shared_strings, unescape
+from .package import shared_strings_part, sheet_parts
+from .sheetxml import CodedColumn, escape, read_columns, shared_strings, unescape
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -55,6 +57,27 @@ def put(cell, value: object):
     return cell
 
 
+def cell_xml(ref: str, value: object, number_style: int | None = None) -> str:
+    """A cell as put() and openpyxl's write-only mode write it, for rows written straight as XML (the
+    roll-up's 40,000 people): text always text (inline), a number as its shortest repr, nothing for
+    None. ``number_style``: the style index a float is shown with (its number format)."""
+    if value is None:
+        return ""
+    if value == "":
+        return f'<c r="{ref}" t="inlineStr"/>'
+    if isinstance(value, float) and not math.isfinite(value):
+        value = str(value)
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, float) and number_style is not None:
+        return f'<c r="{ref}" s="{number_style}" t="n"><v>{value}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}" t="n"><v>{value}</v></c>'
+    text = escape(cell_text(cast(str, value)))  # text: the cells the roll-up writes
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
 class Book(Protocol):
     def sheet_names(self) -> list[str]: ...
 
@@ -72,27 +95,17 @@ class Book(Protocol):
         terms; ``None`` when the cell's own fill could not be put back exactly (then it is left as is)."""
 
 
-_TAG = {"sheet": re.compile(r"<sheet\s[^>]*>"), "rel": re.compile(r"<Relationship\s[^>]*>")}
+def _inflating(path: Path, package: limits.Package) -> Future[bytearray]:
+    """The package's kept sheet, inflated within the limits on a thread of its own."""
+    def inflate() -> bytearray:
+        with zipfile.ZipFile(path) as archive:
+            return limits.inflate(archive, package)
 
-
-def _attr(tag: str, name: str) -> str:
-    found = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
-    return found.group(1) if found else ""
-
-
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Each sheet's name → its XML part in the package (xl/worksheets/sheetN.xml)."""
-    rels = {_attr(t, "Id"): _attr(t, "Target")
-            for t in _TAG["rel"].findall(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))}
-    return {unescape(_attr(t, "name")): "xl/" + rels[_attr(t, "r:id")].lstrip("/").removeprefix("xl/")
-            for t in _TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
-
-
-def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
-    """The shared-string table's part (xl/sharedStrings.xml), if the workbook has one."""
-    rels = _TAG["rel"].findall(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
-    target = next((_attr(t, "Target") for t in rels if _attr(t, "Type").endswith("/sharedStrings")), None)
-    return None if target is None else "xl/" + target.lstrip("/").removeprefix("xl/")
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(inflate)
+    finally:
+        pool.shutdown(wait=False)
 
 
 @contextmanager
@@ -147,8 +160,12 @@ class OpenpyxlBook:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         with zipfile.ZipFile(self.path) as archive:
-            self._scans = limits.scan_package(archive, sheet_parts)
+            package = limits.scan_package(archive, sheet_parts, keep_biggest=True)
             self._parts = sheet_parts(archive)
+        self._scans = package.scans
+        # the biggest sheet (测评表) inflates on another thread while the others are read (zlib lets go of
+        # the GIL); its cells are counted when it is read
+        self._kept = {package.kept[0]: _inflating(self.path, package)} if package.kept else {}
         self._values = CalamineWorkbook.from_path(str(self.path))
         self._arrays: dict[str, np.ndarray] = {}
         self._coded: dict[str, list[CodedColumn] | None] = {}
@@ -158,6 +175,7 @@ class OpenpyxlBook:
 
     def close(self) -> None:
         self._values.close()
+        self._kept.clear()  # a kept sheet never read: its XML goes when its thread ends
 
     def sheet_names(self) -> list[str]:
         return self._edit.sheet_names() if self._edit is not None else list(self._values.sheet_names)
@@ -182,14 +200,58 @@ class OpenpyxlBook:
         if sheet not in self._coded:
             with zipfile.ZipFile(self.path) as archive, _paused_gc():
                 if self._strings is None:
-                    part = _shared_strings_part(archive)
+                    part = shared_strings_part(archive)
                     self._strings = shared_strings(archive.read(part)) if part in archive.namelist() else []
-                self._coded[sheet] = read_columns(archive.read(self._parts[sheet]), self._strings)
+                xml = self._kept_xml(sheet) or archive.read(self._parts[sheet])
+
+                def within(rows: int, columns: int) -> None:  # the limits, counted in the reader's own pass
+                    if sheet not in self._scans and not limits.within(rows, columns):
+                        self._scan(sheet)  # raises, naming the first cell past the limit
+
+                self._coded[sheet] = read_columns(xml, self._strings, within)
+            if self._coded[sheet] is None:
+                self._scan(sheet)  # read by calamine instead: the whole scan first
+            else:
+                self._kept.pop(sheet, None)
         return self._coded[sheet]
+
+    def _scan(self, sheet: str) -> None:
+        """A sheet whose cells were left to its reader, scanned against the limits before another reader
+        (calamine, openpyxl) allocates for it."""
+        if sheet in self._scans or sheet not in self._parts:
+            return
+        xml: bytes | bytearray | None = self._kept_xml(sheet)
+        self._kept.pop(sheet, None)
+        try:
+            if xml is None:
+                with zipfile.ZipFile(self.path) as archive:
+                    if self._parts[sheet] not in archive.namelist():
+                        return
+                    xml = archive.read(self._parts[sheet])  # inflated within the limits when the book opened
+            self._scans[sheet] = limits.scan_sheet(sheet, xml)
+        except limits.LimitError as exc:
+            raise WorkbookError(f"{self.path.name}：{exc}") from None
+
+    def _kept_xml(self, sheet: str) -> bytearray | None:
+        """The kept sheet's XML once inflated, or why the file is refused; None: not the kept sheet."""
+        if sheet not in self._kept:
+            return None
+        try:
+            return self._kept[sheet].result()
+        except limits.LimitError as exc:
+            raise WorkbookError(f"{self.path.name}：{exc}") from None
+        except Exception as exc:  # noqa: BLE001 — a damaged part: zipfile and zlib raise many kinds
+            raise WorkbookError(f"{self.path.name} 无法作为工作簿打开：{exc}") from None
+
+    def scan_all(self) -> None:
+        """Every sheet checked against the limits: before openpyxl loads the whole workbook."""
+        for sheet in self._parts:
+            self._scan(sheet)
 
     def _array(self, sheet: str) -> np.ndarray:
         """The sheet as a 2-D array of cells: None for an empty cell (as openpyxl and xlwings give it)."""
         if sheet not in self._arrays:
+            self._scan(sheet)
             try:
                 with _paused_gc():
                     rows = self._values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -221,6 +283,7 @@ class OpenpyxlBook:
 
     def _editable(self) -> MemoryBook:
         if self._edit is None:
+            self.scan_all()
             self._edit = MemoryBook(load_editable(self.path, keep_vba=self.path.suffix.lower() == ".xlsm"))
         return self._edit
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from . import package
@@ -79,11 +79,15 @@ def replace_atomically(path: str | Path, write: Callable[[Path], None], *sources
         partial.unlink(missing_ok=True)
 
 
-def write_atomically(wb, path: str | Path, *sources: str | Path, computed_on_open: bool = False) -> None:
+def write_atomically(wb, path: str | Path, *sources: str | Path, computed_on_open: bool = False,
+                     rows: Mapping[str, str] | None = None) -> None:
     """Save an openpyxl workbook atomically (see replace_atomically); never over one of ``sources``.
-    ``computed_on_open``: a workbook without saved results, which every program must compute on opening."""
+    ``computed_on_open``: a workbook without saved results, which every program must compute on opening.
+    ``rows``: sheet name → rows as XML (book.cell_xml), added below the rows openpyxl wrote."""
     def write(partial: Path) -> None:
         wb.save(partial)
+        if rows:
+            package.add_rows(partial, rows)
         package.finish(partial, computed_on_open)  # as every workbook kaohe writes: values cached, one tab selected, no paths
 
     replace_atomically(path, write, *sources)

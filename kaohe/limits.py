@@ -5,7 +5,10 @@ here: the size of every part as declared *and* as actually inflated (a zip bomb 
 no DTD in any XML part (entity expansion: billion laughs, XXE), and each sheet's used range — the
 cells that hold something, not the ``<dimension>`` the file claims — within the rows, columns and
 cells below. The reader (python-calamine) allocates the whole rectangle from A1 to the last used
-cell, so one stray value at XFD1048576 would cost hundreds of gigabytes.
+cell, so one stray value at XFD1048576 would cost hundreds of gigabytes. The biggest sheet (a
+district's 测评表, 2 million cells) is inflated and checked for size and DTD like every part, but its
+used range is counted by its own reader (kaohe.sheetxml) in the one pass it makes anyway, a few pieces
+at a time, before it lays out any column; another reader of it (calamine, openpyxl) gets the scan first.
 
 A street's workbook has tens of areas, hundreds of people and some tens of thousands of 测评表 rows;
 a district-sized one (300 areas, every paper form typed) about 330,000 rows of six columns.
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .sheetxml import unescape
@@ -62,6 +65,11 @@ def column_number(letters: bytes | str) -> int:
     return n
 
 
+def within(rows: int, columns: int) -> bool:
+    """Whether a used range of so many rows and columns is one kaohe reads."""
+    return rows <= MAX_ROWS and columns <= MAX_COLUMNS and rows * columns <= MAX_AREA
+
+
 def _mib(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
 
@@ -96,7 +104,7 @@ class _Sheet:
             widest = max(map(column_number, set(_CELL_COLUMN.findall(data))))  # two passes beat one of tuples
             if highest > scan.rows or widest > scan.columns:
                 top, width = max(scan.rows, highest), max(scan.columns, widest)
-                if top > MAX_ROWS or width > MAX_COLUMNS or top * width > MAX_AREA:
+                if not within(top, width):
                     self._walk(data)  # raises, naming the first cell past the limit
                     raise self._refuse(f"第{top}行或第{width}列")
                 scan.rows, scan.columns = top, width
@@ -124,16 +132,82 @@ class _Sheet:
             scan.cells += 1
             if row > scan.rows or column > scan.columns:
                 scan.rows, scan.columns = max(scan.rows, row), max(scan.columns, column)
-                if scan.rows > MAX_ROWS or scan.columns > MAX_COLUMNS or scan.rows * scan.columns > MAX_AREA:
+                if not within(scan.rows, scan.columns):
                     ref = found.group(1).decode() + found.group(2).decode() if found else f"第{row}行第{column}列"
                     raise self._refuse(ref)
 
 
-def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFile], dict[str, str]]
-                 ) -> dict[str, SheetScan]:
+@dataclass
+class Package:
+    """What the limits found in a package: each sheet's scan, and the biggest sheet left for its reader
+    (its part not inflated yet: :func:`inflate` does, within what the other parts left of the limits)."""
+
+    scans: dict[str, SheetScan]
+    kept: tuple[str, str] | None = None  # (sheet, part): cells counted by its reader
+    inflated: int = 0  # bytes the other parts inflated to
+
+
+def _refuse_dtd(part: str) -> LimitError:
+    return LimitError(f"其中的 {part} 含有 DTD 声明（<!DOCTYPE/<!ENTITY>），"
+                      "Excel 不会写出这样的文件，可能是恶意构造的，未读取")
+
+
+def _feed(sheet: _Sheet, chunks: Iterable[bytes]) -> SheetScan:
+    """A sheet's XML, chunk by chunk, fed in stretches of whole cells."""
+    rest = b""
+    for chunk in chunks:
+        data = rest + chunk
+        cut = data.rfind(b"<c")  # a cell may be split across chunks: keep its start for the next
+        cut = max(cut, data.rfind(b"<row"))
+        if cut <= 0:
+            cut = len(data) - 16 if len(data) > 16 else 0
+        sheet.feed(data[:cut])
+        rest = data[cut:]
+    sheet.feed(rest)
+    return sheet.scan
+
+
+def scan_sheet(name: str, xml: bytes | bytearray) -> SheetScan:
+    """The cells of one sheet's XML (a part already inflated within the limits) against the limits:
+    raises LimitError naming the first cell past them."""
+    view = memoryview(xml)
+    return _feed(_Sheet(name), (bytes(view[at:at + CHUNK]) for at in range(0, len(xml), CHUNK)))
+
+
+def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: list[int]) -> Iterator[bytes]:
+    """A part's chunks, within the size limits (``total``: the package's bytes so far, added to); an XML
+    part's checked for a DTD."""
+    xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+    size, tail = 0, b""
+    with archive.open(info) as stream:
+        while chunk := stream.read(CHUNK):
+            size, total[0] = size + len(chunk), total[0] + len(chunk)
+            if size > MAX_PART_BYTES or total[0] > MAX_PACKAGE_BYTES:  # inflated beyond what it declared
+                raise _too_big(info.filename, size if size > MAX_PART_BYTES else total[0])
+            if xml and any(tag in tail + chunk[:16] or tag in chunk for tag in _DTD):
+                raise _refuse_dtd(info.filename)
+            tail = chunk[-16:]  # a DTD tag split across two chunks
+            yield chunk
+
+
+def inflate(archive: zipfile.ZipFile, package: Package) -> bytearray:
+    """The kept sheet's XML, inflated within the limits (its size, the package's, no DTD); grown in place,
+    not joined from its chunks, which would hold it twice."""
+    assert package.kept is not None
+    xml = bytearray()
+    for chunk in _inflated(archive, archive.getinfo(package.kept[1]), [package.inflated]):
+        xml += chunk
+    return xml
+
+
+def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFile], dict[str, str]],
+                 keep_biggest: bool = False) -> Package:
     """Check every part of an opened package against the limits; ``sheet_parts``: sheet name → its part.
 
-    Returns each sheet's scan; raises LimitError naming the part or cell and the limit."""
+    Every part is inflated (its size as declared and as inflated, no DTD) and every sheet's cells are
+    scanned; but with ``keep_biggest`` the biggest sheet (a district's 测评表: 2 million cells) is left to
+    its reader, which inflates it (:func:`inflate`) and counts its cells in its own pass.
+    Raises LimitError naming the part or cell and the limit."""
     infos = archive.infolist()
     declared = [i for i in infos if i.file_size > MAX_PART_BYTES]
     if declared:
@@ -142,33 +216,16 @@ def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFil
         raise _too_big("全部内容", sum(i.file_size for i in infos))
     sheets = sheet_parts(archive)  # reads two small parts, their declared sizes checked just above
     by_part = {part: name for name, part in sheets.items()}
-    scans: dict[str, SheetScan] = {}
-    total = 0
+    sheet_infos = [i for i in infos if i.filename in by_part]
+    biggest = max(sheet_infos, key=lambda i: i.file_size).filename if keep_biggest and sheet_infos else None
+    found, total = Package({}), [0]
     for info in infos:
-        sheet = _Sheet(by_part[info.filename]) if info.filename in by_part else None
-        xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
-        size, rest = 0, b""
-        with archive.open(info) as stream:
-            while chunk := stream.read(CHUNK):
-                size, total = size + len(chunk), total + len(chunk)
-                if size > MAX_PART_BYTES or total > MAX_PACKAGE_BYTES:  # inflated beyond what it declared
-                    raise _too_big(info.filename, size if size > MAX_PART_BYTES else total)
-                if not xml:
-                    continue
-                data = rest + chunk
-                if any(tag in data for tag in _DTD):
-                    raise LimitError(f"其中的 {info.filename} 含有 DTD 声明（<!DOCTYPE/<!ENTITY>），"
-                                     "Excel 不会写出这样的文件，可能是恶意构造的，未读取")
-                if sheet is None:
-                    rest = data[-16:]  # a DTD tag split across two chunks
-                    continue
-                cut = data.rfind(b"<c")  # a cell may be split across chunks: keep its start for the next
-                cut = max(cut, data.rfind(b"<row"))
-                if cut <= 0:
-                    cut = len(data) - 16 if len(data) > 16 else 0
-                sheet.feed(data[:cut])
-                rest = data[cut:]
-        if sheet is not None:
-            sheet.feed(rest)
-            scans[sheet.name] = sheet.scan
-    return scans
+        if info.filename == biggest:
+            found.kept = (by_part[biggest], biggest)
+        elif info.filename in by_part:
+            found.scans[by_part[info.filename]] = _feed(_Sheet(by_part[info.filename]), _inflated(archive, info, total))
+        else:
+            for _ in _inflated(archive, info, total):
+                pass
+    found.inflated = total[0]
+    return found

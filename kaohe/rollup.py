@@ -2,8 +2,8 @@
 
     kaohe merge FILES_OR_FOLDERS… -o 汇总.xlsx [--json]
 
-Each file is read and recomputed on its own, in a process of its own under the time and memory
-limits of kaohe.limits (a file that kills or hangs its process fails alone); a submission copy is
+Each file is read and recomputed on its own, in a worker process under the time and memory limits
+of kaohe.limits, one file at a time (a file that kills or hangs its worker fails alone); a submission copy is
 verified too, and every parameter that differs from the named scheme is listed. A file that cannot
 be used is listed with its reason and skipped; two files of the same street and year are reported,
 and the one whose copy verifies (else the later export, or the later saved file) is the one counted.
@@ -35,7 +35,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from . import checking, engine, limits, printing, submission
-from .book import put
+from .book import cell_xml, put
 from .contract import (
     BARRED_RULE,
     QUOTA_RULE,
@@ -219,65 +219,107 @@ def _later(a: Street, b: Street) -> bool:
     return a.modified > b.modified
 
 
-def _work(conn: Connection, path: str) -> None:
-    """One file in its own process, under the declared limits (kaohe.limits): its result sent back."""
+def _limit_cpu(resource, seconds: float) -> None:
+    """The CPU a worker may still spend: ``seconds`` more than it has spent so far (its soft limit)."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    value = int(used.ru_utime + used.ru_stime + seconds) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
+
+
+def _serve(conn: Connection) -> None:
+    """A worker: files one at a time from the parent, each under the declared limits (kaohe.limits), each
+    result sent back with whether the worker goes on (not after a MemoryError: it starts anew)."""
     try:
         import resource
-    except ImportError:  # Windows: the wall-clock limit below still holds
+    except ImportError:  # Windows: the wall-clock limit of the parent still holds
         resource = None
     if resource is not None:
-        for what, value in ((resource.RLIMIT_AS, limits.MERGE_MEMORY), (resource.RLIMIT_CPU, limits.MERGE_SECONDS)):
-            _, hard = resource.getrlimit(what)
-            resource.setrlimit(what, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
-    try:
-        result = read_street(path)
-    except MemoryError:
-        result = Skipped(Path(path).name, f"处理时超出内存上限（{limits.MERGE_MEMORY / 2**30:g} GB），未汇总")
-    conn.send(result)
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        value = limits.MERGE_MEMORY
+        resource.setrlimit(resource.RLIMIT_AS, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
+    while (path := conn.recv()) is not None:
+        if resource is not None:
+            _limit_cpu(resource, limits.MERGE_SECONDS)
+        try:
+            result, going = read_street(path), True
+        except MemoryError:
+            result, going = Skipped(Path(path).name, f"处理时超出内存上限（{limits.MERGE_MEMORY / 2**30:g} GB），未汇总"), False
+        conn.send((result, going))
+        if not going:
+            break
     conn.close()
 
 
 def isolated(paths: Sequence[Path], workers: int, progress: Callable[[int, int, str], None] | None = None
              ) -> list[Street | Skipped]:
-    """Each file read in a process of its own, ``workers`` at a time, each within a time and memory limit:
-    a file that kills or hangs its process fails alone; every other file is read as usual."""
+    """Every file read in a worker process, ``workers`` at a time; a worker is handed one file after
+    another (a process start per file cost a third of a merge), each within a time and memory limit: a
+    file that kills or hangs its worker fails alone, and a new worker reads the files still to come."""
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    pending, running, results = list(paths), {}, []
+    pending, results = list(paths), []
+    running: dict[Connection, list] = {}  # a worker's end of the pipe → [its process, its file, the file's deadline]
 
-    def finish(conn: Connection, result: Street | Skipped) -> None:
-        process, path, _ = running.pop(conn)
+    def record(path: Path, result: Street | Skipped) -> None:
+        results.append(result)
+        if progress:
+            progress(len(results), len(paths), path.name)
+
+    def give(conn: Connection) -> None:
+        """The worker's next file, or its end."""
+        if pending:
+            path = pending.pop(0)
+            running[conn][1:] = [path, time.monotonic() + limits.MERGE_SECONDS]
+            try:
+                conn.send(str(path))
+            except OSError:  # the worker is gone: wait() finds its end closed, and the file fails alone
+                pass
+        else:
+            retire(conn, stop=True)
+
+    def retire(conn: Connection, stop: bool = False) -> None:
+        process = running.pop(conn)[0]
+        if stop:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
         process.join(1)
         if process.is_alive():
             process.kill()
             process.join()
         conn.close()
-        results.append(result)
-        if progress:
-            progress(len(results), len(paths), path.name)
 
     while pending or running:
         while pending and len(running) < workers:
-            path = pending.pop(0)
-            here, there = context.Pipe(duplex=False)
-            process = context.Process(target=_work, args=(there, str(path)), daemon=True)
+            here, there = context.Pipe()
+            process = context.Process(target=_serve, args=(there,), daemon=True)
             process.start()
             there.close()
-            running[here] = (process, path, time.monotonic() + limits.MERGE_SECONDS)
+            running[here] = [process, None, 0.0]
+            give(here)
+        if not running:
+            break
         soonest = min(deadline for _, _, deadline in running.values())
         for conn in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
             process, path, _ = running[conn]
             try:
-                result = conn.recv()
-            except (EOFError, OSError):  # the process died before it could answer
+                result, going = conn.recv()
+            except (EOFError, OSError):  # the worker died on this file
                 process.join()
-                result = Skipped(path.name, f"处理时进程异常终止（退出码 {process.exitcode}），可能超出内存上限"
-                                            f"（{limits.MERGE_MEMORY / 2**30:g} GB）或文件已损坏，未汇总")
-            finish(conn, result)
+                result, going = Skipped(path.name, f"处理时进程异常终止（退出码 {process.exitcode}），可能超出内存上限"
+                                                   f"（{limits.MERGE_MEMORY / 2**30:g} GB）或文件已损坏，未汇总"), False
+            record(path, result)
+            if going:
+                give(conn)
+            else:
+                retire(conn)
         now = time.monotonic()
         for conn, (process, path, deadline) in list(running.items()):
             if now >= deadline:
                 process.kill()
-                finish(conn, Skipped(path.name, f"处理超过 {limits.MERGE_SECONDS} 秒，已停止，未汇总"))
+                retire(conn)
+                record(path, Skipped(path.name, f"处理超过 {limits.MERGE_SECONDS} 秒，已停止，未汇总"))
     return results
 
 
@@ -384,7 +426,9 @@ def _print_setup(ws) -> None:
 
 
 def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], widths: Mapping[str, float] | None = None,
-                 default_width: float = 12, wrapped: Sequence[str] = ()):
+                 default_width: float = 12, wrapped: Sequence[str] = (), as_xml: dict[str, str] | None = None):
+    """A sheet of rows under a header row; with ``as_xml``, the rows (unstyled) are given there as XML, for
+    write_atomically to add (openpyxl's cell by cell writing was a quarter of a merge)."""
     ws = wb.create_sheet(title)
     labels = list(dict.fromkeys(label for row in rows for label in row))
     _print_setup(ws)
@@ -393,6 +437,14 @@ def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], wi
         ws.column_dimensions[get_column_letter(n)].width = (widths or {}).get(label, default_width)
     ws.row_dimensions[1].height = 32  # two lines of a wrapped header
     ws.append(_header_cells(ws, labels))
+    if as_xml is not None:
+        letters = [get_column_letter(n) for n in range(1, len(labels) + 1)]
+        styles = [_number_style(ws, _number_format(label)) for label in labels]
+        cells = ("".join(cell_xml(f"{letter}{r}", _value(row.get(label)), style)
+                         for letter, label, style in zip(letters, labels, styles))
+                 for r, row in enumerate(rows, start=2))
+        as_xml[title] = "".join(f'<row r="{r}">{xml}</row>' for r, xml in enumerate(cells, start=2) if xml)
+        return ws, labels
     wrap_at = [n for n, label in enumerate(labels) if label in wrapped]
     formats = [_number_format(label) for label in labels]
     for row in rows:
@@ -417,6 +469,13 @@ def _number_format(label: str) -> str:
     return "0.0%" if label.endswith("率") else "0.00"
 
 
+def _number_style(ws, fmt: str) -> int:
+    """The workbook's style index for a number format (registered now, written with the styles at save)."""
+    probe = WriteOnlyCell(ws)
+    probe.number_format = fmt
+    return probe.style_id
+
+
 def _value(value: object) -> object:
     return value if value is None or isinstance(value, (int, float, str)) else str(value)
 
@@ -438,12 +497,13 @@ def write(rollup: RollUp, target: Path) -> None:
         chart.height, chart.width = max(7.5, 0.5 * len(rows) + 3), 20
         ws.add_chart(chart, f"A{len(rows) + 4}")
 
+    body: dict[str, str] = {}
     for title, part in ((AREA_SHEET, "areas"), (PEOPLE_SHEET, "people")):
         _table_sheet(wb, title, [{"街道（镇）": s.unit, "方案": s.scheme, **row} for s in rollup.streets
-                                 for row in getattr(s, part)], {"街道（镇）": 18})
+                                 for row in getattr(s, part)], {"街道（镇）": 18}, as_xml=body)
     issue_rows = [{"街道（镇）": s.unit, "文件": s.file, **_report_row(i)} for s in rollup.streets for i in s.issues]
     _table_sheet(wb, ISSUE_SHEET, issue_rows or [dict.fromkeys(("街道（镇）", "文件", *REPORT_HEADER))],
-                 {"说明": 60, "位置": 16})
+                 {"说明": 60, "位置": 16}, as_xml=body)
     files = wb.create_sheet(FILE_SHEET)
     _print_setup(files)
     files.append(_header_cells(files, ("文件", "状态", "街道（镇）", "方案", "原因")))
@@ -453,7 +513,7 @@ def write(rollup: RollUp, target: Path) -> None:
             for cell in cells:
                 cell.fill, cell.font = PatternFill("solid", fgColor="FFFFE699"), Font(bold=True)
         files.append(cells)
-    write_atomically(wb, target, *(s.path for s in rollup.streets))
+    write_atomically(wb, target, *(s.path for s in rollup.streets), rows=body)
 
 
 def _report_row(issue: dict[str, object]) -> dict[str, object]:

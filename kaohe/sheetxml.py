@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -103,25 +103,43 @@ def _digits(buf: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return value, end
 
 
+_LAST_ROW = re.compile(rb'<row r="([0-9]{1,9})"')
 _CHUNK = 1 << 22  # bytes of sheet XML taken at a time (cut at a row): the positions found stay small
 
 
-def read_columns(xml: bytes, strings: Sequence[bytes]) -> list[CodedColumn] | None:
+def read_columns(xml: bytes | bytearray, strings: Sequence[bytes], within: Callable[[int, int], None] | None = None
+                 ) -> list[CodedColumn] | None:
     """Every column of a sheet, from A to the last with a value, each as long as the sheet's last row
-    with a value; ``None`` when the XML is not of the plain kind this reader knows."""
+    with a value; ``None`` when the XML is not of the plain kind this reader knows.
+
+    ``within(rows, columns)`` is told the used range found so far after every few pieces, before the
+    columns are laid out: it raises to stop a sheet beyond the limits (kaohe.limits)."""
     first, last = xml.find(b"<sheetData>"), xml.find(b"</sheetData>")
     if first < 0 or last < 0:
         return [] if b"<sheetData/>" in xml and b":sheetData" not in xml else None
     buf, bounds, lo = np.frombuffer(xml, dtype=np.uint8), [], first + len(b"<sheetData>")
+    at = xml.rfind(b"<row ", lo, last)
+    top = _LAST_ROW.match(xml, at) if within is not None and at >= 0 else None
+    if top:  # rows stand in order: the last one's number is told first, before any numpy
+        within(int(top.group(1)), 0)
     while lo < last:
         hi = xml.find(b"<row", lo + _CHUNK, last)
         bounds.append((lo, last if hi < 0 else hi))
         lo = bounds[-1][1]
     # numpy lets go of the GIL over arrays of numbers: pieces of the sheet are read on every core
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        parts = list(pool.map(lambda b: _cells(xml, buf, *b, len(strings)), bounds))
-    if not parts or any(p is None for p in parts):
-        return None if parts else []
+    workers, parts, height, width = min(4, os.cpu_count() or 1), [], 0, 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for at in range(0, len(bounds), 2 * workers):  # a few at a time: a sheet past the limits stops early
+            group = list(pool.map(lambda b: _cells(xml, buf, *b, len(strings)), bounds[at:at + 2 * workers]))
+            if any(p is None for p in group):
+                return None
+            parts += group
+            height = max(height, *(int(p[0].max(initial=0)) for p in group))
+            width = max(width, *(int(p[1].max(initial=0)) for p in group))
+            if within is not None:
+                within(height, width)
+    if not parts:
+        return []
     odd: dict[bytes, int] = {}  # each piece's long values and inline texts, numbered for the whole sheet
     for _, _, keys, raws in parts:
         if raws:
@@ -129,7 +147,6 @@ def read_columns(xml: bytes, strings: Sequence[bytes]) -> list[CodedColumn] | No
             long = (keys >> 56) == _LONG
             keys[long] = (_LONG << 56) | number[keys[long] & _LOW]
     row, col, keys = (np.concatenate(p) for p in list(zip(*parts))[:3])
-    height, width = int(row.max(initial=0)), int(col.max(initial=0))
     long_values, out = list(odd), []
     for c in range(1, width + 1):
         mine = col == c

@@ -229,6 +229,7 @@ def export(source: str | Path, target: str | Path, *, force: bool = False, now: 
         if errors and not force:
             raise ExportRefused(inputs, errors)
         info = workbook_info(book)
+        book.scan_all()  # openpyxl reads every sheet
         wb = load_editable(source)  # without keep_vba: the copy carries no macros
         formulas = _as_values(wb, book, _values_for_formulas(book, inputs, tables))
     finally:

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engine, package
-from .book import Book, OpenpyxlBook, cell_text, sheet_parts
+from .book import Book, OpenpyxlBook, cell_text
 from .contract import GUIDE_SHEET, SOURCE_SHEET, UNIT_LABEL, YEAR_LABEL
 from .files import WorkbookError, replace_atomically, same_file
 from .findings import Finding, Where, error, info, warning
 from .grid import below_header, by_rows, column_letter, column_number, header_in_columns, header_index
 from .limits import LimitError
+from .package import sheet_parts
 from .params import PARAM_SHEET, SchemeError
 from .reading import as_text, is_blank
 from .results import keys_of

@@ -179,7 +179,7 @@ def test_the_tally_finds_the_same_from_the_xml_as_from_calamine(tmp_path, capsys
         return code, json.loads(capsys.readouterr().out)
 
     from_xml = run("check", path, "--json"), run("calc", path, "--json")
-    monkeypatch.setattr(book_module, "read_columns", lambda xml, strings: None)  # calamine's way
+    monkeypatch.setattr(book_module, "read_columns", lambda *args: None)  # calamine's way
     assert (run("check", path, "--json"), run("calc", path, "--json")) == from_xml
     (code, checked), (_, calculated) = from_xml
     found = {(i["rule"], i["cell"]) for i in checked["issues"]}

@@ -196,7 +196,8 @@ def _over_quota(b: Ballots, kept: np.ndarray, classes: Mapping[str, str], rules:
     sizes = np.tile(np.bincount(of_target, minlength=len(names)), (len(b.numbers), 1))
     rates_self = np.flatnonzero(b.raters >= 0)
     sizes[rates_self, of_target[b.raters[rates_self]]] -= 1
-    caps = np.vectorize(rules.cap, otypes=[np.int64])(sizes) if sizes.size else sizes
+    distinct, at = np.unique(sizes, return_inverse=True)  # a few sizes over thousands of forms: each cap once
+    caps = np.array([rules.cap(int(n)) for n in distinct], dtype=np.int64)[at].reshape(sizes.shape)
     a = kept & b.readings.is_a[b.cell]
     per_form = np.bincount(b.form[a] * len(names) + of_target[b.target[a]],
                            minlength=len(b.numbers) * len(names)).reshape(len(b.numbers), len(names))

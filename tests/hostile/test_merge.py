@@ -74,3 +74,36 @@ def test_a_symlink_loop_and_half_written_files_are_not_streets(folder, tmp_path,
     assert names == ["a-good.xlsm", "b-good.xlsm", "x.xlsx", "y.xlsx"]
     assert {f["file"]: f["status"] for f in data["files"]}["x.xlsx"] == "跳过" and len(data["streets"]) == 2
     assert code == 1
+
+
+def test_a_worker_reads_file_after_file_and_one_that_dies_fails_only_the_file_it_was_on(tmp_path, capsys, monkeypatch):
+    street = tmp_path / "streets"
+    street.mkdir()
+    names = ("a-good.xlsm", "b-dies.xlsm", "c-good.xlsm", "d-hogs.xlsm", "e-good.xlsm", "f-good.xlsm")
+    for name in names:
+        example(street, "jingan", name)
+    log = tmp_path / "pids.txt"
+    real = rollup.read_street
+
+    def read(path):
+        name = Path(path).name
+        with log.open("a") as f:
+            f.write(f"{name} {os.getpid()}\n")
+        if name == "b-dies.xlsm":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if name == "d-hogs.xlsm":
+            return bytearray(2 * limits.MERGE_MEMORY)
+        return real(path)
+
+    monkeypatch.setattr(rollup, "read_street", read)
+    monkeypatch.setattr(limits, "MERGE_MEMORY", 1 << 30)
+    code, out, _ = run(capsys, "merge", street, "-o", tmp_path / "sum.xlsx", "--json", "--workers", "1")
+    status = {f["file"]: (f["status"], f["reason"]) for f in json.loads(out)["files"]}
+    # the good files are read (copies of one street: one is counted, the others are its duplicates)
+    assert code == 1 and [n for n in names if status[n][0] != "跳过"] == ["a-good.xlsm", "c-good.xlsm",
+                                                                         "e-good.xlsm", "f-good.xlsm"]
+    assert "异常终止" in status["b-dies.xlsm"][1] and "内存上限（1 GB）" in status["d-hogs.xlsm"][1]
+    pid = dict(line.split() for line in log.read_text().splitlines())
+    assert len(pid) == len(names)  # each file read once
+    assert pid["a-good.xlsm"] == pid["b-dies.xlsm"] != pid["c-good.xlsm"] == pid["d-hogs.xlsm"]  # one worker, file after file
+    assert pid["d-hogs.xlsm"] != pid["e-good.xlsm"] == pid["f-good.xlsm"]  # after a MemoryError, a fresh worker
