@@ -22,8 +22,8 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from kaohe import engine, native, template
+from kaohe.files import write_atomically
 from kaohe.rules.grading import REASON
-from kaohe.workbook import write_atomically
 
 Builder = Callable[..., Workbook]  # template.build or native.build_native: (scheme, *, rows, data, info)
 NATIVE_EXAMPLES = ("gaojing-2024", "jingan")

@@ -15,21 +15,19 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 from python_calamine import CalamineWorkbook
 
 from . import limits
+from .files import WorkbookError, write_atomically
 from .grid import column_number
+from .package import shared_strings_part, sheet_parts
 from .sheetxml import CodedColumn, escape, read_columns, shared_strings, unescape
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
-
-
-class WorkbookError(Exception):
-    """A file that cannot be used at all: one Chinese line saying why (exit status 2)."""
 
 
 NO_FILL = "无底色"  # a cell without a background colour
@@ -75,7 +73,7 @@ def cell_xml(ref: str, value: object, number_style: int | None = None) -> str:
         return f'<c r="{ref}" s="{number_style}" t="n"><v>{value}</v></c>'
     if isinstance(value, (int, float)):
         return f'<c r="{ref}" t="n"><v>{value}</v></c>'
-    text = escape(cell_text(value))
+    text = escape(cell_text(cast(str, value)))  # text: the cells the roll-up writes
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
@@ -95,29 +93,6 @@ class Book(Protocol):
     def fill(self, sheet: str, cell: str, rgb: str) -> str | None:
         """Set a cell's background (an ARGB colour, or NO_FILL) and return the one it had, in the same
         terms; ``None`` when the cell's own fill could not be put back exactly (then it is left as is)."""
-
-
-_TAG = {"sheet": re.compile(r"<sheet\s[^>]*>"), "rel": re.compile(r"<Relationship\s[^>]*>")}
-
-
-def _attr(tag: str, name: str) -> str:
-    found = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
-    return found.group(1) if found else ""
-
-
-def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Each sheet's name → its XML part in the package (xl/worksheets/sheetN.xml)."""
-    rels = {_attr(t, "Id"): _attr(t, "Target")
-            for t in _TAG["rel"].findall(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))}
-    return {unescape(_attr(t, "name")): "xl/" + rels[_attr(t, "r:id")].lstrip("/").removeprefix("xl/")
-            for t in _TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
-
-
-def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
-    """The shared-string table's part (xl/sharedStrings.xml), if the workbook has one."""
-    rels = _TAG["rel"].findall(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
-    target = next((_attr(t, "Target") for t in rels if _attr(t, "Type").endswith("/sharedStrings")), None)
-    return None if target is None else "xl/" + target.lstrip("/").removeprefix("xl/")
 
 
 def _inflating(path: Path, package: limits.Package) -> Future[bytearray]:
@@ -195,7 +170,7 @@ class OpenpyxlBook:
         self._arrays: dict[str, np.ndarray] = {}
         self._coded: dict[str, list[CodedColumn] | None] = {}
         self._strings: list[bytes] | None = None
-        self._edit = None
+        self._edit: MemoryBook | None = None
         self._rewritten: set[str] = set()
 
     def close(self) -> None:
@@ -210,7 +185,7 @@ class OpenpyxlBook:
             return self._edit.grid(sheet)
         return self._array(sheet).tolist()
 
-    def columns(self, sheet: str) -> list[list[object]]:
+    def columns(self, sheet: str) -> Sequence[Sequence[object]]:
         if self._edit is not None and sheet in self._rewritten:
             return self._edit.columns(sheet)
         coded = self._columns_of_xml(sheet)
@@ -225,7 +200,7 @@ class OpenpyxlBook:
         if sheet not in self._coded:
             with zipfile.ZipFile(self.path) as archive, _paused_gc():
                 if self._strings is None:
-                    part = _shared_strings_part(archive)
+                    part = shared_strings_part(archive)
                     self._strings = shared_strings(archive.read(part)) if part in archive.namelist() else []
                 xml = self._kept_xml(sheet) or archive.read(self._parts[sheet])
 
@@ -245,7 +220,7 @@ class OpenpyxlBook:
         (calamine, openpyxl) allocates for it."""
         if sheet in self._scans or sheet not in self._parts:
             return
-        xml = self._kept_xml(sheet)
+        xml: bytes | bytearray | None = self._kept_xml(sheet)
         self._kept.pop(sheet, None)
         try:
             if xml is None:
@@ -292,10 +267,10 @@ class OpenpyxlBook:
                     values[r, :len(row)] = row
             values[values == ""] = None
             scan = self._scans.get(sheet, limits.SheetScan())
-            for (column, row), text in scan.errors.items():
-                r, c = row - 1, column_number(column) - 1
+            for (column, at), text in scan.errors.items():
+                r, c = at - 1, column_number(column) - 1
                 if r < values.shape[0] and c < values.shape[1]:
-                    values[r, c] = None if _KAOHE_CALL.search(scan.formulas.get((column, row), "")) else text
+                    values[r, c] = None if _KAOHE_CALL.search(scan.formulas.get((column, at), "")) else text
             self._arrays[sheet] = values
         return self._arrays[sheet]
 
@@ -321,7 +296,6 @@ class OpenpyxlBook:
 
     def save(self, out: str | Path) -> None:
         from .printing import rows_to_print
-        from .workbook import write_atomically  # the writer lives with the reader
 
         wb = self._editable().wb
         for sheet in self._rewritten:  # 检查结果 grew: its print area follows its rows

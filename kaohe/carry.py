@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engine
+from .contract import UNIT_LABEL, YEAR_LABEL
 from .grid import header_index
 from .reading import is_blank
-from .template import UNIT_LABEL, YEAR_LABEL
-from .workbook import WorkbookError, open_book, read_inputs
+from .workbook import WorkbookError, open_book, read_inputs, workbook_info
 
 AREA_KEY, PERSON_KEY, NUMBER = "居民区", "姓名", "编号"
 # Who someone is, as opposed to how they were rated this year: the columns a roster carries.
@@ -56,7 +56,7 @@ def _person_key(row: Mapping[str, object]) -> tuple[str, ...]:
 def roster_from_rows(rows: Sequence[tuple[int, Mapping[str, object]]], where: str) -> Roster:
     """A roster from (row number, {header: cell}) pairs; every problem names its file and row, nothing is
     guessed, and the same person twice is refused naming both rows."""
-    roster, seen, problems = Roster(), {}, []
+    roster, seen, problems = Roster(), dict[tuple[str, ...], int](), list[str]()
     for n, row in rows:
         area, name = _text(row.get(AREA_KEY)), _text(row.get(PERSON_KEY))
         if not area:
@@ -98,12 +98,14 @@ def read_roster(path: str | Path) -> Roster:
         raise WorkbookError(f"找不到名单文件：{path}")
     if path.stat().st_size > ROSTER_LIMIT_BYTES:
         raise WorkbookError(f"{path.name} 超过 {ROSTER_LIMIT_BYTES // 1024 // 1024} MB，不像是人员名单，未读取")
+    grid: Sequence[Sequence[object]]
     if path.suffix.lower() == ".csv":
-        grid = []
+        lines: list[Sequence[object]] = []
         for row in csv.reader(io.StringIO(_csv_text(path))):
-            grid.append(row)
-            if len(grid) > ROSTER_LIMIT_ROWS:
+            lines.append(row)
+            if len(lines) > ROSTER_LIMIT_ROWS:
                 raise WorkbookError(f"{path.name} 超过 {ROSTER_LIMIT_ROWS} 行，未读取")
+        grid = lines
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         book = open_book(path)
         try:
@@ -124,14 +126,12 @@ def read_roster(path: str | Path) -> Roster:
 def roster_of_workbook(path: str | Path, s: engine.Scheme) -> Roster:
     """Last year's workbook: its areas and people as typed, its 填报单位, the next 考核年度, and a note for
     every 参数 value that differs from the scheme the new workbook uses (to be re-applied by the street)."""
-    from .submission import workbook_info  # only `new --from` needs the submission layer
-
     inputs = read_inputs(path)
     area_sheet, people_sheet = engine.sheets(inputs.scheme)
     areas, people = inputs.sheets[area_sheet], inputs.sheets[people_sheet]
-    roster = roster_from_rows([(n, {AREA_KEY: r.get(AREA_KEY)}) for n, r in zip(areas.record_rows, areas.records)],
+    roster = roster_from_rows([(n, {AREA_KEY: r.get(AREA_KEY)}) for n, r in zip(areas.record_rows, areas.rows)],
                               f"{Path(path).name}·{area_sheet}")
-    staff = roster_from_rows(list(zip(people.record_rows, people.records)), f"{Path(path).name}·{people_sheet}")
+    staff = roster_from_rows(list(zip(people.record_rows, people.rows)), f"{Path(path).name}·{people_sheet}")
     roster.areas += [a for a in staff.areas if a not in roster.areas]
     roster.people = staff.people
     book = open_book(path)

@@ -7,17 +7,17 @@ decides no rule: the findings are the engine's; this writes them where a clerk s
 from __future__ import annotations
 
 from .book import Book
+from .contract import REPORT_HEADER, REPORT_SHEET
+from .engine import Calculated
 from .findings import Finding, Severity
 from .native.reading import text_in_number_cells
 from .workbook import Inputs, calculate, forms_beyond_formulas, inputs_from, stale_results
 
-REPORT_SHEET = "检查结果"
-REPORT_HEADER = ("级别", "规则", "依据", "位置", "对象", "说明", "上限/要求", "实际")
 PRIOR_FILL = "原底色"  # a helper column: the colour a marked cell had, so that clearing restores it
 MARKS = {Severity.ERROR: "FFFF9999", Severity.WARNING: "FFFFE699", Severity.INFO: None}
 
 
-def findings_of(book: Book, name: str, scheme: str | None = None) -> tuple[Inputs, dict, list[Finding]]:
+def findings_of(book: Book, name: str, scheme: str | None = None) -> tuple[Inputs, Calculated, list[Finding]]:
     """The workbook's inputs, its result tables, and every finding (rules, then stale results)."""
     inputs = inputs_from(book, name, scheme)
     tables = calculate(inputs)

@@ -27,22 +27,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__, checking, engine
+from .contract import UNIT_LABEL, YEAR_LABEL
+from .files import WorkbookError, output_path, same_file, write_atomically, write_error
 from .findings import Finding
 from .office import OfficeError
 from .params import DEFAULT_NOTE, SchemeError, builtin_ids, is_default, load
-from .workbook import (
-    Inputs,
-    WorkbookError,
-    calculate,
-    formula_cells,
-    open_book,
-    output_path,
-    read_inputs,
-    same_file,
-    save_with_results,
-    write_atomically,
-    write_error,
-)
+from .workbook import Inputs, calculate, formula_cells, open_book, read_inputs, save_with_results
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNUSABLE = 0, 1, 2
 
@@ -223,7 +213,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from . import submission, template
+    from . import submission
 
     try:
         done = submission.export(args.file, _output(Path(args.file), args.output, force=args.force, suffix=".xlsx"),
@@ -234,27 +224,27 @@ def cmd_export(args: argparse.Namespace) -> int:
         for f in refused.errors:
             print(f"[错误] {f.rule}（{f.clause}）{refused.inputs.cell(f)}：{f.message}", file=sys.stderr)
         return EXIT_ERRORS
-    if not done.info.get(template.UNIT_LABEL):
-        print(f"提示：说明表未填“{template.UNIT_LABEL}”，区里汇总时只能按文件名区分", file=sys.stderr)
+    if not done.info.get(UNIT_LABEL):
+        print(f"提示：说明表未填“{UNIT_LABEL}”，区里汇总时只能按文件名区分", file=sys.stderr)
     forced = "（强制导出：含错误，副本首页已注明）" if done.forced else ""
     print(f"已导出上报副本 {done.target}{forced}：{done.formulas} 个公式已换为数值；输入摘要 {done.digests.inputs[:16]}…")
     return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from . import submission, template
+    from . import submission
 
     checked = submission.verify(args.file)
     recorded = checked.recorded.values
     if args.json:
         _print_json({"file": str(args.file), "scheme": checked.inputs.scheme.id, "agrees": checked.agrees,
-                     "source": {k: recorded.get(k) for k in (template.UNIT_LABEL, template.YEAR_LABEL, "方案", "方案版本",
+                     "source": {k: recorded.get(k) for k in (UNIT_LABEL, YEAR_LABEL, "方案", "方案版本",
                                                              "kaohe 版本", "导出时间", submission.FORCED_LABEL)},
                      "inputs_digest": checked.digests.inputs, "results_digest": checked.digests.results,
                      "differences": [checked.inputs.issue(f) for f in checked.findings],
                      "changed_parameters": [checked.inputs.issue(f) for f in checked.changed]})
     else:
-        print(f"{Path(args.file).name}：{recorded.get(template.UNIT_LABEL) or '（未填单位）'}，方案 {checked.inputs.scheme.id}，"
+        print(f"{Path(args.file).name}：{recorded.get(UNIT_LABEL) or '（未填单位）'}，方案 {checked.inputs.scheme.id}，"
               f"导出于 {recorded.get('导出时间')}")
         if checked.forced:
             print("注意：本副本为强制导出（--force）：导出时检查发现错误，有关结果可能不完整或有误")

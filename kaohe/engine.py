@@ -9,28 +9,27 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .contract import ADJUST_SHEET, AREA_KEY, FORM_SHEET, STREET_SHEET, SURVEY_SHEET
 from .findings import Checked, Finding, Where, error
 from .params import Params, SchemeError, builtin_ids, from_sheet_rows, load
-from .reading import is_blank, read_count, read_number
+from .reading import as_text, is_blank, read_count, read_number
 from .results import ROW_KEY, Table, keys_of
-from .rules import entries, gaojing, grading, jingan, sessions
-from .rules.grading import Ladder, caps_for, propose, quota
+from .rules import entries, grading, sessions
+from .rules.grading import Ladder, propose
+from .rules.registry import RULESETS
+from .rules.ruleset import AnyRuleSet
+from .rules.ruleset import Scheme as Scheme
 
-Scheme = jingan.Scheme | gaojing.Scheme
-RULESETS = {"jingan": jingan, "gaojing": gaojing}
-# Sheets each rule set computes, in order: the second may use the first's results.
-SHEETS = {"jingan": (jingan.AREA_SHEET, jingan.STAFF_SHEET), "gaojing": (gaojing.AREA_SHEET, gaojing.PEOPLE_SHEET)}
-INPUTS = {"jingan": {jingan.AREA_SHEET: jingan.AREA_INPUTS, jingan.STAFF_SHEET: jingan.STAFF_INPUTS},
-          "gaojing": {gaojing.AREA_SHEET: gaojing.AREA_INPUTS, gaojing.PEOPLE_SHEET: gaojing.PEOPLE_INPUTS}}
-RESULTS = {"jingan": {jingan.AREA_SHEET: jingan.AREA_RESULTS, jingan.STAFF_SHEET: jingan.STAFF_RESULTS},
-           "gaojing": {gaojing.AREA_SHEET: gaojing.AREA_RESULTS, gaojing.PEOPLE_SHEET: gaojing.PEOPLE_RESULTS}}
-KEYS = {"居民区": "居民区"}  # the area sheet's key; every people sheet's is 姓名 (WORKBOOK.md)
-ENTRY_SHEETS = (entries.STREET_SHEET, entries.ADJUST_SHEET, entries.SURVEY_SHEET)
+# What adapters hand in: each sheet's records by name, row by row (a long sheet, 测评表, may come column
+# by column: sessions.as_columns reads either).
+Tables = Mapping[str, Any]
+KEYS = {AREA_KEY: AREA_KEY}  # the area sheet's key; every people sheet's is 姓名 (WORKBOOK.md)
+ENTRY_SHEETS = (STREET_SHEET, ADJUST_SHEET, SURVEY_SHEET)
 BUILTIN = frozenset(builtin_ids())
-POOLS = {"jingan": ("居民区", "书记主任", "其他人员"), "gaojing": ("居民区",)}
 
 
 def build(params: Params) -> Scheme:
@@ -64,23 +63,26 @@ def scheme(spec: str | Path | Iterable[Iterable[object]]) -> Scheme:
     return _scheme_by_sheet(tuple(tuple(row) for row in spec))
 
 
-def kind_of(s: Scheme) -> str:
-    return s.params.kind
+def ruleset(s: Scheme) -> AnyRuleSet:
+    """The scheme's rules, as every adapter sees them (kaohe.rules.ruleset)."""
+    return RULESETS[s.params.kind]
 
 
 def sheets(s: Scheme) -> tuple[str, str]:
-    return SHEETS[kind_of(s)]
+    """The sheets the rules compute, in order: the people sheet may use the area sheet's results."""
+    rs = ruleset(s)
+    return rs.area_sheet, rs.people_sheet
 
 
 def inputs(s: Scheme, sheet: str) -> tuple[str, ...]:
     """The input headers a sheet must have (WORKBOOK.md)."""
-    return INPUTS[kind_of(s)][sheet]
+    return ruleset(s).inputs[sheet]
 
 
 def results_of(s: Scheme, sheet: str) -> tuple[str, ...]:
     """The result headers of a sheet (WORKBOOK.md); none for a sheet of inputs only (测评表)."""
     entry = next((e for e in entries.entry_sheets(s) if e.name == sheet), None)
-    return (entry.result,) if entry else RESULTS[kind_of(s)].get(sheet, ())
+    return (entry.result,) if entry else ruleset(s).results.get(sheet, ())
 
 
 def key_of(sheet: str) -> str:
@@ -91,7 +93,7 @@ def key_of(sheet: str) -> str:
 def optional_sheets(s: Scheme) -> dict[str, tuple[str, ...]]:
     """Sheets a workbook may have, with their input headers: jingan's rating forms (测评表) and the entry
     sheets (街道考评, 加减分; gaojing-2024's 满意度问卷)."""
-    forms = {sessions.FORM_SHEET: sessions.FORM_INPUTS} if kind_of(s) == "jingan" else {}
+    forms = {FORM_SHEET: sessions.FORM_INPUTS} if ruleset(s).rated_on_forms else {}
     return {**forms, **{e.name: e.inputs for e in entries.entry_sheets(s)}}
 
 
@@ -102,10 +104,7 @@ def entry_sheets(s: Scheme) -> dict[str, tuple[str, ...]]:
 
 def grade_names(s: Scheme) -> dict[str, tuple[str, ...]]:
     """Each graded sheet's grades, best first (jingan 六; gaojing-2024 五(一)): its 领导小组调整 choices."""
-    area_sheet, people_sheet = sheets(s)
-    if kind_of(s) == "jingan":
-        return {area_sheet: s.area_ladder.names, people_sheet: s.staff_ladder.names}
-    return {area_sheet: s.ladder.names}
+    return ruleset(s).grade_names(s)
 
 
 def entry_fills(s: Scheme) -> tuple[entries.EntrySheet, ...]:
@@ -115,34 +114,35 @@ def entry_fills(s: Scheme) -> tuple[entries.EntrySheet, ...]:
 
 def tally_forms(s: Scheme, form_rows, area_rows, people_rows) -> sessions.Tallied:
     """Every rating session's means from the 测评表 rows, given who the areas and staff are."""
-    text = sessions.cell_text
+    text = as_text
     names = [text(r.get("居民区")) for r in area_rows if text(r.get("居民区"))]
-    staff = [sessions.Member(text(r.get("姓名")), text(r.get("居民区")), text(r.get("岗位")) in jingan.LEADER_POSTS, key)
+    staff = [sessions.Member(text(r.get("姓名")), text(r.get("居民区")), text(r.get("岗位")) in ruleset(s).leader_posts, key)
              for r, key in zip(people_rows, keys_of(people_rows, "姓名")) if text(r.get("姓名"))]
-    return sessions.tally_sheet(s.forms, form_rows, names, staff)
+    return sessions.tally_sheet(s.forms, form_rows, names, staff)  # type: ignore[attr-defined]  # rated_on_forms
 
 
 def _with_forms(s: Scheme, area_rows, people_rows, form_rows) -> tuple[list, list, list[Finding]]:
     """The input rows with the session columns a clerk left blank filled from the 测评表 forms."""
     tallied = tally_forms(s, form_rows, area_rows, people_rows)
+    area_sheet, people_sheet = sheets(s)
     for row in area_rows:  # the members' session is held by the area (jingan 五(一)3); its turnout is the area's
-        area = sessions.cell_text(row.get("居民区"))
-        actual = read_count(row.get("实际参加人数"), Where(jingan.AREA_SHEET, area, "实际参加人数"), rule="测评人数",
+        area = as_text(row.get("居民区"))
+        actual = read_count(row.get("实际参加人数"), Where(area_sheet, area, "实际参加人数"), rule="测评人数",
                             clause=sessions.SESSIONS["党员群众测评"]).value
         tallied.findings += sessions.against_turnout(tallied, "党员群众测评", area, actual)
-    area_rows = sessions.merge(area_rows, jingan.AREA_SHEET, "居民区", tallied)
-    people_rows = sessions.merge(people_rows, jingan.STAFF_SHEET, "姓名", tallied)
+    area_rows = sessions.merge(area_rows, area_sheet, "居民区", tallied)
+    people_rows = sessions.merge(people_rows, people_sheet, "姓名", tallied)
     return area_rows, people_rows, tallied.findings
 
 
-def entry_tables(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, entries.Entries]:
+def entry_tables(s: Scheme, tables: Tables) -> dict[str, entries.Entries]:
     """Each entry sheet present: its row results and what it adds up to per area."""
     area_rows = tables.get(sheets(s)[0], ())
     names = [k for k in keys_of(area_rows, "居民区") if k]
     return {e.name: entries.compute(s, e, tables[e.name], names) for e in entries.entry_sheets(s) if tables.get(e.name)}
 
 
-def prepare(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]],
+def prepare(s: Scheme, tables: Tables,
             entered: Mapping[str, entries.Entries] | None = None
             ) -> tuple[list[Mapping[str, object]], list[Mapping[str, object]], list[Finding]]:
     """The area and people rows as the rules see them: the area columns a clerk left blank filled from
@@ -154,47 +154,48 @@ def prepare(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]],
     for table in (entry_tables(s, tables) if entered is None else entered).values():
         area_rows, differ = entries.merge(area_rows, "居民区", table)
         findings += differ
-    if kind_of(s) == "jingan" and tables.get(sessions.FORM_SHEET):
-        area_rows, people_rows, tallied = _with_forms(s, area_rows, people_rows, tables[sessions.FORM_SHEET])
+    if ruleset(s).rated_on_forms and tables.get(FORM_SHEET):
+        area_rows, people_rows, tallied = _with_forms(s, area_rows, people_rows, tables[FORM_SHEET])
         findings += tallied
     return area_rows, people_rows, findings
 
 
-def calculate(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, Table]:
+class Calculated(dict[str, Table]):
+    """Every result table, by sheet; and the area and people rows the rules scored, as ``prepare`` made
+    them: an adapter that shows those rows (the copy, the papers) takes them here instead of tallying the
+    forms again."""
+
+    def __init__(self, tables: Mapping[str, Table], area_rows: list[Mapping[str, object]],
+                 people_rows: list[Mapping[str, object]]):
+        super().__init__(tables)
+        self.area_rows, self.people_rows = area_rows, people_rows
+
+
+def calculate(s: Scheme, tables: Tables) -> Calculated:
     """Every result of a workbook: the area sheet, then the people sheet that builds on it, and each
     entry sheet's row results."""
     area_sheet, people_sheet = sheets(s)
     entered = entry_tables(s, tables)
     area_rows, people_rows, form_findings = prepare(s, tables, entered)
-    areas = RULESETS[kind_of(s)].score_areas(s, area_rows)
+    rs = ruleset(s)
+    areas = rs.score_areas(s, area_rows)
     areas.findings[:0] = form_findings
-    if kind_of(s) == "jingan":
-        people = jingan.score_staff(s, people_rows, areas)
-    else:
-        people = gaojing.score_people(s, people_rows, areas)
+    people = rs.score_people(s, people_rows, areas)
     for sheet, table in ((area_sheet, areas), (people_sheet, people)):
         rows = tables.get(sheet, ())
         table.findings += grading.unexplained_overrides(rows, keys_of(rows, key_of(sheet)), sheet)
-    return {area_sheet: areas, people_sheet: people, **{name: e.table for name, e in entered.items()}}
+    return Calculated({area_sheet: areas, people_sheet: people, **{name: e.table for name, e in entered.items()}},
+                      area_rows, people_rows)
 
 
 def pool_ladder(s: Scheme, pool: str, n: int, area_grade: object = None) -> Checked[tuple[Ladder, dict[str, int]]]:
     """The ladder and caps of a grading pool of n: 居民区 (street-wide), 书记主任 (street-wide),
     其他人员 (one area's other full-time staff, capped by that area's grade: jingan 六(二))."""
-    if pool not in POOLS[kind_of(s)]:
-        return Checked(None, (error("等次对象", "GRADE_QUOTA 用法", f"对象“{pool}”应为{'、'.join(POOLS[kind_of(s)])}之一",
-                                    Where("", pool), allowed="、".join(POOLS[kind_of(s)]), actual=pool),))
-    if pool == "居民区":
-        ladder = s.area_ladder if kind_of(s) == "jingan" else s.ladder
-        return Checked((ladder, caps_for(ladder, n)))
-    if pool == "书记主任":
-        return Checked((s.staff_ladder, {s.staff_ladder.best: quota(s.leaders_share, n, s.staff_ladder.rounding)}))
-    grade = None if is_blank(area_grade) else str(area_grade).strip()
-    if grade not in s.area_ladder.names:
-        return Checked(None, (error("居民区等次", s.staff_ladder.clause,
-                                    f"其他人员的优秀名额取决于居民区等次，“{area_grade}”不是{'、'.join(s.area_ladder.names)}之一",
-                                    Where("工作人员", "", "居民区等次"), actual=area_grade),))
-    return Checked((s.staff_ladder, jingan._others_caps(s, n, grade)))
+    pools = ruleset(s).pools
+    if pool not in pools:
+        return Checked(None, (error("等次对象", "GRADE_QUOTA 用法", f"对象“{pool}”应为{'、'.join(pools)}之一",
+                                    Where("", pool), allowed="、".join(pools), actual=pool),))
+    return ruleset(s).pool_caps(s, pool, n, area_grade)
 
 
 UNCOMPUTED_MARK = "#错误"  # how a UDF shows a result that could not be computed (findings.Finding.short)
@@ -232,19 +233,11 @@ def pool_grades(s: Scheme, pool: str, pool_scores: Sequence[object], area_grade:
         return Checked(None, setup.findings)
     ladder, caps = setup.value
     scores = np.array([m for m, _ in members], dtype=float)
-    barred = np.array([_barred(s, pool, grade, g) for _, g in members], dtype=bool)
+    barred = np.array([ruleset(s).barred(s, pool, grade, g) for _, g in members], dtype=bool)
     grades, ties = propose(scores, [f"第{i + 1}个" for i in range(len(members))], ladder, caps, pool,
                            {ladder.best: barred} if barred.any() else None)
     by_key = {(float(v), bool(b)): g for v, b, g in zip(scores, barred, grades) if not math.isnan(v)}
     return Checked(by_key, tuple(ties))
-
-
-def _barred(s: Scheme, pool: str, area_grade: str | None, member_area_grade: object) -> bool:
-    """No 优秀 for the staff of an area graded 较差 (jingan 六(二))."""
-    if pool == "其他人员":
-        return area_grade == s.area_ladder.worst
-    return pool == "书记主任" and not is_blank(member_area_grade) and \
-        str(member_area_grade).strip() == s.area_ladder.worst
 
 
 def grade_of(s: Scheme, pool: str, score: object, grades: Checked[dict[tuple[float, bool], str | None]],
@@ -255,7 +248,7 @@ def grade_of(s: Scheme, pool: str, score: object, grades: Checked[dict[tuple[flo
         return Checked(None, read.findings)
     if grades.value is None:
         return Checked(None, grades.findings)
-    key = (read.value, _barred(s, pool, None if is_blank(area_grade) else str(area_grade).strip(), area_grade))
+    key = (read.value, ruleset(s).barred(s, pool, None if is_blank(area_grade) else str(area_grade).strip(), area_grade))
     if key not in grades.value:
         return Checked(None, (error("等次对象", "GRADE_QUOTA 用法", f"得分{read.value:g}不在所给的得分列中",
                                     Where("", "本行", "得分"), actual=read.value),))
@@ -263,20 +256,18 @@ def grade_of(s: Scheme, pool: str, score: object, grades: Checked[dict[tuple[flo
 
 
 def bonus(s: Scheme, post: object, grade: object, area_grade: object = None, base: object = None,
-          category: object = None, reason: object = None, months: object = None, key: str = "本行") -> Checked:
+          category: object = None, reason: object = None, months: object = None, *, key: str = "本行") -> Checked:
     """One person's money: jingan 奖金 (七, 八(五), 八(六)) or gaojing 奖励金额 by post and tier (五(二)1)."""
-    if kind_of(s) == "gaojing":
-        return gaojing.reward(s, key, post, "" if is_blank(grade) else grade)  # a blank cell: no tier
-    return jingan.staff_bonus(s, key, post=post, grade=grade, area_grade=area_grade, base=base, category=category,
-                              reason=reason, months=months)
+    return ruleset(s).pay(s, key, post=post, grade=grade, area_grade=area_grade, base=base, category=category,
+                          reason=reason, months=months)
 
 
 def tally_label(column: str) -> str:
     """The header of a session's tally column beside the results (the .xlsm's KAOHE_FORMS block)."""
-    return f"{column}（{sessions.FORM_SHEET}）"
+    return f"{column}（{FORM_SHEET}）"
 
 
-def form_means(s: Scheme, tables: Mapping[str, Sequence[Mapping[str, object]]]
+def form_means(s: Scheme, tables: Tables
                ) -> tuple[list[Mapping[str, object]], list[Mapping[str, object]]]:
     """The area and people rows, in their order, with every session column as the 测评表 forms give it:
     what ``prepare`` puts in a session cell left blank (jingan 五), whatever the clerk typed there."""

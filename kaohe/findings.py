@@ -7,11 +7,12 @@ which clause of the scheme's document, and what was allowed against what was fou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-T = TypeVar("T")
+T = TypeVar("T", covariant=True)  # a Checked[float] is a Checked[float | str]
 
 
 class Severity(StrEnum):
@@ -104,6 +105,12 @@ class Checked(Generic[T]):
     @property
     def errors(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.is_error)
+
+
+def all_values(reads: Sequence[Checked[T]]) -> list[T] | None:
+    """Every value read, or None when one could not be read (its findings say why)."""
+    values = [r.value for r in reads]
+    return None if any(v is None for v in values) else [v for v in values if v is not None]
 
 
 def first_error(findings: tuple[Finding, ...] | list[Finding]) -> Finding | None:

@@ -69,11 +69,11 @@ def header_in_columns(columns: Sequence[Sequence[object]], required: Sequence[st
     return at
 
 
-def below_header(columns: Sequence[Sequence[object]], at: int) -> dict[str, list[object]]:
+def below_header(columns: Sequence[Sequence[object]], at: int) -> dict[str, Sequence[object]]:
     """Every row below header row ``at``, by header label, blank rows included: for long sheets (测评表),
     whose n-th row below the header is its record n (``第n条``) wherever the sheet is read."""
     height = max(map(len, columns), default=0)
-    out = {}
+    out: dict[str, Sequence[object]] = {}
     for col in columns:
         label = _label(col[at]) if at < len(col) else ""
         if label:
@@ -82,7 +82,7 @@ def below_header(columns: Sequence[Sequence[object]], at: int) -> dict[str, list
     return out
 
 
-def long_table(grid: Sequence[Sequence[object]], required: Iterable[str]) -> dict[str, list[object]] | None:
+def long_table(grid: Sequence[Sequence[object]], required: Iterable[str]) -> dict[str, Sequence[object]] | None:
     """``below_header`` of a sheet given row by row (an Excel range); None when no header row is found."""
     at = header_index(grid, required)
     if at is None:
@@ -100,7 +100,7 @@ def distinct(column: Sequence[object]) -> tuple[list[object], np.ndarray]:
         return column.values, column.codes
     if bool in set(map(type, column)):
         keys = list(zip(map(type, column), column))
-        index = {key: k for k, key in enumerate(dict.fromkeys(keys))}
-        return [value for _, value in index], np.fromiter(map(index.__getitem__, keys), dtype=np.int64, count=len(keys))
+        typed = {key: k for k, key in enumerate(dict.fromkeys(keys))}
+        return [value for _, value in typed], np.fromiter(map(typed.__getitem__, keys), dtype=np.int64, count=len(keys))
     index = {raw: k for k, raw in enumerate(dict.fromkeys(column))}
     return list(index), np.fromiter(map(index.__getitem__, column), dtype=np.int64, count=len(column))

@@ -15,9 +15,11 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from xml.etree import ElementTree
+
+from .sheetxml import unescape
 
 CALC_ID = "191029"  # the calculation engine of Excel 2019 and Microsoft 365
 AUTHOR = "kaohe"
@@ -147,3 +149,40 @@ def finish(path: Path, computed_on_open: bool = False) -> None:
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+# --- the package's parts ----------------------------------------------------------------------------
+
+_PART_TAG = {"sheet": re.compile(r"<sheet\s[^>]*>"), "rel": re.compile(r"<Relationship\s[^>]*>")}
+
+
+def _part_attr(tag: str, name: str) -> str:
+    found = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
+    return found.group(1) if found else ""
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Each sheet's name → its XML part in the package (xl/worksheets/sheetN.xml)."""
+    rels = {_part_attr(t, "Id"): _part_attr(t, "Target")
+            for t in _PART_TAG["rel"].findall(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))}
+    return {unescape(_part_attr(t, "name")): "xl/" + rels[_part_attr(t, "r:id")].lstrip("/").removeprefix("xl/")
+            for t in _PART_TAG["sheet"].findall(archive.read("xl/workbook.xml").decode("utf-8"))}
+
+
+def shared_strings_part(archive: zipfile.ZipFile) -> str | None:
+    """The shared-string table's part (xl/sharedStrings.xml), if the workbook has one."""
+    rels = _PART_TAG["rel"].findall(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
+    target = next((_part_attr(t, "Target") for t in rels if _part_attr(t, "Type").endswith("/sharedStrings")), None)
+    return None if target is None else "xl/" + target.lstrip("/").removeprefix("xl/")
+
+
+def add_rows(path: Path, rows: Mapping[str, str]) -> None:
+    """Rows written as XML put at the end of their sheets' data, in the package at ``path`` (not yet in place)."""
+    with zipfile.ZipFile(path) as z:
+        items = [(item, z.read(item.filename)) for item in z.infolist()]
+        wanted = {part: rows[name].encode("utf-8") for name, part in sheet_parts(z).items() if name in rows}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item, data in items:
+            if item.filename in wanted:
+                at = data.rindex(b"</sheetData>")
+                data = data[:at] + wanted[item.filename] + data[at:]
+            out.writestr(item, data)

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from openpyxl import Workbook
@@ -28,14 +29,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from . import engine, office, printing
 from .book import put
+from .contract import QUOTA_RULE, TIE_RULE, UNIT_LABEL, YEAR_LABEL
+from .files import write_atomically
 from .findings import Finding
-from .reading import Bands
+from .reading import Bands, as_text
 from .results import keys_of
-from .rules import entries, gaojing, jingan, sessions
+from .rules import entries, sessions
+from .rules.forms import FormRules
 from .rules.grading import OVERRIDE_FIELD, REASON, rank_eq
-from .submission import workbook_info
-from .template import UNIT_LABEL, YEAR_LABEL
-from .workbook import Inputs, calculate, inputs_from, open_book, write_atomically
+from .rules.ruleset import PaperColumn
+from .workbook import Inputs, calculate, inputs_from, open_book, workbook_info
 
 THIN = Side(style="thin", color="FF000000")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -139,14 +142,13 @@ def assess(path: str | Path) -> Assessment:
     finally:
         book.close()
     tables = calculate(inputs)
-    areas, people, _ = engine.prepare(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})
     findings = [f for t in tables.values() for f in t.findings]
-    return Assessment(inputs, tables, [dict(r) for r in areas], [dict(r) for r in people], findings,
+    return Assessment(inputs, tables, [dict(r) for r in tables.area_rows], [dict(r) for r in tables.people_rows], findings,
                       str(info.get(UNIT_LABEL) or ""), str(info.get(YEAR_LABEL) or ""))
 
 
 def _key(row: dict, field: str) -> str:
-    return sessions.cell_text(row.get(field))
+    return as_text(row.get(field))
 
 
 # --- blank rating forms (jingan 五) --------------------------------------------------------------
@@ -175,7 +177,8 @@ CLASS_NAMES = {sessions.AREA_CLASS: "居民区", sessions.LEADER_CLASS: "书记�
 
 def _form(paper: Paper, a: Assessment, session: str, area: str, classes: dict[str, str], posts: dict[str, str],
           own: str | None = None) -> None:
-    rules = a.scheme.forms
+    s: Any = a.scheme  # a scheme rated on forms (RuleSet.rated_on_forms) has their rules
+    rules: FormRules = s.forms
     paper.line(f"{a.heading}居民区工作考核评估　{SESSION_TITLES[session]}", size=15, bold=True, center=True, height=30)
     who = f"评分居民区：{own}" if session == sessions.MUTUAL else f"居民区：{area}"
     paper.line(f"{who}　　　表号：________　　　测评日期：______年____月____日", height=22)
@@ -208,7 +211,8 @@ def _form(paper: Paper, a: Assessment, session: str, area: str, classes: dict[st
 def blank_forms(a: Assessment, wb: Workbook) -> int:
     """Every session's blank form: one per area (居民区互评: one per rating area); returns how many."""
     areas = [_key(r, "居民区") for r in a.areas if _key(r, "居民区")]
-    staff = [sessions.Member(_key(r, "姓名"), _key(r, "居民区"), _key(r, "岗位") in jingan.LEADER_POSTS)
+    leaders = engine.ruleset(a.scheme).leader_posts
+    staff = [sessions.Member(_key(r, "姓名"), _key(r, "居民区"), _key(r, "岗位") in leaders)
              for r in a.people if _key(r, "姓名")]
     pages = 0
     for session in ("党员群众测评", "内部互评", "书记主任考评"):
@@ -229,7 +233,7 @@ def blank_forms(a: Assessment, wb: Workbook) -> int:
 
 # --- the publicity list (jingan 八(三); gaojing-2024 五(一)、五(二)) ------------------------------------
 
-CAP_RULES = ("等次名额", "并列超额")  # the grades against their caps: over the cap, or tied at it
+CAP_RULES = (QUOTA_RULE, TIE_RULE)  # the grades against their caps: over the cap, or tied at it
 
 
 def cap_notes(a: Assessment) -> list[str]:
@@ -240,7 +244,7 @@ def cap_notes(a: Assessment) -> list[str]:
                   for r in rows if _key(r, OVERRIDE_FIELD)}  # key → the 调整理由 typed beside it
     notes = []
     for f in (f for f in a.findings if f.rule in CAP_RULES):
-        if f.rule == "等次名额":
+        if f.rule == QUOTA_RULE:
             named = sorted(k for k in f.message.rsplit("：", 1)[-1].split("、") if k in overridden)
             told = [f"{k}（理由：{overridden[k]}）" if overridden[k] else k for k in named]
             why = f"其中{'、'.join(told)}由领导小组调整；" if named else ""
@@ -250,48 +254,26 @@ def cap_notes(a: Assessment) -> list[str]:
     return notes or ["拟定等次均未超过文件规定的名额。"]
 
 
-def _listed(a: Assessment) -> tuple[str, list[str], list[list[object]], dict[int, str]]:
-    """The scheme's list: its opening, its columns, its rows and their number formats."""
-    s, (area_sheet, staff_sheet) = a.scheme, engine.sheets(a.scheme)
-    title = s.params.meta["title"]
-    if engine.kind_of(s) == "jingan":
-        listed = jingan.publicity_list(s, a.tables[area_sheet], a.tables[staff_sheet])
-        area_of = {key: _key(r, "居民区") for key, r in zip(keys_of(a.people, "姓名"), a.people)}
-        order = {g: n for n, g in enumerate(s.area_ladder.names)}
-        listed.sort(key=lambda r: (r["类别"] != "居民区", order.get(r["拟定等次"], 9), -(r["得分"] or 0)))
-        opening = (f"根据{title}，现将考核评估等次拟确定为“优秀”“良好”的居民区和拟确定为“优秀”的居民区工作人员名单"
-                   f"予以公示（{s.cite('area.grades')}；八(三)）。公示期间，对公示对象有意见的，请向街道（镇）居民区考核"
-                   "评估领导小组反映；确有问题的，取消其“优秀”“良好”资格。")
-        rows = [[n, r["类别"], r["名称"], r["居民区"] or area_of.get(r["名称"], ""), r["拟定等次"], r["得分"]]
-                for n, r in enumerate(listed, start=1)]
-        return opening, ["序号", "类别", "名称", "所在居民区", "拟定等次", "得分"], rows, {5: "0.00"}
-    # gaojing-2024: the results are published with the feedback (五(一)); the areas to be 优秀 and those
-    # in a rank tier (A档/B档, 五(二)), which decides the staff's rewards, in the order of their 排名
-    table = a.tables[area_sheet]
-    best = s.ladder.best
-    shown = [(k, c) for k, c in table.rows.items() if c.get("最终等次") == best or c.get("档次")]
-    shown.sort(key=lambda kc: kc[1].get("排名") or 1e9)
-    opening = (f"根据{title}，现将考核结果拟评为“{best}”的居民区（{s.cite('grades')}）和考核名次列入"
-               f"{'、'.join(str(b.label) for b in s.rank_tiers)}的居民区（{s.cite('rank_tiers')}）予以公示。"
-               "公示期间，对公示对象有意见的，请向镇居民区考核领导小组反映。")
-    rows = [[n, k, c.get("总分"), c.get("排名"), c.get("档次") or "—", c.get("最终等次")]
-            for n, (k, c) in enumerate(shown, start=1)]
-    return opening, ["序号", "居民区", "总分", "排名", "档次", "拟定等次"], rows, {2: "0.00"}
+def _layout(columns: Sequence[PaperColumn], first: int = 0) -> tuple[list[str], list[int], dict[int, str]]:
+    """A table's headers, column spans and number formats (by column, counted from ``first``)."""
+    formats = {first + n: c.number_format for n, c in enumerate(columns) if c.number_format}
+    return [c.header for c in columns], [c.span for c in columns], formats
 
 
 def publicity(a: Assessment, wb: Workbook) -> int:
-    opening, header, rows, formats = _listed(a)
+    listing = engine.ruleset(a.scheme).publicity(a.scheme, a.tables, a.people)
+    header, spans, formats = _layout(listing.columns)
     paper = Paper(wb, "公示名单", (6, 12, 22, 20, 12, 12, 10, 20), a=a)
     paper.line(f"{a.heading}居民区考核拟评等次公示名单", size=15, bold=True, center=True, height=30)
-    paper.line(opening, height=64)
-    paper.table(header, rows, spans=[1, 1, 2, 1, 1, 2], formats=formats)
+    paper.line(listing.opening, height=64)
+    paper.table(header, listing.rows, spans=spans, formats=formats)
     paper.gap()
     for note in cap_notes(a):
         paper.line(note, height=15 * -(-_units(note) // 100) + 8, bold=note.startswith("注意"))
     paper.gap()
     paper.line("公示期：______年____月____日至______年____月____日　　　联系人及电话：______________", height=24)
     paper.line(f"居民区考核（评估）领导小组　　　{a.year or '____'}年____月____日", height=24)
-    return len(rows)
+    return len(listing.rows)
 
 
 # --- one feedback page per area (jingan 八(四)) ------------------------------------------------------
@@ -338,6 +320,7 @@ def _shown(table, key: str, column: str, about: list[Finding]) -> object:
 
 def feedback(a: Assessment, wb: Workbook) -> int:
     s = a.scheme
+    rs = engine.ruleset(s)
     area_sheet, people_sheet = engine.sheets(s)
     areas, people = a.tables[area_sheet], a.tables[people_sheet]
     ranks = _rank(a)
@@ -356,26 +339,23 @@ def feedback(a: Assessment, wb: Workbook) -> int:
         mine = list(named)  # people keys (results.keys_of: a namesake is 居民区·姓名), shown by their names
         about = [f for f in a.findings if f.where.key in (key, *mine)]
         errors = "、".join(str(n) for n, f in enumerate(about, start=1) if f.is_error and f.where.key == key)
-        if engine.kind_of(s) == "jingan":
-            parts = [[p["项目"], _part(p, errors), p["权重"], p["折合"], p["依据"]]
-                     for p in jingan.feedback_parts(s, key, row, results.get("总分"))]
-            paper.table(["项目", "得分", "权重", "折合分", "依据"], parts, spans=[1, 1, 1, 2, 3],
-                        formats={1: "0.00", 2: "0%", 3: "0.00"})
-        else:
-            parts = [[p["项目"], _part(p, errors), p["满分"], p["依据"]] for p in gaojing.feedback_parts(s, row, results)]
-            paper.table(["项目", "得分", "满分", "依据"], parts, spans=[2, 1, 1, 4], formats={1: "0.00"})
+        columns = rs.feedback_columns
+        parts = [[_part(p, errors) if c.field == "得分" else p[c.field] for c in columns]
+                 for p in rs.feedback_parts(s, key, row, results)]
+        header, spans, formats = _layout(columns)
+        paper.table(header, parts, spans=spans, formats=formats)
         place = results.get("排名") or ranks.get(key)  # gaojing-2024's own 排名; jingan: RANK.EQ of 总分
         rank = f"第{place:g}名（共{scored}个）" if place else "—"
         summary = [[_shown(areas, key, c, about) for c in ("总分",)] + [rank] +
                    [_shown(areas, key, c, about) for c in ("建议等次", "最终等次")]]
         paper.gap()
         paper.table(["总分", "排名", "建议等次", "最终等次"], summary, spans=[2, 2, 2, 2], formats={0: "0.00"})
-        if engine.kind_of(s) == "jingan" and mine:
+        if rs.feedback_staff and mine:
             paper.gap()
-            staff = [[n, named[p], *(_shown(people, p, c, about) for c in ("得分", "最终等次", "奖金"))]
+            staff = [[n, named[p], *(_shown(people, p, c.field, about) for c in rs.feedback_staff)]
                      for n, p in enumerate(mine, start=1) if p in people.rows]
-            paper.table(["序号", "姓名", "得分", "最终等次", "奖金（元）"], staff, spans=[1, 2, 1, 2, 2],
-                        formats={2: "0.00", 4: "#,##0.00"})
+            header, spans, formats = _layout(rs.feedback_staff, first=2)
+            paper.table(["序号", "姓名", *header], staff, spans=[1, 2, *spans], formats=formats)
         paper.gap()
         if about:
             paper.table(["问题", "级别", "说明", "依据"],
@@ -406,7 +386,7 @@ SECTION_NUMERALS = "一二三四五六七八九十"
 
 def questionnaires(a: Assessment, wb: Workbook) -> int:
     """One blank 附件2 questionnaire per area, its questions and points as the scheme words them."""
-    s = a.scheme
+    s: Any = a.scheme  # a scheme that prints 满意度问卷 (RuleSet.blank_papers) has its questionnaire
     paper = Paper(wb, "满意度问卷", a=a)
     areas = [_key(r, "居民区") for r in a.areas if _key(r, "居民区")]
     sections = list(dict.fromkeys(section for section, _ in s.questionnaire))
@@ -416,7 +396,8 @@ def questionnaires(a: Assessment, wb: Workbook) -> int:
         paper.line(f"居民区：{area}　　　问卷号：________　　　渠道：{channels}", height=22)
         paper.line(f"请对每一项按0–{s.question_max:g}分打分（每题满分{s.question_max:g}分，全卷满分{s.full_score:g}分；"
                    f"{s.cite('satisfaction.question_max')}）。", height=22)
-        rows, shade = [], []
+        rows: list[list[object]] = []
+        shade: list[bool] = []
         for n, section in enumerate(sections):
             asked = [q for sec, q in s.questionnaire if sec == section]
             points = s.question_max * len(asked)
@@ -442,11 +423,9 @@ def write_papers(path: str | Path, outdir: str | Path, pdf: bool = False,
     """The papers as workbooks in ``outdir``, and with ``pdf`` their PDFs, ``progress`` told of each."""
     a, outdir = assess(path), Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    makers = [("公示名单", publicity), ("反馈", feedback)]
-    if engine.kind_of(a.scheme) == "jingan":
-        makers = [("测评表", blank_forms), *makers]
-    else:
-        makers = [("满意度问卷", questionnaires), *makers]
+    blanks = {"测评表": blank_forms, "满意度问卷": questionnaires}
+    makers = [*((name, blanks[name]) for name in engine.ruleset(a.scheme).blank_papers),
+              ("公示名单", publicity), ("反馈", feedback)]
     files, pages = [], {}
     for name, make in makers:
         wb = Workbook()

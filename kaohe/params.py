@@ -19,11 +19,11 @@ from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
+from .contract import PARAM_SHEET
 from .findings import Finding, Where, error
 
 SCHEME_DIR = Path(__file__).parent / "schemes"
 DEFAULT_NOTE = "文件未规定，由街道（镇）确定"
-PARAM_SHEET = "参数"
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,13 @@ def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and raw.strip() == "")
 
 
+def as_text(value: object) -> str:
+    """A cell as text; a whole number read back as 1.0 is the 1 the clerk typed."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if is_blank(value) else str(value).strip()
+
+
 def normalize(text: str) -> str:
     """NFKC folds full-width digits, letters, ％ and punctuation to ASCII; case is folded up."""
     return unicodedata.normalize("NFKC", text).strip().upper()

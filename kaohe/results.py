@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .contract import AREA_KEY, ID_FIELD, NAME_KEY, ROW_KEY
 from .findings import Checked, Finding, Where, error, first_error
-from .reading import READING_CLAUSE, is_blank
+from .reading import READING_CLAUSE, as_text, is_blank
 
 Cell = float | str | None
 
@@ -53,17 +54,7 @@ class Table:
         return [{self.key_field: key, **{c: cells.get(c) for c in self.columns}} for key, cells in self.rows.items()]
 
 
-ID_FIELD = "编号"  # optional on a people sheet: where filled, it is the person's key (DOMAIN §6)
-AREA_FIELD, NAME_FIELD = "居民区", "姓名"
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if is_blank(value) else str(value).strip()
-
-
-ROW_KEY = "#"  # rows keyed by their place, "第n条": the entry sheets (加减分 …)
+AREA_FIELD, NAME_FIELD = AREA_KEY, NAME_KEY
 
 
 def keys_of(rows: Sequence[Mapping[str, object]], key_field: str) -> list[str]:
@@ -73,8 +64,8 @@ def keys_of(rows: Sequence[Mapping[str, object]], key_field: str) -> list[str]:
     if key_field == ROW_KEY:
         return [f"第{n}条" for n in range(1, len(rows) + 1)]
     if key_field != NAME_FIELD:
-        return [_text(row.get(key_field)) for row in rows]
-    named = [(_text(row.get(ID_FIELD)), _text(row.get(AREA_FIELD)), _text(row.get(NAME_FIELD))) for row in rows]
+        return [as_text(row.get(key_field)) for row in rows]
+    named = [(as_text(row.get(ID_FIELD)), as_text(row.get(AREA_FIELD)), as_text(row.get(NAME_FIELD))) for row in rows]
     areas_of: dict[str, set[str]] = {}
     for number, area, name in named:
         if not number and name:

@@ -36,16 +36,27 @@ from openpyxl.utils import get_column_letter
 
 from . import checking, engine, limits, printing, submission
 from .book import cell_xml, put
+from .contract import (
+    BARRED_RULE,
+    QUOTA_RULE,
+    REPORT_HEADER,
+    REPORT_SHEET,
+    SOURCE_SHEET,
+    SUMMARY_SHEET,
+    TIE_RULE,
+    UNIT_LABEL,
+    YEAR_LABEL,
+)
+from .files import write_atomically
 from .findings import Severity
 from .results import Table, keys_of
-from .template import HEADER_FILL, HEADER_FONT, UNIT_LABEL, YEAR_LABEL
-from .workbook import Inputs, WorkbookError, open_book
+from .template import HEADER_FILL, HEADER_FONT
+from .workbook import Inputs, WorkbookError, open_book, workbook_info
 
 SUFFIXES = (".xlsx", ".xlsm")
-QUOTA_RULES = ("等次名额", "较差居民区不设优秀")  # a cap exceeded by the final grades (jingan 六, gaojing-2024 五(一))
-TIE_RULES = ("并列超额",)  # tied at a cap: for the leading group to decide
-MONEY = {"jingan": "奖金", "gaojing": "奖励金额"}
-SUMMARY_SHEET, AREA_SHEET, PEOPLE_SHEET, ISSUE_SHEET, FILE_SHEET = "汇总", "居民区", "人员", "检查结果", "文件"
+QUOTA_RULES = (QUOTA_RULE, BARRED_RULE)  # a cap exceeded by the final grades (jingan 六, gaojing-2024 五(一))
+TIE_RULES = (TIE_RULE,)  # tied at a cap: for the leading group to decide
+AREA_SHEET, PEOPLE_SHEET, ISSUE_SHEET, FILE_SHEET = "居民区", "人员", REPORT_SHEET, "文件"
 
 
 def _candidate(name: str) -> bool:
@@ -116,9 +127,9 @@ def _rows(inputs: Inputs, table: Table) -> list[dict[str, object]]:
 
 
 def _ladders(s: engine.Scheme) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    if engine.kind_of(s) == "jingan":
-        return s.area_ladder.names, s.staff_ladder.names
-    return s.ladder.names, ()
+    """The grades of the area sheet and of the people sheet (none where people are not graded)."""
+    names, (area_sheet, people_sheet) = engine.grade_names(s), engine.sheets(s)
+    return names.get(area_sheet, ()), names.get(people_sheet, ())
 
 
 def read_street(path: str | Path) -> Street | Skipped:
@@ -127,8 +138,8 @@ def read_street(path: str | Path) -> Street | Skipped:
     try:
         book = open_book(path)
         try:
-            is_copy = submission.SOURCE_SHEET in book.sheet_names()
-            info = submission.workbook_info(book)
+            is_copy = SOURCE_SHEET in book.sheet_names()
+            info = workbook_info(book)
         except Exception:
             book.close()
             raise
@@ -151,7 +162,7 @@ def read_street(path: str | Path) -> Street | Skipped:
         return Skipped(path.name, f"无法处理（{type(exc).__name__}: {exc}）")
     s = inputs.scheme
     area_sheet, people_sheet = engine.sheets(s)
-    money = sum(v for v in (tables[people_sheet].value(k, MONEY[engine.kind_of(s)]) for k in tables[people_sheet].rows)
+    money = sum(v for v in (tables[people_sheet].value(k, engine.ruleset(s).money) for k in tables[people_sheet].rows)
                 if isinstance(v, (int, float)))
     areas, staff = _ladders(s)
     return Street(
@@ -471,8 +482,6 @@ def _value(value: object) -> object:
 
 def write(rollup: RollUp, target: Path) -> None:
     """The roll-up workbook (write-only: 40,000 people stream to the file)."""
-    from .workbook import write_atomically
-
     wb = Workbook(write_only=True)
     rows = summary(rollup)
     widths = {"街道（镇）": 16, "文件": 20, "核对": 12, "方案": 12, "奖金合计（元）": 12, "名额": 40, "参数改动": 40, "说明": 24}
@@ -493,7 +502,7 @@ def write(rollup: RollUp, target: Path) -> None:
         _table_sheet(wb, title, [{"街道（镇）": s.unit, "方案": s.scheme, **row} for s in rollup.streets
                                  for row in getattr(s, part)], {"街道（镇）": 18}, as_xml=body)
     issue_rows = [{"街道（镇）": s.unit, "文件": s.file, **_report_row(i)} for s in rollup.streets for i in s.issues]
-    _table_sheet(wb, ISSUE_SHEET, issue_rows or [dict.fromkeys(("街道（镇）", "文件", *checking.REPORT_HEADER))],
+    _table_sheet(wb, ISSUE_SHEET, issue_rows or [dict.fromkeys(("街道（镇）", "文件", *REPORT_HEADER))],
                  {"说明": 60, "位置": 16}, as_xml=body)
     files = wb.create_sheet(FILE_SHEET)
     _print_setup(files)

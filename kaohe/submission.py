@@ -31,14 +31,14 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from . import __version__, checking, engine, printing, template
-from .book import Book, MemoryBook, load_editable, put
+from .book import Book, MemoryBook, OpenpyxlBook, load_editable, put
+from .contract import COVER_SHEET, GUIDE_SHEET, REPORT_SHEET, SOURCE_SHEET, SUMMARY_SHEET, UNIT_LABEL, YEAR_LABEL
+from .files import write_atomically
 from .findings import Finding, Where, error, warning
 from .grid import distinct
 from .params import PARAM_SHEET, builtin_ids, load
 from .reading import is_blank
-from .results import keys_of
-from .rules.sessions import cell_text
-from .template import GUIDE_SHEET, UNIT_LABEL, YEAR_LABEL
+from .results import Table, keys_of
 from .workbook import (
     NOT_COMPUTED_RULE,
     Inputs,
@@ -49,10 +49,9 @@ from .workbook import (
     open_book,
     result_cells,
     stale_results,
-    write_atomically,
+    workbook_info,
 )
 
-SOURCE_SHEET = "来源"
 CONFIG_SHEETS = ("xlwings.conf", "_xlwings.conf")  # the Python link: no use without Python, so not in the copy
 ROW_HEADER = ("工作表", "行", "对象", "输入摘要", "结果摘要")
 ROW_DIGEST = 16  # hex digits of a row's digest: enough to tell an edited row, short enough to read
@@ -86,9 +85,9 @@ def canonical(value: object) -> object:
     """A cell as the digest sees it, the same whichever reader gave it: 41, 41.0 → 41.0; "" → None;
     a date at midnight is a date; line ends and _xHHHH_ escapes as the file gives them back."""
     kind = type(value)
-    if kind is str:
+    if kind is str and isinstance(value, str):
         return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), value.replace("\r\n", "\n").replace("\r", "\n")) or None
-    if kind is float or kind is int:
+    if (kind is float or kind is int) and isinstance(value, (int, float)):
         return _number(value)
     if value is None or isinstance(value, bool):
         return value
@@ -152,14 +151,14 @@ def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]], source: Map
         if isinstance(sheet.records, Mapping):  # a long sheet (测评表): its typed rows
             _long_digest(digest, sheet.records)
             continue
-        outputs, seen = result_columns.get(name, ()), {}
-        for record, row, key in zip(sheet.records, sheet.record_rows, keys_of(sheet.records, engine.key_of(name))):
+        outputs, seen = result_columns.get(name, ()), dict[str, int]()
+        for record, at, key in zip(sheet.rows, sheet.record_rows, keys_of(sheet.rows, engine.key_of(name))):
             typed = {k: canonical(v) for k, v in record.items() if k not in outputs}
             shown = {k: canonical(v) for k, v in record.items() if k in outputs}
             digest.update(_line(typed))
             results.update(_line([name, shown]))
             key = _row_key(key, seen)
-            rows[(name, key)] = (row, hashlib.sha256(_line(typed)).hexdigest()[:ROW_DIGEST],
+            rows[(name, key)] = (at, hashlib.sha256(_line(typed)).hexdigest()[:ROW_DIGEST],
                                  hashlib.sha256(_line(shown)).hexdigest()[:ROW_DIGEST])
     whole = hashlib.sha256(_line({label: canonical(source.get(label)) for label in SOURCE_FIELDS}))
     for name, digest in sheet_digest.items():
@@ -169,23 +168,11 @@ def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]], source: Map
 
 # --- export ----------------------------------------------------------------------------------------
 
-def workbook_info(book: Book) -> dict[str, str | None]:
-    """说明's 填报单位 and 考核年度 as typed (a copy's 来源 carries them too)."""
-    found: dict[str, object] = {}
-    for sheet in (SOURCE_SHEET, GUIDE_SHEET):
-        if sheet in book.sheet_names():
-            for row in book.grid(sheet):
-                if len(row) > 1 and isinstance(row[0], str) and row[0].strip() in (UNIT_LABEL, YEAR_LABEL):
-                    found.setdefault(row[0].strip(), cell_text(row[1]) or None)
-    return found
-
-
-def _values_for_formulas(book: Book, inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
+def _values_for_formulas(book: Book, inputs: Inputs, tables: engine.Calculated) -> dict[str, dict[str, object]]:
     """What each formula cell of the copy gets instead: a result, a session input as the rules read it
     (the KAOHE_FORMS tally), or, for any other formula, the value it last showed."""
     shown = result_cells(inputs, tables)
-    area_rows, people_rows, _ = engine.prepare(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})
-    for name, rows in zip(engine.sheets(inputs.scheme), (area_rows, people_rows)):
+    for name, rows in zip(engine.sheets(inputs.scheme), (tables.area_rows, tables.people_rows)):
         sheet, cells = inputs.sheets[name], shown.setdefault(name, {})
         for record, row in zip(rows, sheet.record_rows):
             for header in engine.inputs(inputs.scheme, name):
@@ -223,7 +210,7 @@ class Exported:
     inputs: Inputs
     findings: list[Finding]
     digests: Digests
-    info: dict[str, object]
+    info: Mapping[str, object]
     forced: bool
     formulas: int
 
@@ -323,7 +310,7 @@ def _source_sheet(wb, block: Mapping[str, str | None], sums: Digests, errors: in
     ws["A1"].font = Font(bold=True, size=14)
     if block[FORCED_LABEL] == "是":
         ws.append([f"注意：检查发现 {errors} 条错误，本副本按要求强制导出（--force），有关结果可能不完整或有误，"
-                   f"详见“{checking.REPORT_SHEET}”表。"])
+                   f"详见“{REPORT_SHEET}”表。"])
         ws.cell(ws.max_row, 1).font = Font(bold=True, color="FFC00000")
         ws.cell(ws.max_row, 1).fill = PatternFill("solid", fgColor="FFFFC7CE")
     rows = [*block.items(), (INPUTS_DIGEST, sums.inputs), (RESULTS_DIGEST, sums.results)]
@@ -334,12 +321,12 @@ def _source_sheet(wb, block: Mapping[str, str | None], sums: Digests, errors: in
     ws.append([])
     ws.append(["逐行摘要：每行输入和结果的 SHA-256 前 16 位，核对时据此指出导出后被改动的行（kaohe verify）"])
     ws.append(list(ROW_HEADER))
-    for col in range(1, len(ROW_HEADER) + 1):
-        ws.cell(ws.max_row, col).font = Font(bold=True)
+    for n in range(1, len(ROW_HEADER) + 1):
+        ws.cell(ws.max_row, n).font = Font(bold=True)
     for (sheet, key), (row, typed, shown) in sums.rows.items():
         at = ws.max_row + 1
-        for col, value in enumerate((sheet, row, key, typed, shown), start=1):
-            put(ws.cell(at, col), value)
+        for n, cell in enumerate((sheet, row, key, typed, shown), start=1):
+            put(ws.cell(at, n), cell)
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 22, 70
     for col in "CDE":
         ws.column_dimensions[col].width = 20
@@ -348,13 +335,12 @@ def _source_sheet(wb, block: Mapping[str, str | None], sums: Digests, errors: in
 
 # --- the cover (封面) -----------------------------------------------------------------------------------
 
-COVER_SHEET = "封面"
 SIGN_OFF = ("填报人", "审核人", "领导小组意见", "日期")
 COVER_CLAUSE = "上报副本 封面"
 COVER_WIDTH = 50
 
 
-def cover_rows(inputs: Inputs, tables: Mapping[str, object], info: Mapping[str, object]) -> list[tuple[str, object]]:
+def cover_rows(inputs: Inputs, tables: Mapping[str, Table], info: Mapping[str, object]) -> list[tuple[str, object]]:
     """What 封面 says, all derived from the copy: unit, year, scheme, how many areas and people, and the
     distribution of each grade column (汇总's, counted here from the results). verify recomputes it."""
     s = inputs.scheme
@@ -369,7 +355,7 @@ def cover_rows(inputs: Inputs, tables: Mapping[str, object], info: Mapping[str, 
     return rows
 
 
-def _cover_sheet(wb, inputs: Inputs, tables: Mapping[str, object], info: Mapping[str, object]) -> None:
+def _cover_sheet(wb, inputs: Inputs, tables: Mapping[str, Table], info: Mapping[str, object]) -> None:
     """封面, first: what the copy holds, and the sign-off lines, blank, to be signed on paper."""
     ws = wb.create_sheet(COVER_SHEET, 0)
     put(ws["A1"], f"{info.get(UNIT_LABEL) or ''}{info.get(YEAR_LABEL) or ''}{'年度' if info.get(YEAR_LABEL) else ''}"
@@ -399,8 +385,8 @@ def _cover_sheet(wb, inputs: Inputs, tables: Mapping[str, object], info: Mapping
         ws.row_dimensions[ws.max_row].height = 60 if label == "领导小组意见" else 30
         ws.cell(ws.max_row, 1).alignment = Alignment(vertical="bottom")
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 30, COVER_WIDTH
-    if template.SUMMARY_SHEET in wb.sheetnames:  # its COUNTIFs would lose their values in a copy: 封面 says it
-        wb.remove(wb[template.SUMMARY_SHEET])
+    if SUMMARY_SHEET in wb.sheetnames:  # its COUNTIFs would lose their values in a copy: 封面 says it
+        wb.remove(wb[SUMMARY_SHEET])
     _print_copy(wb, inputs, info)
     wb.active = 0
 
@@ -425,7 +411,7 @@ def _split_wide(ws, results: Sequence[str]) -> None:
     printing.split(ws, widths, prefer=(first,) if first else ())
 
 
-def cover_differences(grid: Sequence[Sequence[object]] | None, inputs: Inputs, tables: Mapping[str, object],
+def cover_differences(grid: Sequence[Sequence[object]] | None, inputs: Inputs, tables: Mapping[str, Table],
                       info: Mapping[str, object]) -> list[Finding]:
     """Each line of the copy's 封面 that its own data does not give (a copy without 封面 has nothing to compare)."""
     if grid is None:
@@ -452,7 +438,9 @@ class Recorded:
 
 
 def read_source(grid: Sequence[Sequence[object]]) -> Recorded:
-    values, rows, table = {}, {}, False
+    values: dict[str, object] = {}
+    rows: dict[tuple[str, str], tuple[str, str]] = {}
+    table = False
     for row in grid:
         cells = [None if is_blank(c) else c for c in row] + [None] * 5
         if [str(c).strip() if c is not None else "" for c in cells[:5]] == list(ROW_HEADER):
@@ -478,6 +466,7 @@ def changed_parameters(scheme: engine.Scheme) -> list[Finding]:
         was, now = published.get(path, (None, None)), theirs.get(path, (None, None))
         if was[0] != now[0]:
             leaf = was[1] or now[1]
+            assert leaf is not None  # a path is in one of them at least
             out.append(warning("参数与方案不同", leaf.reference,
                                f"“{leaf.label}”（{path}）：方案{name}为 {_shown(was[0])}，本工作簿为 {_shown(now[0])}",
                                Where(PARAM_SHEET, path, "值"), allowed=was[0], actual=now[0]))
@@ -506,7 +495,7 @@ class Verification:
         return str(self.recorded.values.get(FORCED_LABEL) or "").strip() == "是"
 
 
-def verify(path: str | Path, book: Book | None = None) -> Verification:
+def verify(path: str | Path, book: OpenpyxlBook | None = None) -> Verification:
     """Recompute every result of a copy from its inputs and compare with its values and its digests.
     ``book``: the copy already open (it is closed here)."""
     path = Path(path)

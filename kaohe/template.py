@@ -12,9 +12,10 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import xlwings
 from openpyxl import Workbook, load_workbook
@@ -26,11 +27,26 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import engine, printing, validation, vba
-from .checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
+from .checking import PRIOR_FILL
+from .contract import (
+    COUNT,
+    GUIDE_SHEET,
+    ID_FIELD,
+    POINTS,
+    RATE,
+    REPORT_HEADER,
+    REPORT_SHEET,
+    SUMMARY_SHEET,
+    TEXT,
+    UNIT_LABEL,
+    YEAR_LABEL,
+    YUAN,
+)
+from .files import write_atomically
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
-from .results import ID_FIELD
-from .rules import entries, gaojing, jingan, sessions
+from .rules import entries, sessions
 from .rules.grading import OVERRIDE_FIELD, REASON
+from .rules.ruleset import Distribution, SheetLayout
 
 QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
 FIXED_TIME = datetime(2025, 1, 1)
@@ -44,22 +60,14 @@ HEADER_FONT = Font(bold=True, color="FFFFFFFF")
 THIN = Side(style="thin", color="FFBFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
-POINTS, RATE, YUAN, COUNT, TEXT = "0.0", "0.0%", "#,##0.00", "0", "@"
-
 
 @dataclass(frozen=True)
-class Layout:
-    """One input sheet: its headers in order (inputs, then results) and how each column looks."""
+class Layout(SheetLayout):
+    """One input sheet as its rules lay it out, with its rows: its headers in order (inputs, results, then
+    the session inputs whose 测评表 tally is shown beside the results: jingan) and how each column looks."""
 
-    sheet: str
-    key: str
-    inputs: tuple[str, ...]
-    results: tuple[str, ...]
-    formats: Mapping[str, str]
-    choices: Mapping[str, tuple[str, ...]]
-    rows: int
-    sessions: tuple[str, ...] = ()  # jingan: the session inputs whose 测评表 tally is shown beside the results
-    numbers: Mapping[str, validation.Bound] = field(default_factory=dict)  # number inputs: kind, low, high
+    rows: int = 0
+    sessions: tuple[str, ...] = ()
 
     @property
     def tallies(self) -> tuple[str, ...]:
@@ -82,43 +90,20 @@ class Layout:
 
 
 def layouts(s: engine.Scheme, area_rows: int, people_rows: int) -> tuple[Layout, Layout]:
-    """The two input sheets of a scheme, with the document's vocabularies as dropdowns."""
-    if engine.kind_of(s) == "jingan":
-        rated = ("decimal", "0", "forms.score_max")  # a session's mean, typed where no forms are (jingan 五)
-        area = Layout(jingan.AREA_SHEET, "居民区", _with_reason(jingan.AREA_INPUTS), jingan.AREA_RESULTS,
-                      {"应参加人数": COUNT, "实际参加人数": COUNT, "居民区": TEXT, "总分": POINTS, "排名": COUNT, REASON: TEXT},
-                      {"领导小组调整": s.area_ladder.names}, area_rows, _sessions(jingan.AREA_INPUTS),
-                      {"街道考评": ("decimal", "0", "area.items_total"), "居民区互评": rated, "党员群众测评": rated,
-                       **HEADCOUNTS, "加分": ("decimal", "0", "1000"), "减分": ("decimal", "0", "1000")})
-        people = Layout(jingan.STAFF_SHEET, "姓名", _with_reason(_with_id(jingan.STAFF_INPUTS)), jingan.STAFF_RESULTS,
-                        {"应参加人数": COUNT, "实际参加人数": COUNT, "在岗月数": COUNT, "奖金基数": YUAN, "奖金": YUAN,
-                         REASON: TEXT, "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT, "居民区得分": POINTS, "得分": POINTS},
-                        {"岗位": jingan.POSTS, "人员类别": jingan.CATEGORIES, "不参加考核原因": jingan.REASONS,
-                         "领导小组调整": s.staff_ladder.names}, people_rows, _sessions(jingan.STAFF_INPUTS),
-                        {**dict.fromkeys(("书记主任考评", "内部互评", "党员群众测评"), rated), **HEADCOUNTS,
-                         "在岗月数": ("decimal", "0", "12"), "奖金基数": ("decimal", "0", "100000000")})
-        return area, people
-    counts = ("总户数", "党员数", "座谈会户数", "座谈会党员数", "第三方户数", "社区通上半年户数", "社区通下半年户数",
-              "未真实走访户数", "本年热线件数", "上年热线件数")
-    rates = (*gaojing.RATES, "热线综合", "热线同比下降率", "满意度同比提升率")
-    scored = ("decimal", "0", "satisfaction.full_score")
-    numbers: dict[str, validation.Bound] = {h: scored for hs in gaojing.CHANNELS.values() for h in hs}
-    numbers |= {s.items[i][0]: ("decimal", "0", f"items.{i}") for i in gaojing.DAILY_ITEMS}
-    numbers |= {h: ("percent", "0", "1") for h in gaojing.RATES}
-    numbers |= {h: ("whole", "0", "10000000") for h in counts if h != "未真实走访户数"}
-    numbers["上年群众满意度"] = scored
-    numbers |= {"未真实走访户数": ("whole", "0", "visits.sample"), "加分": ("decimal", "0", "adjustments.bonus_max"),
-                "减分": ("decimal", "0", "adjustments.deduction_max")}
-    area = Layout(gaojing.AREA_SHEET, "居民区", _with_reason(gaojing.AREA_INPUTS) + gaojing.OPTIONAL_INPUTS,
-                  gaojing.AREA_RESULTS, {**{c: COUNT for c in counts}, **{r: RATE for r in rates}, "居民区": TEXT,
-                                         "排名": COUNT, REASON: TEXT},
-                  {"领导小组调整": s.ladder.names}, area_rows, numbers=numbers)
-    people = Layout(gaojing.PEOPLE_SHEET, "姓名", _with_id(gaojing.PEOPLE_INPUTS), gaojing.PEOPLE_RESULTS,
-                    {"奖励金额": YUAN, "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT}, {"岗位": gaojing.POSTS}, people_rows)
-    return area, people
+    """The two input sheets of a scheme as its rules lay them out (RuleSet.layouts), with the document's
+    vocabularies as dropdowns; the people sheet with the optional 编号, and 调整理由 beside 领导小组调整."""
+    rs = engine.ruleset(s)
+    area, people = rs.layouts(s)
 
+    def laid(sheet: SheetLayout, inputs: tuple[str, ...], rows: int) -> Layout:
+        tallied = _sessions(sheet.inputs) if rs.rated_on_forms else ()
+        formats = sheet.formats
+        if OVERRIDE_FIELD in inputs:
+            inputs, formats = _with_reason(inputs), {**formats, REASON: TEXT}
+        return Layout(sheet.sheet, sheet.key, inputs, sheet.results, formats, sheet.choices, sheet.numbers, rows,
+                      tallied)
 
-HEADCOUNTS: dict[str, validation.Bound] = {"应参加人数": ("whole", "0", "10000000"), "实际参加人数": ("whole", "0", "10000000")}
+    return laid(area, area.inputs, area_rows), laid(people, _with_id(people.inputs), people_rows)
 
 
 def _with_reason(inputs: tuple[str, ...]) -> tuple[str, ...]:
@@ -299,14 +284,19 @@ def _entry_result(s: engine.Scheme, entry: entries.EntrySheet, row: int) -> str:
     return f'=IF($A{row}="","",IFERROR({lookup("area.awards.")},IFERROR(-{lookup("area.deductions.")},"{missing}")))'
 
 
-def _summed(s: engine.Scheme, entry: entries.EntrySheet) -> tuple[str, ...]:
+# An entry sheet's builders read the fields of the scheme that has the sheet (entries.entry_sheets):
+# jingan's items, awards and deductions, gaojing-2024's questionnaire.
+EntryScheme = Any
+
+
+def _summed(s: EntryScheme, entry: entries.EntrySheet) -> tuple[str, ...]:
     """The columns an entry row's 合计 adds up: the item scores, or the questionnaire's answers."""
     if entry.name == entries.STREET_SHEET:
         return tuple(label for label, _ in s.items.values())
     return entries.survey_questions(s)
 
 
-def entry_numbers(s: engine.Scheme, sheet: str) -> dict[str, validation.Bound]:
+def entry_numbers(s: EntryScheme, sheet: str) -> dict[str, validation.Bound]:
     """An entry sheet's number inputs: each item score within its points (jingan 四(一)1), each answer
     within a question's most (gaojing-2024 附件2); 加减分's points come from its tables."""
     if sheet == entries.STREET_SHEET:
@@ -316,7 +306,7 @@ def entry_numbers(s: engine.Scheme, sheet: str) -> dict[str, validation.Bound]:
     return {}
 
 
-def _entry_sheet(wb: Workbook, s: engine.Scheme, entry: entries.EntrySheet, rows: int,
+def _entry_sheet(wb: Workbook, s: EntryScheme, entry: entries.EntrySheet, rows: int,
                  data: Sequence[Mapping[str, object]]) -> str:
     """One entry sheet: inputs typed row by row, the result a formula; returns the result column's range."""
     ws = wb.create_sheet(entry.name)
@@ -404,27 +394,10 @@ def _input_sheet(wb: Workbook, s: engine.Scheme, layout: Layout, areas: Layout |
     _protect(ws)
 
 
-SUMMARY_SHEET = "汇总"
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """A result column counted by its values: 居民区's 最终等次 by the grades of the ladder, and so on."""
-
-    title: str
-    sheet: str
-    column: str
-    names: tuple[str, ...]
-
 
 def distributions(s: engine.Scheme) -> tuple[Distribution, ...]:
     """What 汇总 and the copy's 封面 count: final grades (jingan 六; gaojing-2024 五(一)) and rank tiers (五(二))."""
-    area_sheet, people_sheet = engine.sheets(s)
-    if engine.kind_of(s) == "jingan":
-        return (Distribution("居民区最终等次", area_sheet, "最终等次", s.area_ladder.names),
-                Distribution("工作人员最终等次", people_sheet, "最终等次", s.staff_ladder.names))
-    return (Distribution("居民区最终等次", area_sheet, "最终等次", s.ladder.names),
-            Distribution("居民区档次", area_sheet, "档次", tuple(str(b.label) for b in s.rank_tiers)))
+    return engine.ruleset(s).distributions(s)
 
 
 SUMMARY_TOP = 3  # 汇总's first table header row; distribution n fills columns 1 + 4n … 3 + 4n
@@ -459,7 +432,7 @@ def _summary_sheet(wb: Workbook, s: engine.Scheme, area: Layout, people: Layout)
         column = f"'{layout.sheet}'!${layout.letter(d.column)}$2:${layout.letter(d.column)}${layout.rows + 1}"
         keys = f"'{layout.sheet}'!$A$2:$A${layout.rows + 1}"
         counts = f"{get_column_letter(col + 1)}{top + 1}:{get_column_letter(col + 1)}{top + len(names)}"
-        rows = [[title, "个数", "占比"]]
+        rows: list[list[object]] = [[title, "个数", "占比"]]
         rows += [[name, f'=COUNTIF({column},"{name}")', f"=IF(SUM({counts})=0,\"\",{get_column_letter(col + 1)}"
                   f"{top + 1 + i}/SUM({counts}))"] for i, name in enumerate(names)]
         rows += [["合计", f"=SUM({counts})", None], ["填写行数", f'=COUNTIF({keys},"?*")', None]]
@@ -491,7 +464,7 @@ def _param_sheet(wb: Workbook, s: engine.Scheme) -> None:
     """参数: every parameter with its clause and unit; only the 值 column is for typing."""
     ws = wb.create_sheet(PARAM_SHEET)
     rows = sheet_rows(s.params)
-    _header(ws, rows[0], {"参数": 34, "名称": 44, "值": 12, "单位": 8, "依据": 34, "说明": 50})
+    _header(ws, [str(h) for h in rows[0]], {"参数": 34, "名称": 44, "值": 12, "单位": 8, "依据": 34, "说明": 50})
     for values in rows[1:]:
         ws.append(values)
         row = ws.max_row
@@ -506,8 +479,6 @@ def _param_sheet(wb: Workbook, s: engine.Scheme) -> None:
     _protect(ws)
 
 
-UNIT_LABEL, YEAR_LABEL = "填报单位（街道/镇）", "考核年度"  # typed on 说明; the district's roll-up reads them
-GUIDE_SHEET = "说明"
 GUIDE_WIDTH = 64  # column B of 说明: its lines wrap there, so the sheet prints on A4 portrait
 
 
@@ -651,8 +622,6 @@ def write_all(root: Path = ROOT) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         wb = build(scheme)
         wb.properties.created = wb.properties.modified = FIXED_TIME  # the same bytes for the same content
-        from .workbook import write_atomically
-
         write_atomically(wb, path)
         written.append(path)
     return written

@@ -8,6 +8,7 @@ value the scheme had when the workbook was made.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import cast
 
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -35,7 +36,7 @@ def _is_number(text: str) -> bool:
 
 def _shown(params: Params, bound: str, percent: bool) -> str:
     """A bound as the prompt shows it: the number, or the parameter's present value."""
-    value = float(bound) if _is_number(bound) else float(params.leaves[bound].value)
+    value = float(bound) if _is_number(bound) else float(cast(float, params.leaves[bound].value))  # a number leaf
     return f"{value:.0%}" if percent else f"{value:,.10g}"
 
 

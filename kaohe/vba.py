@@ -93,7 +93,7 @@ CHUNK = 4096
 
 def _chunk(data: bytes) -> bytes:
     """One chunk's token sequences: literal bytes, or (offset, length) copies of what came before."""
-    out, pos, recent = bytearray(), 0, {}
+    out, pos, recent = bytearray(), 0, dict[bytes, list[int]]()
     while pos < len(data):
         flags, tokens = 0, bytearray()
         for bit in range(8):
@@ -225,7 +225,8 @@ def compound(tree: dict[str, object]) -> bytes:
     def entry(name: str, value: object) -> _Entry:
         if isinstance(value, dict):
             return _Entry(name, None, [entry(k, v) for k, v in value.items()])
-        return _Entry(name, bytes(value), [])
+        assert isinstance(value, bytes), name  # a stream: its bytes
+        return _Entry(name, value, [])
 
     root = _Entry("Root Entry", None, [entry(k, v) for k, v in tree.items()])
     flat: list[_Entry] = []

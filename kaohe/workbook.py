@@ -7,22 +7,22 @@ It reads values only (openpyxl, read-only), finds each sheet's header row by its
 
 from __future__ import annotations
 
-import errno
-import os
 import re
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engine, package
-from .book import Book, OpenpyxlBook, WorkbookError, cell_text, sheet_parts
+from .book import Book, OpenpyxlBook, cell_text
+from .contract import GUIDE_SHEET, SOURCE_SHEET, UNIT_LABEL, YEAR_LABEL
+from .files import WorkbookError, replace_atomically, same_file
 from .findings import Finding, Where, error, info, warning
 from .grid import below_header, by_rows, column_letter, column_number, header_in_columns, header_index
 from .limits import LimitError
+from .package import sheet_parts
 from .params import PARAM_SHEET, SchemeError
-from .reading import is_blank
+from .reading import as_text, is_blank
 from .results import keys_of
 from .rules.sessions import FORM_SHEET, SESSIONS
 from .sheetxml import escape
@@ -31,12 +31,17 @@ from .sheetxml import escape
 @dataclass
 class Sheet:
     name: str
-    records: list[dict[str, object]] | dict[str, list[object]]  # one per row, or (a long sheet) column by column
+    records: list[dict[str, object]] | dict[str, Sequence[object]]  # one per row, or (a long sheet) column by column
     key_rows: dict[str, int]  # key → 1-based row number
     columns: dict[str, int]  # header → 1-based column number
     header_row: int
     last_row: int = 0  # the last row the sheet has (blank rows included)
     record_rows: list[int] = field(default_factory=list)  # the n-th record's 1-based row ("第n条" in findings)
+
+    @property
+    def rows(self) -> list[dict[str, object]]:
+        """The records of a sheet read row by row (every sheet but a long one, 测评表)."""
+        return self.records if isinstance(self.records, list) else []
 
     def row_of(self, key: str) -> int | None:
         found = _NTH.fullmatch(key)
@@ -54,6 +59,10 @@ class Inputs:
     scheme: engine.Scheme
     sheets: dict[str, Sheet] = field(default_factory=dict)
     forms_reach: int | None = None  # the last 测评表 row the workbook's own result formulas read, where known
+
+    def tables(self) -> dict[str, list[dict[str, object]] | dict[str, Sequence[object]]]:
+        """Each sheet's records by name, as the engine takes them (engine.Tables)."""
+        return {name: sheet.records for name, sheet in self.sheets.items()}
 
     def issue(self, finding: Finding) -> dict[str, object]:
         """A finding as the `--json` contract gives it (WORKBOOK.md): with its sheet!cell."""
@@ -92,6 +101,7 @@ def _long_sheet(name: str, columns: Sequence[Sequence[object]], required: Sequen
     at = header_in_columns(columns, required)
     if at is None:
         _header_row(name, by_rows(columns, 0, 200), required)  # raises, naming the missing headers
+        raise AssertionError(name)  # not reached
     header = by_rows(columns, at, at + 1)[0]
     labels = {str(c).strip(): i + 1 for i, c in enumerate(header) if isinstance(c, str) and c.strip()}
     height = max(map(len, columns), default=0)
@@ -102,7 +112,9 @@ def _sheet(name: str, grid: Sequence[Sequence[object]], required: Sequence[str])
     at = _header_row(name, grid, required)
     labels = [str(c).strip() if isinstance(c, str) else "" for c in grid[at]]
     columns = {label: i + 1 for i, label in enumerate(labels) if label}
-    records, key_rows, record_rows = [], {}, []
+    records: list[dict[str, object]] = []
+    key_rows: dict[str, int] = {}
+    record_rows: list[int] = []
     inputs = [i for i, label in enumerate(labels) if label in required]
     for offset, row in enumerate(grid[at + 1:], start=at + 2):
         if all(is_blank(row[i]) for i in inputs if i < len(row)):
@@ -127,6 +139,17 @@ def open_book(path: str | Path) -> OpenpyxlBook:
         raise WorkbookError(f"{path.name}：{exc}") from None
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many kinds for a damaged file
         raise WorkbookError(f"{path.name} 无法作为工作簿打开：{exc}") from None
+
+
+def workbook_info(book: Book) -> dict[str, str | None]:
+    """说明's 填报单位 and 考核年度 as typed (a copy's 来源 carries them too)."""
+    found: dict[str, str | None] = {}
+    for sheet in (SOURCE_SHEET, GUIDE_SHEET):
+        if sheet in book.sheet_names():
+            for row in book.grid(sheet):
+                if len(row) > 1 and isinstance(row[0], str) and row[0].strip() in (UNIT_LABEL, YEAR_LABEL):
+                    found.setdefault(row[0].strip(), as_text(row[1]) or None)
+    return found
 
 
 def inputs_from(book: Book, name: str, scheme: str | None = None) -> Inputs:
@@ -198,8 +221,8 @@ def read_inputs(path: str | Path, scheme: str | None = None) -> Inputs:
         book.close()
 
 
-def calculate(inputs: Inputs):
-    return engine.calculate(inputs.scheme, {name: sheet.records for name, sheet in inputs.sheets.items()})
+def calculate(inputs: Inputs) -> engine.Calculated:
+    return engine.calculate(inputs.scheme, inputs.tables())
 
 
 STALE_CLAUSE = "kaohe 结果列"
@@ -220,8 +243,8 @@ def _agrees(saved: object, computed: object) -> bool:
         saved = None  # an empty result, saved as one space (see _cached)
     if computed is None:  # a result that cannot be computed shows its message, or nothing
         return saved is None or (isinstance(saved, str) and saved.startswith("#"))
-    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (saved, computed))
-    if numbers:  # a rank saved by Excel comes back as 18.0
+    if isinstance(saved, (int, float)) and isinstance(computed, (int, float)) and \
+            not isinstance(saved, bool) and not isinstance(computed, bool):  # a rank saved by Excel comes back as 18.0
         return abs(saved - computed) <= TOLERANCE * max(1.0, abs(computed))
     return str(saved).strip() == str(computed).strip() if saved is not None else computed == ""
 
@@ -235,7 +258,7 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
         table = tables[name]
         present = [c for c in table.columns if c in sheet.columns]
         never = 0
-        for record, key in zip(sheet.records, keys_of(sheet.records, table.key_field)):
+        for record, key in zip(sheet.rows, keys_of(sheet.rows, table.key_field)):
             if key not in table.rows:
                 continue
             for column in present:
@@ -253,93 +276,6 @@ def stale_results(inputs: Inputs, tables: dict) -> list[Finding]:
                                  "（文件未经 Excel 计算保存，或显示 #NAME? 等），未能核对",
                                  Where(name, "", ""), actual=never))
     return findings
-
-
-def same_file(a: str | Path, b: str | Path) -> bool:
-    """Whether two paths name one file: by any path, through links (symbolic or hard)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one does not exist (yet), or is a link loop
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def output_path(target: str | Path, *sources: str | Path) -> Path:
-    """A file to write, checked before any work: never one of the inputs, in a folder that exists."""
-    target = Path(target)
-    for source in sources:
-        if same_file(source, target):
-            raise WorkbookError(f"输出文件不能是原文件本身：{target}（原文件不变，请另起文件名）")
-    folder = target.parent
-    if not folder.exists():
-        raise WorkbookError(f"输出文件夹不存在：{folder}（请先建立该文件夹，或换一个路径）")
-    if not folder.is_dir():
-        raise WorkbookError(f"输出路径 {target} 中的 {folder} 是一个文件，不是文件夹（请换一个路径）")
-    if target.is_dir():
-        raise WorkbookError(f"输出路径 {target} 是一个文件夹（请给出文件名）")
-    return target
-
-
-_WRITE_REASONS = {errno.ENOSPC: "磁盘空间不足，请腾出空间后重试", errno.EDQUOT: "磁盘配额已满，请腾出空间后重试",
-                  errno.EACCES: "没有写入权限（或文件正被其他程序打开），请换一个文件夹或关闭该文件",
-                  errno.EPERM: "没有写入权限，请换一个文件夹", errno.EROFS: "该位置只读，请换一个文件夹",
-                  errno.ENOENT: "文件夹不存在，请先建立该文件夹", errno.ENOTDIR: "路径中有一段不是文件夹，请换一个路径"}
-
-
-def write_error(exc: OSError, path: str | Path) -> WorkbookError:
-    """An operating system's refusal to write, as what the clerk can do about it."""
-    reason = _WRITE_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
-    return WorkbookError(f"无法写入 {path}：{reason}")
-
-
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def replace_atomically(path: str | Path, write: Callable[[Path], None], *sources: str | Path) -> None:
-    """``write(temporary)`` beside the target, then rename: a failure or a kill never leaves half a file under
-    the name, parallel runs never share a temporary file, and nothing is left behind but the result."""
-    path = output_path(path, *sources)
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    except OSError as exc:
-        raise write_error(exc, path) from None
-    os.close(fd)
-    partial = Path(name)
-    try:
-        write(partial)
-        os.chmod(partial, 0o666 & ~_UMASK)  # as a file created in place would be, not mkstemp's 0600
-        os.replace(partial, path)
-    except OSError as exc:
-        raise write_error(exc, path) from None
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def write_atomically(wb, path: str | Path, *sources: str | Path, computed_on_open: bool = False,
-                     rows: Mapping[str, str] | None = None) -> None:
-    """Save an openpyxl workbook atomically (see replace_atomically); never over one of ``sources``.
-    ``computed_on_open``: a workbook without saved results, which every program must compute on opening.
-    ``rows``: sheet name → rows as XML (book.cell_xml), added below the rows openpyxl wrote."""
-    def write(partial: Path) -> None:
-        wb.save(partial)
-        if rows:
-            _add_rows(partial, rows)
-        package.finish(partial, computed_on_open)  # as every workbook kaohe writes: values cached, one tab selected, no paths
-
-    replace_atomically(path, write, *sources)
-
-
-def _add_rows(path: Path, rows: Mapping[str, str]) -> None:
-    """Rows written as XML put at the end of their sheets' data, in the package at ``path`` (not yet in place)."""
-    with zipfile.ZipFile(path) as z:
-        items = [(item, z.read(item.filename)) for item in z.infolist()]
-        wanted = {part: rows[name].encode("utf-8") for name, part in sheet_parts(z).items() if name in rows}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for item, data in items:
-            if item.filename in wanted:
-                at = data.rindex(b"</sheetData>")
-                data = data[:at] + wanted[item.filename] + data[at:]
-            out.writestr(item, data)
 
 
 # --- results saved as the formulas' cached values ----------------------------------------------
@@ -393,7 +329,7 @@ def formula_cells(inputs: Inputs, tables: dict) -> dict[str, dict[str, object]]:
     sheet = inputs.sheets.get(area_sheet)
     if sheet is None:
         return shown
-    entered = engine.entry_tables(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})
+    entered = engine.entry_tables(inputs.scheme, inputs.tables())
     for entry in engine.entry_fills(inputs.scheme):
         found = entered.get(entry.name)
 
@@ -421,7 +357,7 @@ def _tally_cells(inputs: Inputs, shown: dict[str, dict[str, object]]) -> None:
     if not any(talled.values()):
         return
     rows = dict(zip(engine.sheets(inputs.scheme),
-                    engine.form_means(inputs.scheme, {n: s.records for n, s in inputs.sheets.items()})))
+                    engine.form_means(inputs.scheme, inputs.tables())))
     for name, columns in ((n, c) for n, c in talled.items() if c and n in rows):
         sheet, cells = inputs.sheets[name], shown.setdefault(name, {})
         for column in columns:
@@ -444,7 +380,7 @@ def _cell_at(ref: str) -> tuple[int, int]:
 
 def block_cells(refs: Iterable[str]) -> set[str]:
     """Every cell the array formulas over ``refs`` (A1:B2) fill: each holds its own saved value."""
-    cells = set()
+    cells: set[str] = set()
     for ref in refs:
         first, _, last = ref.partition(":")
         (first_col, first_row), (last_col, last_row) = (_cell_at(r) for r in (first, last or first))

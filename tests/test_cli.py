@@ -7,10 +7,11 @@ import json
 import pytest
 from openpyxl import Workbook
 
-from kaohe import cli, engine
+from kaohe import cli
 from kaohe.params import SCHEME_DIR, load, sheet_rows
+from kaohe.rules import jingan
 
-AREAS = engine.jingan.AREA_INPUTS
+AREAS = jingan.AREA_INPUTS
 
 
 def jingan_book(path, areas, staff=(), params=True, extra_column=False, blank_row=False, results=()):
@@ -31,9 +32,9 @@ def jingan_book(path, areas, staff=(), params=True, extra_column=False, blank_ro
             ws.append([])
         ws.append([area.get(h) for h in header])
     st = wb.create_sheet("工作人员")
-    st.append(list(engine.jingan.STAFF_INPUTS))
+    st.append(list(jingan.STAFF_INPUTS))
     for person in staff:
-        st.append([person.get(h) for h in engine.jingan.STAFF_INPUTS])
+        st.append([person.get(h) for h in jingan.STAFF_INPUTS])
     wb.save(path)
     return path
 

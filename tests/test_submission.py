@@ -86,15 +86,18 @@ def test_inputs_are_as_typed_and_results_are_the_rules_values(forced, capsys):
     expected = {r["居民区"]: r for r in json.loads(out)["sheets"]["居民区"]}
     ws = copy["居民区"]
     header = [c.value for c in ws[1]]
-    for row in ws.iter_rows(min_row=2, values_only=True):
-        if row[0] in expected:
-            saved = dict(zip(header, row))
-            for column in ("总分", "建议等次", "最终等次"):
-                want = expected[row[0]][column]
-                if want is None:  # not computable: the copy shows why, as the workbook did
-                    assert str(saved[column]).startswith("#错误")
-                else:
-                    assert saved[column] == (pytest.approx(want) if isinstance(want, float) else want)
+    saved = {row[0]: dict(zip(header, row)) for row in ws.iter_rows(min_row=2, values_only=True) if row[0] in expected}
+    assert saved.keys() == expected.keys()  # every area of the workbook is in the copy, and checked below
+    uncomputed = 0
+    for key, want_row in expected.items():
+        for column in ("总分", "建议等次", "最终等次"):
+            want = want_row[column]
+            if want is None:  # not computable: the copy shows why, as the workbook did
+                assert str(saved[key][column]).startswith("#错误"), (key, column)
+                uncomputed += 1
+            else:
+                assert saved[key][column] == (pytest.approx(want) if isinstance(want, float) else want), (key, column)
+    assert 0 < uncomputed < 3 * len(expected)  # the example's planted errors: both kinds of cell are checked
 
 
 def test_the_source_block_names_the_scheme_versions_time_and_digests(forced):

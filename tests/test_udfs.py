@@ -1,4 +1,4 @@
-"""The four UDFs called as xlwings calls them: numbers, text, None and lists of lists.
+"""The five UDFs called as xlwings calls them: numbers, text, None and lists of lists.
 
 Also the registration xlwings makes of them on Windows: the real ``xlwings.udfs`` module is
 loaded with its COM modules stubbed, so that its decorators and VBA generator run on them.
@@ -14,11 +14,11 @@ import types
 import kaohe_udfs as udfs
 import pytest
 
-from kaohe import engine
 from kaohe.params import load, sheet_rows
+from kaohe.rules import jingan
 from tests.conftest import grid
 
-AREA_HEADER = engine.jingan.AREA_INPUTS
+AREA_HEADER = jingan.AREA_INPUTS
 
 
 def area(name, street=90, mutual=85, members=92, eligible=50, actual=41, **more):
@@ -173,7 +173,7 @@ STAFF_RESULTS = ["居民区得分", "得分"]
 
 
 def test_staff_results_look_up_their_area(areas):
-    staff = grid(engine.jingan.STAFF_INPUTS, [
+    staff = grid(jingan.STAFF_INPUTS, [
         {"姓名": "张三", "居民区": "春晖", "岗位": "书记", "人员类别": "社区工作者", "内部互评": 90, "党员群众测评": 80,
          "应参加人数": 30, "实际参加人数": 25, "奖金基数": 60000}])
     # 居民区得分 = 春晖's 总分 93.3; jingan 五(二): 0.5×93.3 + 0.1×90 + 0.4×80 = 46.65 + 9 + 32 = 87.65
@@ -217,7 +217,7 @@ def test_registration_metadata(registered):
         assert "expand" not in meta["ret"]["options"]  # a legacy array formula: Excel sizes the block
     area_args = module.KAOHE_AREA.__xlfunc__["argmap"]
     assert area_args["areas"]["options"] == {"ndim": 2, "err_to_str": True}
-    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS"):  # a name, or the 参数 range
+    for name in ("KAOHE_AREA", "KAOHE_STAFF", "GRADE_QUOTA", "BONUS", "KAOHE_FORMS"):  # a name, or the 参数 range
         assert getattr(module, name).__xlfunc__["argmap"]["scheme"]["options"] == {"ndim": 2}
 
 
@@ -275,7 +275,7 @@ FORMS = [["测评", "居民区", "表号", "评分人", "对象", "评分"],
 @pytest.fixture
 def team():
     areas = grid(AREA_HEADER, [area("A", members=None), area("B", members=60)])
-    staff = grid(engine.jingan.STAFF_INPUTS, [
+    staff = grid(jingan.STAFF_INPUTS, [
         {"姓名": "甲", "居民区": "A", "岗位": "书记", "人员类别": "社区工作者", "内部互评": 90,
          "应参加人数": 30, "实际参加人数": 25, "奖金基数": 60000}, {}])
     return areas, staff

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from kaohe import cli, template
-from kaohe.workbook import forms_beyond_formulas, read_inputs, write_atomically
+from kaohe.files import write_atomically
+from kaohe.workbook import forms_beyond_formulas, read_inputs
 from tests.conftest import typed_and_formulas
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "gaojing-2024-example.xlsm"

@@ -14,6 +14,7 @@ cell of the block when the whole call cannot be made). A row without a key gives
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Generic, TypeVar
 
 import xlwings as xw
 
@@ -55,7 +56,10 @@ def _guard(compute: Callable[[], Block], height: int, width: int) -> Block:
     return _filled(message, height, width)
 
 
-class _Recent:
+R = TypeVar("R")
+
+
+class _Recent(Generic[R]):
     """The last few computations, found again by comparing arguments with ==.
 
     xlwings hands every call fresh lists; comparing them with the few recent ones runs at C
@@ -64,9 +68,9 @@ class _Recent:
 
     def __init__(self, size: int = 4):
         self.size = size
-        self.entries: list[tuple[tuple, object]] = []
+        self.entries: list[tuple[tuple, R]] = []
 
-    def get(self, args: tuple, compute: Callable[[], object]) -> object:
+    def get(self, args: tuple, compute: Callable[[], R]) -> R:
         for i, (seen, result) in enumerate(self.entries):
             if len(seen) == len(args) and all(a is b or a == b for a, b in zip(seen, args)):
                 if i:
@@ -78,7 +82,11 @@ class _Recent:
         return result
 
 
-_schemes, _computed, _tallies = _Recent(), _Recent(), _Recent()
+Found = dict[str, "_Input | dict"]  # each table given, by sheet: rows (area, people) or columns (测评表)
+Means = dict[str, list[Mapping[str, object]]]  # the session means of each sheet's rows (engine.form_means)
+_schemes: _Recent[engine.Scheme] = _Recent()
+_computed: _Recent[tuple[Found, engine.Calculated, Means] | _Unusable] = _Recent()
+_tallies: _Recent[tuple[Found, Means] | _Unusable] = _Recent()
 
 
 def _scheme(spec: object) -> engine.Scheme:
@@ -144,8 +152,9 @@ def _inputs(s: engine.Scheme, areas: object, people: object, forms: object) -> d
     found: dict[str, _Input | dict] = {area_sheet: _Input(area_sheet, _rows(areas), engine.inputs(s, area_sheet))}
     if people is not None:
         found[people_sheet] = _Input(people_sheet, _rows(people), engine.inputs(s, people_sheet))
-    if forms is not None and sessions_sheet(s):
-        found[sessions_sheet(s)] = long_table(_rows(forms), engine.optional_sheets(s)[sessions_sheet(s)]) or {}
+    forms_sheet = sessions_sheet(s)
+    if forms is not None and forms_sheet:
+        found[forms_sheet] = long_table(_rows(forms), engine.optional_sheets(s)[forms_sheet]) or {}
     return found
 
 
@@ -165,7 +174,7 @@ def _computed_block(scheme: object, results: object, areas: object, people: obje
     s = _scheme(scheme)
     columns = _names(results)
 
-    def compute():
+    def compute() -> tuple[Found, engine.Calculated, Means] | _Unusable:
         try:
             found = _inputs(s, areas, people, forms)
         except _Unusable as exc:
@@ -178,9 +187,10 @@ def _computed_block(scheme: object, results: object, areas: object, people: obje
         raise done
     found, tables, means = done
     sheet = sheet_of(s)
-    if sheet not in found:
+    rows = found.get(sheet)
+    if not isinstance(rows, _Input):  # the area or people table: given row by row
         raise _Unusable(f"#错误：未给{sheet}区域（见工作簿说明）")
-    return _aligned(found[sheet], tables[sheet], columns, means[sheet])
+    return _aligned(rows, tables[sheet], columns, means[sheet])
 
 
 def _aligned(rows: _Input, table: Table, columns: list[str], means: Sequence[Mapping[str, object]]) -> Block:
@@ -188,12 +198,14 @@ def _aligned(rows: _Input, table: Table, columns: list[str], means: Sequence[Map
     result, or per session tally (what the row's blank session cell is scored with)."""
     known = set(table.columns) | (set(_TALLIES) if means else set())
     wrong = {c: f"#错误：结果“{c}”应为{'、'.join(table.columns)}之一" for c in columns if c not in known}
-    block = []
+    block: Block = []
     for slot in rows.slots:
         key = table.order[slot] if slot is not None else ""
-        block.append(["" if not key else wrong[c] if c in wrong else
-                      _mean(means[slot].get(_TALLIES[c])) if c in _TALLIES else _shown(table, key, c)
-                      for c in columns])
+        if slot is None or not key:
+            block.append([""] * len(columns))
+            continue
+        block.append([wrong[c] if c in wrong else _mean(means[slot].get(_TALLIES[c])) if c in _TALLIES else
+                      _shown(table, key, c) for c in columns])
     return block
 
 
@@ -250,7 +262,7 @@ def KAOHE_FORMS(scheme, sessions, forms, areas, people, sheet):
         if target not in engine.sheets(s):
             raise _Unusable(f"#错误：对象表应为{'、'.join(engine.sheets(s))}之一")
 
-        def tally():
+        def tally() -> tuple[Found, Means] | _Unusable:
             try:
                 found = _inputs(s, areas, people, forms)
             except _Unusable as exc:
@@ -261,6 +273,7 @@ def KAOHE_FORMS(scheme, sessions, forms, areas, people, sheet):
             raise done
         found, means = done
         rows = found[target]
+        assert isinstance(rows, _Input)  # target is the area or the people sheet, given row by row
         return [["" if slot is None else _mean(means[target][slot].get(c)) for c in columns] for slot in rows.slots]
     return _guard(compute, _height(areas if target == "居民区" else people), len(columns))
 
@@ -289,7 +302,7 @@ def GRADE_QUOTA(scheme, pool, scores, area_grade=None, area_grades=None):
         s, pool_name = _scheme(scheme), str(pool or "").strip()
         aligned = None if area_grades is None else _column(area_grades)
         grades = engine.pool_grades(s, pool_name, cells, area_grade, aligned)
-        out = []
+        out: Block = []
         for i, score in enumerate(cells):
             if is_blank(score):
                 out.append([""])
@@ -317,7 +330,7 @@ def BONUS(scheme, posts, grades, area_grades=None, bases=None, categories=None, 
     def compute() -> Block:
         s, n = _scheme(scheme), len(column)
         given = [_broadcast(c, n) for c in (grades, area_grades, bases, categories, reasons, months)]
-        out = []
+        out: Block = []
         for i, post in enumerate(column):
             if is_blank(post):
                 out.append([""])

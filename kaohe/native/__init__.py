@@ -2,7 +2,8 @@
 
 For offices without Python or xlwings (WPS, Excel for Mac, LibreOffice): the same sheets and
 headers as the .xlsm (WORKBOOK.md), results computed by the spreadsheet program itself from the
-inputs and the `参数` sheet. One builder per kind of scheme; ``write_native`` dispatches.
+inputs and the `参数` sheet. One builder per scheme (its RuleSet.native names the module); ``write_native``
+dispatches.
 """
 
 from __future__ import annotations
@@ -13,19 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import engine
+from ..files import write_atomically
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
-
-BUILDERS = {"gaojing": "gaojing", "jingan": "jingan"}  # scheme kind → module of kaohe.native
-
 
 def build_native(scheme: str | Path | engine.Scheme, *, area_rows: int = 60, people_rows: int = 600,
                  form_rows: int = 3000, data: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
                  info: Mapping[str, object] | None = None) -> Workbook:
     """The native workbook of a scheme, ``data`` typed into its input rows and ``info`` on 说明."""
     s = scheme if not isinstance(scheme, (str, Path)) else engine.scheme(scheme)
-    module = import_module(f"{__name__}.{BUILDERS[engine.kind_of(s)]}")
+    module = import_module(f"{__name__}.{engine.ruleset(s).native}")
     return module.build(s, area_rows=area_rows, people_rows=people_rows, form_rows=form_rows, data=data or {},
                         info=info or {})
 
@@ -38,7 +37,6 @@ def write_native(scheme: str | Path | engine.Scheme, path: str | Path, **options
 def save(wb: Workbook, path: str | Path) -> Path:
     """Save atomically, kaohe as author and fixed times, so equal content gives equal bytes."""
     from ..template import FIXED_TIME
-    from ..workbook import write_atomically
 
     wb.properties.creator = wb.properties.lastModifiedBy = "kaohe"
     wb.properties.created = wb.properties.modified = FIXED_TIME

@@ -26,21 +26,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import engine, printing, validation
-from ..checking import PRIOR_FILL, REPORT_HEADER, REPORT_SHEET
+from ..checking import PRIOR_FILL
+from ..contract import COUNT, GUIDE_SHEET, POINTS, REPORT_HEADER, REPORT_SHEET, TEXT, UNIT_LABEL, YEAR_LABEL
 from ..params import PARAM_SHEET, sheet_rows
 from ..reading import READING_CLAUSE
 from ..template import (
     BORDER,
-    COUNT,
-    GUIDE_SHEET,
     INPUT_FILL,
-    POINTS,
     REASON,
     RESULT_FILL,
-    TEXT,
-    UNIT_LABEL,
     WRAPPED,
-    YEAR_LABEL,
     _header,
     _param_sheet,
     _print_setup,

@@ -27,8 +27,8 @@ def text_in_number_cells(inputs) -> list[Finding]:
     """Text where the native workbook's formulas need a number: an error per cell."""
     if not is_native(inputs):
         return []
-    module = import_module(f"{__package__}.{engine.kind_of(inputs.scheme)}")
-    numbers = getattr(module, "number_inputs", lambda s: {})(inputs.scheme)
+    module = import_module(f"{__package__}.{engine.ruleset(inputs.scheme).native}")
+    numbers: dict[str, tuple[str, ...]] = getattr(module, "number_inputs", lambda s: {})(inputs.scheme)
     findings = []
     for name, headers in numbers.items():
         sheet = inputs.sheets.get(name)

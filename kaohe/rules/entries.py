@@ -14,14 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from ..findings import Checked, Finding, Upstream, Where, error, warning
+from ..contract import ADJUST_SHEET, AREA_KEY, STREET_SHEET, SURVEY_SHEET
+from ..findings import Checked, Finding, Upstream, Where, all_values, error, first_error, warning
 from ..reading import is_blank, read_choice, read_number
 from ..results import ROW_KEY, Table, keys_of
 from . import gaojing, jingan
 
-STREET_SHEET, ADJUST_SHEET, SURVEY_SHEET = "街道考评", "加减分", "满意度问卷"
-AREA = "居民区"
+AREA = AREA_KEY
 ADJUST_INPUTS = (AREA, "类型", "级别", "事由")
 CHANNELS = ("座谈会", "第三方", "社区通上半年", "社区通下半年")  # each feeds 居民区.<channel>得分 (WORKBOOK.md)
 
@@ -40,7 +41,7 @@ class EntrySheet:
     name: str
     inputs: tuple[str, ...]
     result: str
-    compute: Callable[[object, Sequence[tuple[str, Mapping[str, object]]], set[str], Entries], None]
+    compute: Callable[[Any, Sequence[tuple[str, Mapping[str, object]]], set[str], Entries], None]  # (scheme, rows, areas, out)
     feeds: tuple[str, ...]  # the 居民区 input columns it adds up to (a blank cell there takes the sum)
 
 
@@ -66,7 +67,9 @@ def _add(out: Entries, area: str, column: str, result: Checked) -> None:
     cell = (area, column)
     if result.value is None:
         out.sums[cell] = None
-        out.reasons.setdefault(cell, next((f for f in result.findings if f.is_error), None))
+        reason = first_error(result.findings)
+        if reason is not None:
+            out.reasons.setdefault(cell, reason)
     elif cell not in out.sums or out.sums[cell] is not None:
         out.sums[cell] = (out.sums.get(cell) or 0.0) + result.value
 
@@ -79,7 +82,8 @@ def _street(s: jingan.Scheme, rows, areas: set[str], out: Entries) -> None:
         reads = [read_number(row.get(label), Where(STREET_SHEET, key, label), lo=0, hi=points, rule="基本分值项",
                              clause=s.cite(f"area.items.{item}")) for item, (label, points) in s.items.items()]
         findings = tuple(f for r in reads for f in r.findings)
-        total = Checked(None if any(r.value is None for r in reads) else sum(r.value for r in reads), findings)
+        values = all_values(reads)
+        total = Checked(None if values is None else sum(values), findings)
         out.table.put(key, "合计", total)
         if area is None:
             continue
@@ -137,8 +141,8 @@ def _survey(s: gaojing.Scheme, rows, areas: set[str], out: Entries) -> None:
         counts[(area, column)] = counts.get((area, column), 0) + 1
         _add(out, area, column, score)
     for cell, n in counts.items():  # the mean of the channel's questionnaires
-        if out.sums.get(cell) is not None:
-            out.sums[cell] /= n
+        if (summed := out.sums.get(cell)) is not None:
+            out.sums[cell] = summed / n
 
 
 def survey_questions(s: gaojing.Scheme) -> tuple[str, ...]:
@@ -164,10 +168,12 @@ def compute(s, sheet: EntrySheet, rows: Sequence[Mapping[str, object]], areas: S
     return out
 
 
-def merge(rows: Sequence[Mapping[str, object]], key_field: str, entries: Entries) -> tuple[list[dict], list[Finding]]:
+def merge(rows: Sequence[Mapping[str, object]], key_field: str, entries: Entries
+          ) -> tuple[list[Mapping[str, object]], list[Finding]]:
     """The area rows with each blank column the entries add up to filled in; a typed value is kept, with a
     warning where it differs."""
-    merged, findings = [], []
+    merged: list[Mapping[str, object]] = []
+    findings: list[Finding] = []
     for row, key in zip(rows, keys_of(rows, key_field)):
         row = dict(row)
         for (area, column), value in entries.sums.items():

@@ -122,23 +122,23 @@ def tally_ballots(session: str, classes: Mapping[str, str], b: Ballots, rules: F
     """
     targets = list(classes)
     label = [f"第{n}号表" for n in b.numbers]
-    rating_at = b.rating_at or (lambda i, _field="评分": Where(session, label[b.form[i]], str(b.names[i])))
-    form_at = b.form_at or (lambda f: Where(session, label[f], ""))
+    rating_at: Callable[[int, str], Where] = b.rating_at or (lambda i, _: Where(session, label[b.form[i]], str(b.names[i])))
+    form_at: Callable[[int], Where] = b.form_at or (lambda f: Where(session, label[f], ""))
     findings: list[Finding] = quota_notes(classes, rules, session)
     reasons: dict[str, Finding] = {}
     state = b.readings.state[b.cell]
-    for i in np.flatnonzero(state == UNREADABLE):
+    for i in np.flatnonzero(state == UNREADABLE).tolist():
         read = read_rating(b.readings.raws[b.cell[i]], Where(session, label[b.form[i]], str(b.names[i])), rules.bands)
         problem = read.findings[0]
         findings.append(problem if b.rating_at is None else _moved(problem, rating_at(i, "评分")))
         if b.target[i] >= 0:
             reasons.setdefault(targets[b.target[i]], findings[-1])
-    for i in np.flatnonzero((b.target < 0) & (state != BLANK)):
+    for i in np.flatnonzero((b.target < 0) & (state != BLANK)).tolist():
         findings.append(error("测评对象", rules.quota_clause,
                               f"{label[b.form[i]]}：“{b.names[i]}”不在本次测评对象名单中", rating_at(i, "对象")))
     known = (b.target >= 0) & (state == READ)
     own = known & (b.target == b.raters[b.form])
-    for i in np.flatnonzero(own):
+    for i in np.flatnonzero(own).tolist():
         findings.append(warning("自评", rules.quota_clause, f"{label[b.form[i]]}：{b.names[i]}对自己的评分不计入",
                                 rating_at(i, "评分")))
     kept = known & ~own
@@ -172,8 +172,9 @@ def _moved(finding: Finding, where: Where) -> Finding:
 def _mismatches(b: Ballots, kept: np.ndarray, rules: FormRules, label, rating_at, void: np.ndarray) -> list[Finding]:
     """A tier that disagrees with its score (A with 85): the form is void, or kept and flagged."""
     findings = []
-    for i in np.flatnonzero(kept & ~b.readings.agrees[b.cell]):
+    for i in np.flatnonzero(kept & ~b.readings.agrees[b.cell]).tolist():
         read = read_rating(b.readings.raws[b.cell[i]], Where(), rules.bands).value
+        assert read is not None and read.typed_tier is not None  # a kept rating was read, with a tier that disagrees
         findings.append(warning(
             "档次分值不符", rules.bands.clause,
             f"{label[b.form[i]]}：对{b.names[i]}评{read.typed_tier}档却填{read.score:g}分"

@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
-from ..findings import Checked, Finding, Where, error, warning
+from ..contract import COUNT, ID_FIELD, RATE, TEXT, YUAN
+from ..findings import Checked, Finding, Where, all_values, error, warning
 from ..params import ParamReader, Params
 from ..reading import is_blank, read_choice, read_count, read_number, read_rate
 from ..results import Table, start_table
@@ -22,17 +24,14 @@ from .grading import (
     RankBand,
     band_of,
     caps_for,
-    check_caps,
-    empty_caps,
-    final_grades,
+    grade_areas,
     ladder_from,
-    propose,
     rank_bands,
     rank_eq,
     tie_straddles,
-    tiebreak_array,
     tiebreak_values,
 )
+from .ruleset import Bound, Distribution, Listing, PaperColumn, RuleSet, SheetLayout
 from .turnout import share_met
 
 AREA_SHEET, PEOPLE_SHEET = "居民区", "人员奖励"
@@ -119,9 +118,10 @@ def from_params(params: Params) -> Scheme:
             r.problem(f"adjustments.{kind}_min", "下限大于上限")
     rank_points = rank_bands(r.rows("hotline.rank_points", {"from": "num", "to?": "num", "points": "num"}),
                              "points", r, "hotline.rank_points")
-    if rank_points and "hotline" in items and max(b.label for b in rank_points) != items["hotline"][1]:
+    top = max((cast(float, b.label) for b in rank_points), default=None)  # points, each a number
+    if top is not None and "hotline" in items and top != items["hotline"][1]:
         r.problem("hotline.rank_points", f"最高得分应等于12345热线项分值{items['hotline'][1]:g}",
-                  allowed=items["hotline"][1], actual=max(b.label for b in rank_points))
+                  allowed=items["hotline"][1], actual=top)
     rank_tiers = rank_bands(r.rows("rank_tiers", {"tier": "text", "from": "num", "to?": "num"}), "tier", r,
                             "rank_tiers")
     money_rows = r.rows("money", {"post": "text", "tier": "text", "amount": "num"})
@@ -166,9 +166,8 @@ def questionnaire_score(s: Scheme, where: Where, answers: Sequence[object]) -> C
     reads = [read_number(a, where.at(f"第{n}题"), lo=0, hi=s.question_max, rule="问卷评分", clause=clause)
              for n, a in enumerate(answers, start=1)]
     findings = tuple(f for r in reads for f in r.findings)
-    if any(r.value is None for r in reads):
-        return Checked(None, findings)
-    return Checked(sum(r.value for r in reads), findings)
+    values = all_values(reads)
+    return Checked(None if values is None else sum(values), findings)
 
 
 def satisfaction(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
@@ -180,11 +179,12 @@ def satisfaction(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[floa
         reads = [read_number(row.get(f), where.at(f), lo=0, hi=s.full_score, rule="满意度测评",
                              clause=s.cite(f"satisfaction.weights.{name}")) for f in fields]
         findings += [f for r in reads for f in r.findings]
-        values = [r.value for r in reads]
-        channel[name] = None if None in values else sum(values) / len(values)  # [default] mean of rounds
-    if None in channel.values():
+        values = all_values(reads)
+        channel[name] = None if values is None else sum(values) / len(values)  # [default] mean of rounds
+    means = {n: v for n, v in channel.items() if v is not None}
+    if len(means) < len(channel):
         return Checked(None, tuple(findings))
-    return Checked(sum(s.channel_weights[n] * v for n, v in channel.items()), tuple(findings))
+    return Checked(sum(s.channel_weights[n] * v for n, v in means.items()), tuple(findings))
 
 
 def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Finding, ...]:
@@ -227,9 +227,9 @@ def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Fi
         findings.append(warning("参与户数", s.cite("turnout.forum_households_usual_max"),
                                 f"{key}：座谈会{n['座谈会户数']}户，一般不超过{usual:g}户",
                                 where.at("座谈会户数"), allowed=f"≤{usual:g}", actual=n["座谈会户数"]))
-    parts = [n["座谈会户数"], n["第三方户数"], n["社区通上半年户数"], n["社区通下半年户数"]]
-    if households and None not in parts:
-        total = parts[0] + parts[1] + max(parts[2], parts[3])  # [default] the later round not counted twice
+    forum, third, first, second = n["座谈会户数"], n["第三方户数"], n["社区通上半年户数"], n["社区通下半年户数"]
+    if households and forum is not None and third is not None and first is not None and second is not None:
+        total = forum + third + max(first, second)  # [default] the later round not counted twice
         share = s.turnout["total_households"]
         if not share_met(total, households, share, strictly=False):
             findings.append(error("参与户数", s.cite("turnout.total_households"),
@@ -266,9 +266,8 @@ def hotline_composite(s: Scheme, key: str, row: Mapping[str, object]) -> Checked
     """The 12345 composite: the mean of 处置率, 解决率, 满意率 (附件1 第3行, [default] mean)."""
     reads = [read_rate(row.get(f), Where(AREA_SHEET, key, f), clause=s.cite("hotline.composite")) for f in RATES]
     findings = tuple(f for r in reads for f in r.findings)
-    if any(r.value is None for r in reads):
-        return Checked(None, findings)
-    return Checked(sum(r.value for r in reads) / len(reads), findings)
+    values = all_values(reads)
+    return Checked(None if values is None else sum(values) / len(values), findings)
 
 
 def adjustment(s: Scheme, key: str, raw: object, field: str) -> Checked[float]:
@@ -290,7 +289,8 @@ def daily_score(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float
     reads = [read_number(row.get(s.items[i][0]), Where(AREA_SHEET, key, s.items[i][0]), lo=0, hi=s.items[i][1],
                          rule="平时成绩", clause=s.cite(f"items.{i}")) for i in DAILY_ITEMS]
     findings = tuple(f for r in reads for f in r.findings)
-    return Checked(None if any(r.value is None for r in reads) else sum(r.value for r in reads), findings)
+    values = all_values(reads)
+    return Checked(None if values is None else sum(values), findings)
 
 
 def progress(s: Scheme, key: str, row: Mapping[str, object], sat: float | None) -> tuple[Checked, Checked]:
@@ -325,6 +325,7 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
     keys = [k for k, _ in keyed]
     partial = np.full(len(keys), np.nan)  # everything but the hotline points
     composite = np.full(len(keys), np.nan)
+    total_reason: dict[str, Finding | None] = {}  # why 总分 cannot be had, before the hotline points
     for i, (key, row) in enumerate(keyed):
         table.findings += list(turnout_findings(s, key, row))
         sat = satisfaction(s, key, row)
@@ -345,12 +346,12 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         composite[i] = np.nan if hot.value is None else hot.value
         for p in parts:
             table.add(p.findings)
-        if all(p.value is not None for p in parts):
-            partial[i] = parts[0].value + parts[1].value - parts[2].value + sum(p.value for p in parts[3:])
+        if (values := all_values(parts)) is not None:
+            partial[i] = values[0] + values[1] - values[2] + sum(values[3:])
         decline, rise = progress(s, key, row, sat.value)
         table.put(key, "热线同比下降率", decline)
         table.put(key, "满意度同比提升率", rise)
-        table.reasons[(key, "总分")] = next((f for p in parts for f in p.findings if f.is_error), None)
+        total_reason[key] = next((f for p in parts for f in p.findings if f.is_error), None)
     hotline_ranks = rank_eq(composite)
     table.findings += tie_straddles(hotline_ranks, keys, s.rank_points, AREA_SHEET, "热线得分", "12345热线综合评分",
                                     s.cite("hotline.rank_points"))
@@ -358,25 +359,15 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
     totals = partial + hotline
     for i, key in enumerate(keys):
         table.put(key, "热线得分", None if np.isnan(hotline[i]) else float(hotline[i]), table.reason(key, "热线综合"))
-        reason = table.reasons.pop((key, "总分"), None) or table.reason(key, "热线得分")
+        reason = total_reason.pop(key, None) or table.reason(key, "热线得分")
         table.put(key, "总分", None if np.isnan(totals[i]) else float(totals[i]), reason)
     ranks = rank_eq(totals)
     table.findings += tie_straddles(ranks, keys, s.rank_tiers, AREA_SHEET, "档次", "总分排名", s.cite("rank_tiers"))
     for key, rank in zip(keys, ranks.tolist()):
         table.put(key, "排名", rank or None, table.reason(key, "总分"))
-        table.put(key, "档次", (band_of(rank, s.rank_tiers) or NO_TIER) if rank else None, table.reason(key, "总分"))
-    caps = caps_for(s.ladder, len(keys))
-    table.findings += empty_caps(s.ladder, caps, len(keys), AREA_SHEET, "本镇居民区")
-    second, unread = tiebreak_array(s.tiebreak, keyed, AREA_SHEET, s.cite("tiebreak.column"))
-    proposed, ties = propose(totals, keys, s.ladder, caps, AREA_SHEET, tiebreak=second)
-    table.findings += unread
-    finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.ladder, AREA_SHEET)
-    table.findings += ties
-    table.add(bad.values())
-    for key, grade, final in zip(keys, proposed, finals):
-        table.put(key, "建议等次", grade, table.reason(key, "总分"))
-        table.put(key, "最终等次", final, bad.get(key) or table.reason(key, "总分"))
-    table.findings += check_caps(finals, keys, caps, s.ladder, AREA_SHEET, "本镇居民区")
+        tier = cast(str | None, band_of(rank, s.rank_tiers))  # a tier's name
+        table.put(key, "档次", (tier or NO_TIER) if rank else None, table.reason(key, "总分"))
+    finals = grade_areas(table, keyed, totals, s.ladder, s.tiebreak, s.cite("tiebreak.column"), "本镇居民区")
     table.findings += failing_with_tier(s, keys, finals, table)
     return table
 
@@ -403,7 +394,7 @@ def reward(s: Scheme, key: str, post: object, tier: object) -> Checked[float]:
     read = read_post(s, key, post)
     if read.value is None:
         return Checked(None, read.findings)
-    tiers = [b.label for b in s.rank_tiers]
+    tiers = [str(b.label) for b in s.rank_tiers]
     label = "" if is_blank(tier) else str(tier).strip()
     if tier is None or label not in (*tiers, NO_TIER):
         shown = "未定" if tier is None else f"为“{tier}”"
@@ -439,3 +430,93 @@ def score_people(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) 
             continue
         table.put(key, "奖励金额", reward(s, key, row.get("岗位"), table.value(key, "档次")))
     return table
+
+
+# --- the rule set (kaohe.rules.ruleset): what the engine and the adapters call ------------------------
+
+POOLS = ("居民区",)  # one pool: the areas, street-wide (五(一))
+COUNTS = ("总户数", "党员数", "座谈会户数", "座谈会党员数", "第三方户数", "社区通上半年户数", "社区通下半年户数",
+          "未真实走访户数", "本年热线件数", "上年热线件数")
+
+
+def pool_caps(s: Scheme, pool: str, n: int, area_grade: object) -> Checked[tuple[Ladder, dict[str, int]]]:
+    """The areas' ladder and its caps for n areas (五(一))."""
+    return Checked((s.ladder, caps_for(s.ladder, n)))
+
+
+def barred(s: Scheme, pool: str, area_grade: str | None, member_area_grade: object) -> bool:
+    """No one is barred from a grade: the scheme grades areas only."""
+    return False
+
+
+def grade_names(s: Scheme) -> dict[str, tuple[str, ...]]:
+    """The areas' grades, best first (五(一)); people are not graded."""
+    return {AREA_SHEET: s.ladder.names}
+
+
+def distributions(s: Scheme) -> tuple[Distribution, ...]:
+    """What 汇总 and the copy's 封面 count: the areas' final grades (五(一)) and rank tiers (五(二))."""
+    return (Distribution("居民区最终等次", AREA_SHEET, "最终等次", s.ladder.names),
+            Distribution("居民区档次", AREA_SHEET, "档次", tuple(str(b.label) for b in s.rank_tiers)))
+
+
+def layouts(s: Scheme) -> tuple[SheetLayout, SheetLayout]:
+    """居民区 and 人员奖励 as the workbook shows them, the posts as a dropdown."""
+    rates = (*RATES, "热线综合", "热线同比下降率", "满意度同比提升率")
+    scored = ("decimal", "0", "satisfaction.full_score")
+    numbers: dict[str, Bound] = {h: scored for hs in CHANNELS.values() for h in hs}
+    numbers |= {s.items[i][0]: ("decimal", "0", f"items.{i}") for i in DAILY_ITEMS}
+    numbers |= {h: ("percent", "0", "1") for h in RATES}
+    numbers |= {h: ("whole", "0", "10000000") for h in COUNTS if h != "未真实走访户数"}
+    numbers["上年群众满意度"] = scored
+    numbers |= {"未真实走访户数": ("whole", "0", "visits.sample"), "加分": ("decimal", "0", "adjustments.bonus_max"),
+                "减分": ("decimal", "0", "adjustments.deduction_max")}
+    area = SheetLayout(AREA_SHEET, "居民区", AREA_INPUTS + OPTIONAL_INPUTS, AREA_RESULTS,
+                       {**{c: COUNT for c in COUNTS}, **{r: RATE for r in rates}, "居民区": TEXT, "排名": COUNT},
+                       {"领导小组调整": s.ladder.names}, numbers)
+    people = SheetLayout(PEOPLE_SHEET, "姓名", PEOPLE_INPUTS, PEOPLE_RESULTS,
+                         {"奖励金额": YUAN, "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT}, {"岗位": POSTS})
+    return area, people
+
+
+def pay(s: Scheme, key: str, *, post: object, grade: object, **_: object) -> Checked[float]:
+    """奖励金额 by post and tier (五(二)1); a blank cell: no tier. The other columns are not used."""
+    return reward(s, key, post, "" if is_blank(grade) else grade)
+
+
+def _feedback(s: Scheme, key: str, row: Mapping[str, object], results: Mapping[str, object]) -> list[dict[str, object]]:
+    return feedback_parts(s, row, results)
+
+
+def publicity(s: Scheme, tables: Mapping[str, Table], people_rows: Sequence[Mapping[str, object]]) -> Listing:
+    """The results are published with the feedback (五(一)); the list names the areas to be 优秀 and those in
+    a rank tier (A档/B档, 五(二)), which decides the staff's rewards, in the order of their 排名."""
+    table, best = tables[AREA_SHEET], s.ladder.best
+    shown = [(k, c) for k, c in table.rows.items() if c.get("最终等次") == best or c.get("档次")]
+    shown.sort(key=lambda kc: kc[1].get("排名") or 1e9)
+    opening = (f"根据{s.params.meta['title']}，现将考核结果拟评为“{best}”的居民区（{s.cite('grades')}）和考核名次列入"
+               f"{'、'.join(str(b.label) for b in s.rank_tiers)}的居民区（{s.cite('rank_tiers')}）予以公示。"
+               "公示期间，对公示对象有意见的，请向镇居民区考核领导小组反映。")
+    rows: list[list[object]] = [[n, k, c.get("总分"), c.get("排名"), c.get("档次") or "—", c.get("最终等次")]
+            for n, (k, c) in enumerate(shown, start=1)]
+    columns = (PaperColumn("序号", "序号"), PaperColumn("居民区", "居民区"), PaperColumn("总分", "总分", 2, "0.00"),
+               PaperColumn("排名", "排名"), PaperColumn("档次", "档次"), PaperColumn("拟定等次", "拟定等次", 2))
+    return Listing(opening, columns, rows)
+
+
+RULESET: RuleSet[Scheme] = RuleSet(
+    kind="gaojing", from_params=from_params,
+    area_sheet=AREA_SHEET, people_sheet=PEOPLE_SHEET,
+    inputs={AREA_SHEET: AREA_INPUTS, PEOPLE_SHEET: PEOPLE_INPUTS},
+    results={AREA_SHEET: AREA_RESULTS, PEOPLE_SHEET: PEOPLE_RESULTS},
+    layouts=layouts, money="奖励金额",
+    score_areas=score_areas, score_people=score_people,
+    pools=POOLS, pool_caps=pool_caps, barred=barred, grade_names=grade_names, distributions=distributions,
+    pay=pay,
+    blank_papers=("满意度问卷",), feedback_parts=_feedback,
+    feedback_columns=(PaperColumn("项目", "项目", 2), PaperColumn("得分", "得分", 1, "0.00"), PaperColumn("满分", "满分"),
+                      PaperColumn("依据", "依据", 4)),
+    feedback_staff=(),
+    publicity=publicity,
+    native="gaojing",
+)

@@ -15,9 +15,11 @@ from itertools import pairwise
 
 import numpy as np
 
+from ..contract import FINAL, OVERRIDE, OVERRIDE_REASON, PROPOSED, QUOTA_RULE, TIE_RULE, TOTAL
 from ..findings import Finding, Where, error, info, warning
 from ..params import exact
 from ..reading import is_blank, read_choice, read_number
+from ..results import Table
 
 ROUNDINGS = ("floor", "round_half_up", "ceil")
 TIE_DECIMALS = 9  # scores equal to 9 decimals are tied: weighted sums differ in the 15th
@@ -125,7 +127,7 @@ def propose(
                 chosen = [i for i in chosen if tie_key[i] != boundary]
                 names = "、".join(keys[i] for i in tied)
                 findings.append(warning(
-                    "并列超额", ladder.clause,
+                    TIE_RULE, ladder.clause,
                     f"「{step.name}」名额{cap}个，{names}并列{scores[tied[0]]:g}分跨越名额线，"
                     f"均暂列下一等次，请领导小组在“领导小组调整”列中决定",
                     Where(table, keys[tied[0]], "建议等次"), allowed=cap, actual=len(chosen) + len(tied)))
@@ -136,7 +138,7 @@ def propose(
     return grades, findings
 
 
-OVERRIDE_FIELD, REASON = "领导小组调整", "调整理由"  # WORKBOOK.md: the override, and the reason typed beside it
+OVERRIDE_FIELD, REASON = OVERRIDE, OVERRIDE_REASON  # WORKBOOK.md: the override, and the reason typed beside it
 
 
 def final_grades(
@@ -184,7 +186,7 @@ def check_caps(
         holders = [k for k, g in zip(keys, finals) if g == name]
         if len(holders) > cap:
             findings.append((warning if as_a_rule else error)(
-                "等次名额", ladder.clause,
+                QUOTA_RULE, ladder.clause,
                 f"{pool}最终「{name}」{len(holders)}个，超过{'原则上的' if as_a_rule else ''}名额{cap}个："
                 f"{'、'.join(holders)}", Where(table, holders[0], "最终等次"), allowed=cap, actual=len(holders)))
     return findings
@@ -301,3 +303,24 @@ def tiebreak_array(column: str | None, rows: Sequence[tuple[str, Mapping[str, ob
     findings = [warning(f.rule, clause, f"{f.message}，名额线上并列时按最低计", f.where, f.allowed, f.actual)
                 for r in reads for f in r.findings]
     return np.array([np.nan if r.value is None else r.value for r in reads]), findings
+
+
+def grade_areas(table: Table, keyed: Sequence[tuple[str, Mapping[str, object]]], totals: np.ndarray, ladder: Ladder,
+                tiebreak: str | None, tiebreak_clause: str, pool: str) -> list[str | None]:
+    """建议等次 under the street-wide caps and 最终等次 after the leading group's overrides, into the area
+    table (DOMAIN §6): the tail every scheme's area sheet shares. ``pool`` names the areas in findings.
+    Returns the final grades, in the rows' order."""
+    keys = [k for k, _ in keyed]
+    caps = caps_for(ladder, len(keys))
+    table.findings += empty_caps(ladder, caps, len(keys), table.sheet, pool)
+    second, unread = tiebreak_array(tiebreak, keyed, table.sheet, tiebreak_clause)
+    proposed, ties = propose(totals, keys, ladder, caps, table.sheet, tiebreak=second)
+    table.findings += unread
+    finals, bad = final_grades(proposed, [row.get(OVERRIDE) for _, row in keyed], keys, ladder, table.sheet)
+    table.findings += ties
+    table.add(bad.values())
+    for key, grade, final in zip(keys, proposed, finals):
+        table.put(key, PROPOSED, grade, table.reason(key, TOTAL))
+        table.put(key, FINAL, final, bad.get(key) or table.reason(key, TOTAL))
+    table.findings += check_caps(finals, keys, caps, ladder, table.sheet, pool)
+    return finals

@@ -10,28 +10,30 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any, cast
 
 import numpy as np
 
+from ..contract import BARRED_RULE, COUNT, ID_FIELD, POINTS, TEXT, YUAN
 from ..findings import Checked, Finding, Where, error, info, warning
 from ..params import ParamReader, Params
-from ..reading import Band, Bands, is_blank, read_choice, read_number
-from ..results import Table, start_table
+from ..reading import Band, Bands, as_text, is_blank, read_choice, read_number
+from ..results import Table, keys_of, start_table
 from .forms import FormRules
 from .grading import (
     ROUNDINGS,
     Ladder,
     caps_for,
     check_caps,
-    empty_caps,
     final_grades,
+    grade_areas,
     ladder_from,
     propose,
     quota,
     rank_eq,
-    tiebreak_array,
     tiebreak_values,
 )
+from .ruleset import Bound, Distribution, Listing, PaperColumn, RuleSet, SheetLayout
 from .turnout import strict_turnout
 
 AREA_SHEET, STAFF_SHEET = "居民区", "工作人员"
@@ -303,7 +305,7 @@ def area_total(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]
     findings += _composable(key, minus.value, s.deductions.values(), "减分", s.cite("area.deductions"))
     if not valid or any(p.value is None for p in parts.values()) or any(f.is_error for f in findings):
         return Checked(None, findings)
-    values = {name: p.value for name, p in parts.items()}
+    values = {name: p.value for name, p in parts.items() if p.value is not None}
     adjustment = (bonus.value or 0.0) - (minus.value or 0.0)
     if s.apply_to == "street_score":  # [default] is "total": DOMAIN 1.2
         values["street"] += adjustment
@@ -328,20 +330,9 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
         result = area_total(s, key, row)
         table.put(key, "总分", result)
         totals[i] = np.nan if result.value is None else result.value
-    caps = caps_for(s.area_ladder, len(keys))
-    table.findings += empty_caps(s.area_ladder, caps, len(keys), AREA_SHEET, "本街道（镇）居民区")
-    second, unread = tiebreak_array(s.area_tiebreak, keyed, AREA_SHEET, s.cite("area.tiebreak.column"))
-    proposed, ties = propose(totals, keys, s.area_ladder, caps, AREA_SHEET, tiebreak=second)
-    table.findings += unread
-    finals, bad = final_grades(proposed, [row.get("领导小组调整") for _, row in keyed], keys, s.area_ladder,
-                               AREA_SHEET)
-    table.findings += ties
-    table.add(bad.values())
-    for key, grade, final, rank in zip(keys, proposed, finals, rank_eq(totals).tolist()):
+    for key, rank in zip(keys, rank_eq(totals).tolist()):
         table.put(key, "排名", rank or None, table.reason(key, "总分"))
-        table.put(key, "建议等次", grade, table.reason(key, "总分"))
-        table.put(key, "最终等次", final, bad.get(key) or table.reason(key, "总分"))
-    table.findings += check_caps(finals, keys, caps, s.area_ladder, AREA_SHEET, "本街道（镇）居民区")
+    grade_areas(table, keyed, totals, s.area_ladder, s.area_tiebreak, s.cite("area.tiebreak.column"), "本街道（镇）居民区")
     return table
 
 
@@ -409,6 +400,7 @@ def months_agree(s: Scheme, key: str, reason: str | None, months: object) -> tup
 
 def read_person(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[Person]:
     status = read_status(s, key, row.get("岗位"), row.get("人员类别"), row.get("不参加考核原因"))
+    assert status.value is not None  # read_status always reads the three, None where not usable
     post, category, reason = status.value
     findings = status.findings
     area = row.get("居民区")
@@ -436,7 +428,7 @@ def staff_score(s: Scheme, person: Person, row: Mapping[str, object], area_score
     findings += turnout
     if not valid or any(p.value is None for p in parts.values()):
         return Checked(None, findings)
-    total = weights["area"] * area_score + sum(weights[n] * p.value for n, p in parts.items())
+    total = weights["area"] * area_score + sum(weights[n] * p.value for n, p in parts.items() if p.value is not None)
     if s.staff_score_cap is not None and total > s.staff_score_cap:  # "满分为100分" (五(二), 五(三))
         findings += (info("得分上限", s.cite("staff.score_cap"),
                           f"{person.key}：得分{total:.2f}超过满分，按{s.staff_score_cap:g}分计", where.at("得分"),
@@ -452,6 +444,7 @@ def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area
     status = read_status(s, key, post, category, reason, post_required=False)
     if status.errors:
         return Checked(None, status.findings)
+    assert status.value is not None  # read_status always reads the three
     _, category, reason = status.value
     if category == CIVIL_SERVANT:  # 七(一)1 excludes only "公务员身份的人员"
         return Checked(SYSTEM_TEXT)
@@ -510,6 +503,7 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
     for i, (key, row) in enumerate(keyed):
         read = read_person(s, key, row)
         person = read.value
+        assert person is not None  # read_person always gives the person, with its problem if any
         people.append(person)
         table.findings += list(read.findings)
         if person.area and person.area not in areas.rows:
@@ -528,7 +522,7 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
         elif area_score is None:
             table.put(key, "得分", None, table.reason(key, "居民区得分"))
         else:
-            result = staff_score(s, person, row, area_score)
+            result = staff_score(s, person, row, cast(float, area_score))  # an area's 总分: a number
             table.put(key, "得分", result)
             scores[i] = np.nan if result.value is None else result.value
     _grade_staff(s, table, people, scores, [row for _, row in keyed], areas)
@@ -572,7 +566,7 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
                     "居民区等次", s.staff_ladder.clause, f"居民区“{area}”的等次未定，无法确定其工作人员优秀名额",
                     Where(STAFF_SHEET, keys[i], "建议等次")))
             continue
-        pools[f"{area}其他全日制工作人员"] = (members, _others_caps(s, len(members), area_grade))
+        pools[f"{area}其他全日制工作人员"] = (members, _others_caps(s, len(members), str(area_grade)))
     worst_area = np.array([areas.value(p.area, "最终等次") == s.area_ladder.worst for p in people])
     for members, caps in pools.values():
         barred = {s.staff_ladder.best: worst_area[members]}
@@ -605,7 +599,7 @@ def _grade_staff(s: Scheme, table: Table, people: list[Person], scores: np.ndarr
     for i, person in enumerate(people):
         if worst_area[i] and finals[i] == s.staff_ladder.best:
             table.findings.append(error(
-                "较差居民区不设优秀", s.staff_ladder.clause,
+                BARRED_RULE, s.staff_ladder.clause,
                 f"{keys[i]}所在居民区“{person.area}”为{s.area_ladder.worst}，其工作人员不设{s.staff_ladder.best}",
                 Where(STAFF_SHEET, keys[i], "最终等次"), allowed=0, actual=1))
 
@@ -619,7 +613,7 @@ def feedback_parts(s: Scheme, key: str, row: Mapping[str, object], total: float 
     """An area's 总分 part by part, for its feedback page: each part's score, weight and points, read as
     ``area_total`` reads them; a cap on the total (DOMAIN 1.2) shows as a part of its own."""
     where = Where(AREA_SHEET, key, "")
-    parts = []
+    parts: list[dict[str, Any]] = []
     for name, read in _area_parts(s, where, row).items():
         field = PART_FIELDS[name]
         parts.append({"项目": field, "得分": row.get(field) if read.value is None else read.value,
@@ -639,10 +633,10 @@ def feedback_parts(s: Scheme, key: str, row: Mapping[str, object], total: float 
 
 # --- 公示 (jingan 八(三)) ---------------------------------------------------------------------
 
-def publicity_list(s: Scheme, areas: Table, staff: Table) -> list[dict[str, object]]:
+def publicity_list(s: Scheme, areas: Table, staff: Table) -> list[dict[str, Any]]:
     """Who must be publicised before grades are final: areas to be 优秀/良好, staff to be 优秀."""
     listed_areas = {step.name for step in s.area_ladder.steps if step.capped}  # 优秀、良好: jingan 六(一)
-    rows: list[dict[str, object]] = [
+    rows: list[dict[str, Any]] = [
         {"类别": "居民区", "名称": key, "居民区": key, "拟定等次": cells["最终等次"], "得分": cells["总分"],
          "依据": s.cite("area.grades")}
         for key, cells in areas.rows.items() if cells.get("最终等次") in listed_areas]
@@ -650,3 +644,107 @@ def publicity_list(s: Scheme, areas: Table, staff: Table) -> list[dict[str, obje
               "依据": s.staff_ladder.clause}
              for key, cells in staff.rows.items() if cells.get("最终等次") == s.staff_ladder.best]
     return rows
+
+
+# --- the rule set (kaohe.rules.ruleset): what the engine and the adapters call ------------------------
+
+POOLS = ("居民区", "书记主任", "其他人员")  # GRADE_QUOTA's pools (jingan 六(一), 六(二))
+
+
+def pool_caps(s: Scheme, pool: str, n: int, area_grade: object) -> Checked[tuple[Ladder, dict[str, int]]]:
+    """The ladder and caps of a pool of n: 居民区 and 书记主任 street-wide; 其他人员 one area's other
+    full-time staff, capped by that area's grade (jingan 六(二))."""
+    if pool == "居民区":
+        return Checked((s.area_ladder, caps_for(s.area_ladder, n)))
+    if pool == "书记主任":
+        return Checked((s.staff_ladder, {s.staff_ladder.best: quota(s.leaders_share, n, s.staff_ladder.rounding)}))
+    grade = None if is_blank(area_grade) else str(area_grade).strip()
+    if grade not in s.area_ladder.names:
+        return Checked(None, (error("居民区等次", s.staff_ladder.clause,
+                                    f"其他人员的优秀名额取决于居民区等次，“{area_grade}”不是{'、'.join(s.area_ladder.names)}之一",
+                                    Where(STAFF_SHEET, "", "居民区等次"), actual=area_grade),))
+    return Checked((s.staff_ladder, _others_caps(s, n, grade)))
+
+
+def barred(s: Scheme, pool: str, area_grade: str | None, member_area_grade: object) -> bool:
+    """No 优秀 for the staff of an area graded 较差 (jingan 六(二))."""
+    if pool == "其他人员":
+        return area_grade == s.area_ladder.worst
+    return pool == "书记主任" and not is_blank(member_area_grade) and \
+        str(member_area_grade).strip() == s.area_ladder.worst
+
+
+def grade_names(s: Scheme) -> dict[str, tuple[str, ...]]:
+    """Each graded sheet's grades, best first (jingan 六)."""
+    return {AREA_SHEET: s.area_ladder.names, STAFF_SHEET: s.staff_ladder.names}
+
+
+def distributions(s: Scheme) -> tuple[Distribution, ...]:
+    """What 汇总 and the copy's 封面 count: the final grades of areas and staff (jingan 六)."""
+    return (Distribution("居民区最终等次", AREA_SHEET, "最终等次", s.area_ladder.names),
+            Distribution("工作人员最终等次", STAFF_SHEET, "最终等次", s.staff_ladder.names))
+
+
+HEADCOUNTS: dict[str, Bound] = {"应参加人数": ("whole", "0", "10000000"), "实际参加人数": ("whole", "0", "10000000")}
+
+
+def layouts(s: Scheme) -> tuple[SheetLayout, SheetLayout]:
+    """居民区 and 工作人员 as the workbook shows them, the document's vocabularies as dropdowns."""
+    rated = ("decimal", "0", "forms.score_max")  # a session's mean, typed where no forms are (jingan 五)
+    area = SheetLayout(AREA_SHEET, "居民区", AREA_INPUTS, AREA_RESULTS,
+                       {"应参加人数": COUNT, "实际参加人数": COUNT, "居民区": TEXT, "总分": POINTS, "排名": COUNT},
+                       {"领导小组调整": s.area_ladder.names},
+                       {"街道考评": ("decimal", "0", "area.items_total"), "居民区互评": rated, "党员群众测评": rated,
+                        **HEADCOUNTS, "加分": ("decimal", "0", "1000"), "减分": ("decimal", "0", "1000")})
+    people = SheetLayout(STAFF_SHEET, "姓名", STAFF_INPUTS, STAFF_RESULTS,
+                         {"应参加人数": COUNT, "实际参加人数": COUNT, "在岗月数": COUNT, "奖金基数": YUAN, "奖金": YUAN,
+                          "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT, "居民区得分": POINTS, "得分": POINTS},
+                         {"岗位": POSTS, "人员类别": CATEGORIES, "不参加考核原因": REASONS,
+                          "领导小组调整": s.staff_ladder.names},
+                         {**dict.fromkeys(("书记主任考评", "内部互评", "党员群众测评"), rated), **HEADCOUNTS,
+                          "在岗月数": ("decimal", "0", "12"), "奖金基数": ("decimal", "0", "100000000")})
+    return area, people
+
+
+def _feedback(s: Scheme, key: str, row: Mapping[str, object], results: Mapping[str, object]) -> list[dict[str, object]]:
+    total = results.get("总分")
+    return feedback_parts(s, key, row, total if isinstance(total, (int, float)) else None)
+
+
+def publicity(s: Scheme, tables: Mapping[str, Table], people_rows: Sequence[Mapping[str, object]]) -> Listing:
+    """The list publicised before grades are final (jingan 八(三)): areas to be 优秀/良好, then staff to be
+    优秀, each by grade and score."""
+    listed = publicity_list(s, tables[AREA_SHEET], tables[STAFF_SHEET])
+    area_of = {key: as_text(r.get("居民区")) for key, r in zip(keys_of(people_rows, "姓名"), people_rows)}
+    order = {g: n for n, g in enumerate(s.area_ladder.names)}
+    listed.sort(key=lambda r: (r["类别"] != "居民区", order.get(r["拟定等次"], 9), -(r["得分"] or 0)))
+    title = s.params.meta["title"]
+    opening = (f"根据{title}，现将考核评估等次拟确定为“优秀”“良好”的居民区和拟确定为“优秀”的居民区工作人员名单"
+               f"予以公示（{s.cite('area.grades')}；八(三)）。公示期间，对公示对象有意见的，请向街道（镇）居民区考核"
+               "评估领导小组反映；确有问题的，取消其“优秀”“良好”资格。")
+    rows = [[n, r["类别"], r["名称"], r["居民区"] or area_of.get(r["名称"], ""), r["拟定等次"], r["得分"]]
+            for n, r in enumerate(listed, start=1)]
+    columns = (PaperColumn("序号", "序号"), PaperColumn("类别", "类别"), PaperColumn("名称", "名称", 2),
+               PaperColumn("所在居民区", "所在居民区"), PaperColumn("拟定等次", "拟定等次"),
+               PaperColumn("得分", "得分", 2, "0.00"))
+    return Listing(opening, columns, rows)
+
+
+RULESET: RuleSet[Scheme] = RuleSet(
+    kind="jingan", from_params=from_params,
+    area_sheet=AREA_SHEET, people_sheet=STAFF_SHEET,
+    inputs={AREA_SHEET: AREA_INPUTS, STAFF_SHEET: STAFF_INPUTS},
+    results={AREA_SHEET: AREA_RESULTS, STAFF_SHEET: STAFF_RESULTS},
+    layouts=layouts, money="奖金",
+    score_areas=score_areas, score_people=score_staff,
+    pools=POOLS, pool_caps=pool_caps, barred=barred, grade_names=grade_names, distributions=distributions,
+    pay=staff_bonus,
+    blank_papers=("测评表",), feedback_parts=_feedback,
+    feedback_columns=(PaperColumn("项目", "项目"), PaperColumn("得分", "得分", 1, "0.00"),
+                      PaperColumn("权重", "权重", 1, "0%"), PaperColumn("折合", "折合分", 2, "0.00"),
+                      PaperColumn("依据", "依据", 3)),
+    feedback_staff=(PaperColumn("得分", "得分", 1, "0.00"), PaperColumn("最终等次", "最终等次", 2),
+                    PaperColumn("奖金", "奖金（元）", 2, "#,##0.00")),
+    publicity=publicity,
+    rated_on_forms=True, leader_posts=LEADER_POSTS, native="jingan",
+)

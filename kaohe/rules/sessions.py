@@ -13,16 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
+from ..contract import FORM_SHEET
 from ..findings import Finding, Upstream, Where, error, info, warning
 from ..grid import distinct
-from ..reading import is_blank, read_choice
+from ..reading import as_text, is_blank, read_choice
 from ..results import keys_of
 from .forms import Ballots, FormRules, read_cells, tally_ballots
 
-FORM_SHEET = "测评表"
 FORM_INPUTS = ("测评", "居民区", "表号", "评分人", "对象", "评分")
 MUTUAL, INTERNAL = "居民区互评", "内部互评"
 # session → its clause; its means feed the input column of the same name (on 居民区 or 工作人员)
@@ -52,13 +53,6 @@ class Tallied:
     reasons: dict[tuple[str, str, str], Finding] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     forms: dict[tuple[str, str], tuple[int, Where]] = field(default_factory=dict)  # (session, area) → forms, 1st row
-
-
-def cell_text(value: object) -> str:
-    """A cell as text; a whole number read back as 1.0 is the 1 the clerk typed."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if is_blank(value) else str(value).strip()
 
 
 def as_columns(rows: Sequence[Mapping[str, object]] | Mapping[str, Sequence[object]],
@@ -126,7 +120,7 @@ class _Coded:
 
     def _text(self, column: Sequence[object]) -> np.ndarray:
         raws, of = distinct(column)
-        ids = np.array([self.texts_index.setdefault(cell_text(r), len(self.texts_index)) for r in raws], dtype=np.int64)
+        ids = np.array([self.texts_index.setdefault(as_text(r), len(self.texts_index)) for r in raws], dtype=np.int64)
         return ids[of] if len(column) else np.zeros(0, dtype=np.int64)
 
     def code(self, text: str) -> int:
@@ -141,11 +135,25 @@ class _Coded:
         return out
 
 
+def _rating_cell(rows: np.ndarray, i: int, field: str) -> Where:
+    """Where a finding about rating ``i`` of a session (its rows: ``rows``) points."""
+    return _row(int(rows[i]), field)
+
+
+def _form_cell(first_rows: np.ndarray, f: int) -> Where:
+    """Where a finding about form ``f`` of a session points: its first row's 表号."""
+    return _row(int(first_rows[f]), "表号")
+
+
+def _target_cell(session: str, areas: set[str], people: Mapping[str, str], target: str) -> Where:
+    return Where(*input_cell(session, target, areas, people))
+
+
 def _placed(c: _Coded, areas: Sequence[str], findings: list[Finding]) -> np.ndarray:
     """Rows that name a known session, a known area, a form number and a target; the others are errors."""
     known_area = np.isin(c.area, [c.code(a) for a in areas])
     placed = c.typed & (c.session >= 0) & known_area & (c.number > 0) & (c.target > 0)
-    for i in np.flatnonzero(c.typed & ~placed):
+    for i in np.flatnonzero(c.typed & ~placed).tolist():
         if c.session[i] < 0:
             findings += read_choice(c.raw_session[i], _row(i, "测评"), NAMES, rule="测评", clause="jingan 五").findings
         problems = [(f"未填{f}", f) for f, code in (("居民区", c.area[i]), ("表号", c.number[i]), ("对象", c.target[i]))
@@ -196,7 +204,7 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
     staff_of: dict[str, list[Member]] = {}
     for m in staff:
         staff_of.setdefault(m.area, []).append(m)
-    area_names, small = set(areas), {}
+    area_names, small = set(areas), dict[tuple[str, str], list[str]]()
     mutual = c.session == NAMES.index(MUTUAL)
     rater = np.where(mutual, c.area, c.rater)  # a 居民区互评 form is rated by its area…
     whose = np.where(mutual, 0, c.area)  # …and the session is one for the whole street
@@ -219,9 +227,8 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
         ballots = Ballots(numbers=numbers, raters=local[rater[mine[first]]], form=form_of.reshape(-1),
                           target=local[c.target[mine]], names=c.texts[c.target[mine]], cell=c.cell[mine],
                           readings=c.readings,
-                          rating_at=lambda i, field, mine=mine: _row(mine[i], field),
-                          form_at=lambda f, mine=mine, first=first: _row(mine[first[f]], "表号"),
-                          target_at=lambda t, session=session, keys=keys: Where(*input_cell(session, t, area_names, keys)))
+                          rating_at=partial(_rating_cell, mine), form_at=partial(_form_cell, mine[first]),
+                          target_at=partial(_target_cell, session, area_names, keys))
         result = tally_ballots(f"{session}·{area or '全街道'}", classes, ballots, rules)
         for f in result.findings:
             if f.rule == "A档比例" and f.where.key in classes.values():  # forms.quota_notes: keyed by class

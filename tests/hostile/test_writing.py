@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from kaohe import cli, workbook
+from kaohe import cli, files, workbook
 from kaohe.book import put
 
 from .build import ROOT, example, kaohe, run
@@ -95,7 +95,7 @@ def test_disk_full_or_read_only_says_what_to_do(tmp_path, capsys, monkeypatch, c
     def refuse(*args):
         raise OSError(code_, os.strerror(code_))
 
-    monkeypatch.setattr(workbook.os, "replace", refuse)  # the disk refuses the finished file
+    monkeypatch.setattr(files.os, "replace", refuse)  # the disk refuses the finished file
     code, _, err = run(capsys, "export", source, "-o", tmp_path / "copy.xlsx", "--force")
     assert code == 2 and says in err and "copy.xlsx" in err and "内部错误" not in err
     assert [p.name for p in tmp_path.iterdir()] == ["jingan.xlsm"]
