@@ -147,17 +147,28 @@ class FakeSheet:
         return FakeRange(self, first, last or first)
 
 
-def test_the_macro_runs_the_same_check_through_xlwings(monkeypatch):
-    wb = load_workbook(EXAMPLE, data_only=True)
-    sheets = {ws.title: FakeSheet(ws) for ws in wb.worksheets}
-    book = types.SimpleNamespace(name=EXAMPLE.name, sheets=_Sheets(sheets))
+def macros_over(monkeypatch, name, sheets):
+    """kaohe_macros imported afresh, xlwings' Book.caller giving a stand-in book of ``sheets``."""
+    book = types.SimpleNamespace(name=name, sheets=_Sheets(sheets))
     import xlwings
     monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book), raising=False)
     sys.modules.pop("kaohe_macros", None)
-    import kaohe_macros as macros
+    import kaohe_macros
+    return kaohe_macros
+
+
+def reported_rules(report) -> list:
+    """The 规则 column of 检查结果 as the macro wrote it."""
+    return [report.cells.get((r, 2)) for r in range(2, 60) if report.cells.get((r, 2))]
+
+
+def test_the_macro_runs_the_same_check_through_xlwings(monkeypatch):
+    wb = load_workbook(EXAMPLE, data_only=True)
+    sheets = {ws.title: FakeSheet(ws) for ws in wb.worksheets}
+    macros = macros_over(monkeypatch, EXAMPLE.name, sheets)
     macros.kaohe_check()
     report = sheets["检查结果"]
-    found = [report.cells.get((r, 2)) for r in range(2, 40) if report.cells.get((r, 2))]
+    found = reported_rules(report)
     _, _, findings = checking.findings_of(OpenpyxlBook(EXAMPLE), EXAMPLE.name)
     assert found == [f.rule for f in findings]
     assert sheets["居民区"].colors[(5, 6)] == (0xFF, 0x99, 0x99)  # 居民区!F5, the invalid session, in red
@@ -220,12 +231,5 @@ def test_the_macro_names_forms_typed_below_the_formulas_range(tmp_path, monkeypa
     wb.save(path)
     values, formulas = load_workbook(path, data_only=True), load_workbook(path)
     sheets = {ws.title: FakeSheet(ws, formulas[ws.title]) for ws in values.worksheets}
-    book = types.SimpleNamespace(name=path.name, sheets=_Sheets(sheets))
-    import xlwings
-    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book), raising=False)
-    sys.modules.pop("kaohe_macros", None)
-    import kaohe_macros as macros
-    macros.kaohe_check()
-    report = sheets["检查结果"]
-    rules = [report.cells.get((r, 2)) for r in range(2, 60) if report.cells.get((r, 2))]
-    assert "测评表范围" in rules
+    macros_over(monkeypatch, path.name, sheets).kaohe_check()
+    assert "测评表范围" in reported_rules(sheets["检查结果"])
