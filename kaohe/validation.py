@@ -7,15 +7,15 @@ value the scheme had when the workbook was made.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .params import PARAM_SHEET, Params, sheet_rows
+from .rules.ruleset import Bound
 
-Bound = tuple[str, str, str]  # ("whole" | "decimal" | "percent", low, high): a number, or a parameter's path
 OPEN_ENDED = 1e6  # a high bound this large only keeps out typing slips: the prompt says "不小于" the low one
 PROMPT_TITLE = 32  # Excel's limits on a validation's prompt title and text
 PROMPT_TEXT = 255
@@ -40,16 +40,15 @@ def _shown(params: Params, bound: str, percent: bool) -> str:
     return f"{value:.0%}" if percent else f"{value:,.10g}"
 
 
-def number_rule(params: Params, header: str, bound: Bound, *, lenient: bool,
-                cell: Callable[[str], str] | None = None) -> DataValidation:
+def number_rule(params: Params, header: str, bound: Bound, *, lenient: bool) -> DataValidation:
     """A number between the bound's low and high, with a prompt saying so.
 
     ``lenient`` (the .xlsm, whose engine reads "90分" or "９０"): a warning the clerk may pass by; else
     (the native workbook, whose formulas take numbers only) the entry is refused.
     """
     kind, lo, hi = bound
-    cells = cell or param_cells(params).__getitem__
-    low, high = (b if _is_number(b) else cells(b) for b in (lo, hi))
+    cells = param_cells(params)
+    low, high = (b if _is_number(b) else cells[b] for b in (lo, hi))
     percent = kind == "percent"
     what = "整数" if kind == "whole" else "百分比（如 95%）" if percent else "数字"
     if _is_number(hi) and float(hi) >= OPEN_ENDED:
@@ -93,9 +92,9 @@ def add(ws: Worksheet, rule: DataValidation, letter: str, last: int) -> None:
 
 
 def add_numbers(ws: Worksheet, params: Params, numbers: Mapping[str, Bound], letters: Mapping[str, str], last: int,
-                *, lenient: bool, cell: Callable[[str], str] | None = None) -> None:
+                *, lenient: bool) -> None:
     for header, bound in numbers.items():
-        add(ws, number_rule(params, header, bound, lenient=lenient, cell=cell), letters[header], last)
+        add(ws, number_rule(params, header, bound, lenient=lenient), letters[header], last)
 
 
 def add_choices(ws: Worksheet, choices: Mapping[str, Sequence[str]], letters: Mapping[str, str], last: int) -> None:

@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .. import engine, printing, validation
 from ..checking import PRIOR_FILL
 from ..contract import COUNT, GUIDE_SHEET, POINTS, REPORT_HEADER, REPORT_SHEET, TEXT, UNIT_LABEL, YEAR_LABEL
-from ..params import PARAM_SHEET, sheet_rows
+from ..params import PARAM_SHEET
 from ..reading import READING_CLAUSE
 from ..template import (
     BORDER,
@@ -63,13 +63,9 @@ class ParamCells:
     """The 参数 sheet as kaohe.template writes it (params.sheet_rows order); ``p("items.visits")`` is
     the absolute reference of that parameter's 值 cell, which every formula uses instead of a number."""
 
-    VALUE_COLUMN = "C"  # params.SHEET_HEADER: 参数, 名称, 值, …
-
     def __init__(self, s: engine.Scheme):
-        rows = sheet_rows(s.params)
-        self.paths = [str(r[0]) for r in rows[1:]]
-        self.cells = {str(r[0]): f"'{PARAM_SHEET}'!${self.VALUE_COLUMN}${n}" for n, r in enumerate(rows, start=1)
-                      if n > 1}
+        self.cells = validation.param_cells(s.params)
+        self.paths = list(self.cells)
 
     def __call__(self, path: str) -> str:
         return self.cells[path]
