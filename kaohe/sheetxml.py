@@ -94,11 +94,11 @@ def _digits(buf: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     """The unsigned integer written from each ``start``, and where its digits end."""
     value, going, end = np.zeros(len(start), dtype=np.int64), np.ones(len(start), dtype=bool), start.copy()
     for k in range(12):
-        ch = buf[start + k]
-        going &= (ch >= 48) & (ch <= 57)
+        digit = buf[start + k] - np.uint8(48)  # wraps below '0': one comparison tells a digit
+        going &= digit < 10
         if not going.any():
             break
-        value = np.where(going, value * 10 + (ch.astype(np.int64) - 48), value)
+        value = np.where(going, value * 10 + digit, value)
         end += going
     return value, end
 
@@ -117,21 +117,24 @@ def read_columns(xml: bytes | bytearray, strings: Sequence[bytes], within: Calla
     first, last = xml.find(b"<sheetData>"), xml.find(b"</sheetData>")
     if first < 0 or last < 0:
         return [] if b"<sheetData/>" in xml and b":sheetData" not in xml else None
-    buf, bounds, lo = np.frombuffer(xml, dtype=np.uint8), [], first + len(b"<sheetData>")
+    buf, lo = np.frombuffer(xml, dtype=np.uint8), first + len(b"<sheetData>")
+    bounds: list[tuple[int, int]] = []
     at = xml.rfind(b"<row ", lo, last)
-    top = _LAST_ROW.match(xml, at) if within is not None and at >= 0 else None
-    if top:  # rows stand in order: the last one's number is told first, before any numpy
+    top = _LAST_ROW.match(xml, at) if at >= 0 else None
+    if within is not None and top:  # rows stand in order: the last one's number is told first, before any numpy
         within(int(top.group(1)), 0)
     while lo < last:
         hi = xml.find(b"<row", lo + _CHUNK, last)
         bounds.append((lo, last if hi < 0 else hi))
         lo = bounds[-1][1]
     # numpy lets go of the GIL over arrays of numbers: pieces of the sheet are read on every core
-    workers, parts, height, width = min(4, os.cpu_count() or 1), [], 0, 0
+    workers, height, width = min(4, os.cpu_count() or 1), 0, 0
+    parts: list[Cells] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for at in range(0, len(bounds), 2 * workers):  # a few at a time: a sheet past the limits stops early
-            group = list(pool.map(lambda b: _cells(xml, buf, *b, len(strings)), bounds[at:at + 2 * workers]))
-            if any(p is None for p in group):
+            found = list(pool.map(lambda b: _cells(xml, buf, b[0], b[1], len(strings)), bounds[at:at + 2 * workers]))
+            group = [p for p in found if p is not None]
+            if len(group) < len(found):
                 return None
             parts += group
             height = max(height, *(int(p[0].max(initial=0)) for p in group))
@@ -158,8 +161,10 @@ def read_columns(xml: bytes | bytearray, strings: Sequence[bytes], within: Calla
     return out
 
 
-def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]] | None:
+Cells = tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]  # row, column and key of each cell; the long values
+
+
+def _cells(xml: bytes | bytearray, buf: np.ndarray, lo: int, hi: int, strings: int) -> Cells | None:
     """Row, column and value key of each cell with a value in xml[lo:hi] (whole rows), and the long
     values met; None: not plain XML.
 
@@ -170,10 +175,12 @@ def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int
     seg = buf[lo:hi]
     lt, eq = np.flatnonzero(seg == _LT) + lo, np.flatnonzero(seg == _EQ) + lo  # compared, not looked up: SIMD
     after = buf[lt + 1]
-    is_cell = (after == ord("c")) & (buf[lt + 2] == ord(" "))
-    cell_at = np.flatnonzero(is_cell)
+    # each kind of tag by its first letter, then only those tags' next letters looked at (fewer gathers)
+    c_at = np.flatnonzero(after == ord("c"))
+    c_next = buf[lt[c_at] + 2]
+    cell_at = c_at[c_next == ord(" ")]
     cells = lt[cell_at]
-    if ((after == ord("c")) & ~is_cell & (buf[lt + 2] != _SLASH)).any():
+    if ((c_next != ord(" ")) & (c_next != _SLASH)).any():
         return None  # a cell tag without attributes: no reference to place it by
     lt_end = np.append(lt, hi)
     tag_end = lt_end[cell_at + 1]  # the next tag begins where this one ended
@@ -190,18 +197,20 @@ def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int
         col = np.where(going, col * 26 + (ch.astype(np.int64) - 64), col)
         letters += going
     digit = buf[cells + 6 + letters]
-    is_row = (after == ord("r")) & (buf[lt + 2] == ord("o")) & (buf[lt + 3] == ord("w"))
-    rows = lt[is_row]
+    r_at = np.flatnonzero(after == ord("r"))
+    row_at = r_at[(buf[lt[r_at] + 2] == ord("o")) & (buf[lt[r_at] + 3] == ord("w"))]
+    rows = lt[row_at]
     if not ((letters > 0) & (digit >= 48) & (digit <= 57)).all() \
             or not ((buf[rows + 4] == ord(" ")) & (buf[rows + 5] == ord("r")) & (buf[rows + 6] == _EQ)).all():
         return None  # a row without its number (r="…" first): rows would have to be counted
     number, number_end = _digits(buf, rows + 8)
-    in_row = np.cumsum(is_row)[cell_at] - 1
+    in_row = np.searchsorted(row_at, cell_at) - 1  # the <row> each cell stands in
     if (in_row < 0).any() or not (buf[number_end] == _QUOTE).all():
         return None
     row = number[in_row]
     # its type, t="…" inside the tag (none: a number)
-    teq = eq[(buf[eq - 1] == ord("t")) & (buf[eq - 2] == ord(" "))]
+    teq = eq[buf[eq - 1] == ord("t")]
+    teq = teq[buf[teq - 2] == ord(" ")]
     k = np.minimum(np.searchsorted(teq, cells), len(teq) - 1)
     typed = (teq[k] > cells) & (teq[k] < tag_end) if len(teq) else np.zeros(len(cells), dtype=bool)
     pair = (buf[teq[k] + 2].astype(np.int64) * 256 + buf[teq[k] + 3]) if len(teq) else np.zeros(len(cells), np.int64)
@@ -213,7 +222,9 @@ def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int
     if (typed & ~shared & ~inline & (kind == 0)).any():
         return None  # a date cell (t="d") or a type this reader does not know
     # its value: the <v> right after the tag, or after its formula (<f>…</f>), before the next cell
-    is_v = np.append((after == ord("v")) & (buf[lt + 2] == _GT), False)
+    v_at_all = np.flatnonzero(after == ord("v"))
+    is_v = np.zeros(len(lt) + 1, dtype=bool)
+    is_v[v_at_all[buf[lt[v_at_all] + 2] == _GT]] = True
     v_at = np.where(is_v[cell_at + 1], cell_at + 1, -1)
     other = np.flatnonzero(~is_v[cell_at + 1] & ~closed & ~inline)
     if len(other):
@@ -242,17 +253,20 @@ def _cells(xml: bytes, buf: np.ndarray, lo: int, hi: int, strings: int
     long = np.flatnonzero((has_v & ~shared & (lengths > 6)) | (inline & ~closed))
     kind[long[inline[long]]] = _INLINE
     texts = long[inline[long]]  # an inline text: from its tag to its </c>
-    closing = np.flatnonzero((after == _SLASH) & (buf[lt + 2] == ord("c")) & (buf[lt + 3] == _GT))
-    at_close = np.searchsorted(closing, cell_at[texts])
-    if (at_close >= len(closing)).any() or (lt[closing[np.minimum(at_close, len(closing) - 1)]] > next_cell[texts]).any():
-        return None
-    starts[texts], ends[texts] = tag_end[texts], lt[closing[at_close]]
+    if len(texts):  # Excel writes none; openpyxl every text
+        slash = np.flatnonzero(after == _SLASH)
+        closing = slash[(buf[lt[slash] + 2] == ord("c")) & (buf[lt[slash] + 3] == _GT)]
+        at_close = np.searchsorted(closing, cell_at[texts])
+        if (at_close >= len(closing)).any() or \
+                (lt[closing[np.minimum(at_close, len(closing) - 1)]] > next_cell[texts]).any():
+            return None
+        starts[texts], ends[texts] = tag_end[texts], lt[closing[at_close]]
     keys[long] = (_LONG << 56) | _numbered(xml, buf, kind[long], starts[long], ends[long], odd)
     found = keys >= 0
     return row[found], col[found], keys[found], list(odd)
 
 
-def _numbered(xml: bytes, buf: np.ndarray, kind: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+def _numbered(xml: bytes | bytearray, buf: np.ndarray, kind: np.ndarray, starts: np.ndarray, ends: np.ndarray,
               odd: dict[bytes, int]) -> np.ndarray:
     """Each value's number in ``odd`` (its kind and bytes → a number), found for the distinct ones only."""
     if len(starts) == 0:
