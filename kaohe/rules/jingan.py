@@ -440,12 +440,18 @@ def staff_score(s: Scheme, person: Person, row: Mapping[str, object], area_score
 def staff_bonus(s: Scheme, key: str, *, post: object = None, grade: object, area_grade: object, base: object,
                 category: object, reason: object, months: object) -> Checked[float | str]:
     """奖金 (jingan 七, 八(五), 八(六)): base × the area factor and the staff grade's share."""
-    where = Where(STAFF_SHEET, key, "奖金")
     status = read_status(s, key, post, category, reason, post_required=False)
     if status.errors:
         return Checked(None, status.findings)
     assert status.value is not None  # read_status always reads the three
-    _, category, reason = status.value
+    _, category_read, reason_read = status.value
+    return _bonus(s, key, grade, area_grade, base, category_read, reason_read, months)
+
+
+def _bonus(s: Scheme, key: str, grade: object, area_grade: object, base: object, category: str | None,
+           reason: str | None, months: object) -> Checked[float | str]:
+    """奖金 of a person whose 人员类别 and 不参加考核原因 are read (``staff_bonus``)."""
+    where = Where(STAFF_SHEET, key, "奖金")
     if category == CIVIL_SERVANT:  # 七(一)1 excludes only "公务员身份的人员"
         return Checked(SYSTEM_TEXT)
     base_read = read_number(base, where.at("奖金基数"), lo=0, hi=None, rule="奖金基数",
@@ -532,9 +538,8 @@ def score_staff(s: Scheme, rows: Sequence[Mapping[str, object]], areas: Table) -
         if grade is None:  # the grade's own reason says why; no second finding for the money
             table.put(key, "奖金", None, table.reason(key, "最终等次"))
             continue
-        bonus = staff_bonus(s, key, post=person.post, grade=grade, area_grade=areas.value(person.area, "最终等次"),
-                            base=row.get("奖金基数"), category=person.category, reason=person.reason,
-                            months=row.get("在岗月数"))
+        bonus = _bonus(s, key, grade, areas.value(person.area, "最终等次"), row.get("奖金基数"), person.category,
+                       person.reason, row.get("在岗月数"))  # read_person has read the person's status
         unrewarded += [key for f in bonus.findings if f.rule == REWARD_RULE]
         table.put(key, "奖金", Checked(bonus.value, tuple(f for f in bonus.findings if f.rule != REWARD_RULE)))
     if unrewarded:  # one finding for the parameter, not one per person

@@ -86,11 +86,15 @@ def input_cell(session: str, target: str, areas: set[str], people: Mapping[str, 
 
 
 def _combined(*codes: np.ndarray) -> np.ndarray:
-    """One dense code per distinct combination of the code columns (compressed as it goes: no overflow)."""
-    key = np.zeros(len(codes[0]), dtype=np.int64)
+    """One code per distinct combination of the code columns (codes ≥ -1), equal where they are equal and
+    ordered as the columns are; made dense (one sort) only where the next column would overflow."""
+    key, span = np.zeros(len(codes[0]), dtype=np.int64), 1
     for c in codes:
-        key = key * (int(c.max(initial=0)) + 2) + (c + 1)
-        key = np.unique(key, return_inverse=True)[1].reshape(-1)
+        radix = int(c.max(initial=0)) + 2
+        if span * radix >= 1 << 62:
+            key = np.unique(key, return_inverse=True)[1].reshape(-1)
+            span = int(key.max(initial=0)) + 1
+        key, span = key * radix + (c + 1), span * radix
     return key
 
 

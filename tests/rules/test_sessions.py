@@ -154,3 +154,20 @@ def test_forms_of_two_namesakes_feed_each_their_own_row(jingan):
     # 总分 A = B = 0.5×90 + 0.1×80 + 0.4×80 = 85 (五(一)); 王芳 (五(三)) = 0.3×85 + 0.2×考评 + 0.1×80 + 0.4×80
     assert people.value("A·王芳", "得分") == pytest.approx(25.5 + 16 + 8 + 32)  # 81.5
     assert people.value("B·王芳", "得分") == pytest.approx(25.5 + 12 + 8 + 32)  # 77.5
+
+
+def test_combined_codes_tell_combinations_apart_even_past_int64():
+    """Four columns whose mixed radix overflows 2**62 (4 × 10**7 × 10**7 × 10**7 ≈ 4e21): compressed on the way,
+    and rows are equal exactly when every column is (one sort, never a wrapped multiplication)."""
+    import numpy as np
+
+    from kaohe.rules.sessions import _combined
+
+    rng = np.random.default_rng(7)
+    columns = [rng.integers(-1, 3, 5000), *(rng.integers(0, 10**7, 5000) for _ in range(3))]
+    columns = [np.concatenate([c, c[:500]]) for c in columns]  # rows 5000… repeat rows 0…499
+    key = _combined(*columns)
+    rows = list(zip(*(c.tolist() for c in columns)))
+    assert (key[5000:] == key[:500]).all()
+    assert len(set(key.tolist())) == len(set(rows))  # as many keys as distinct rows: none merged by overflow
+    assert key.min() >= 0
