@@ -127,9 +127,9 @@ def _long_digest(digest, columns: Mapping[str, Sequence[object]]) -> None:
         tokens.append([known[c] for c in codes.tolist()])
     digest.update(_line(list(columns)))
     blank = json.dumps(None)
-    for row in zip(*tokens):
-        if row.count(blank) < len(row):
-            digest.update(("\x1f".join(row) + "\n").encode("utf-8"))
+    typed = ["\x1f".join(row) for row in zip(*tokens) if row.count(blank) < len(row)]
+    if typed:  # one update of all the lines: the same bytes, so the same digest, as one update a line
+        digest.update(("\n".join(typed) + "\n").encode("utf-8"))
 
 
 def digests(inputs: Inputs, params_grid: Sequence[Sequence[object]], source: Mapping[str, object]) -> Digests:
