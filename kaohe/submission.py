@@ -459,8 +459,8 @@ def changed_parameters(scheme: engine.Scheme) -> list[Finding]:
     name = scheme.params.meta.get("id", "")
     if name not in builtin_ids():
         return []
-    published = {path: (value, leaf) for path, value, leaf in load(name).flat_rows()}
-    theirs = {path: (value, leaf) for path, value, leaf in scheme.params.flat_rows()}
+    published = {path: (value, leaf) for path, value, leaf in load(name).flat_rows(unlisted=True)}
+    theirs = {path: (value, leaf) for path, value, leaf in scheme.params.flat_rows(unlisted=True)}
     out = []
     for path in dict.fromkeys([*published, *theirs]):
         was, now = published.get(path, (None, None)), theirs.get(path, (None, None))
