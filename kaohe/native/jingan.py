@@ -364,7 +364,7 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet]
             whose = None if number == MUTUAL else str(r.n - 1)
             return f'IF({blank(r["居民区"])},"",' + session_mean(
                 book["forms"], number, str(AREA_CLASS), str(r.n - 1), whose, f'{sessions.NAMES[number - 1]}',
-                sessions.SESSIONS[sessions.NAMES[number - 1]]) + ")"
+                s.sessions[sessions.NAMES[number - 1]].clause) + ")"
         return formula
 
     results = {"总分": total, "建议等次": proposed, "最终等次": final, "排名": rank}
@@ -411,7 +411,7 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
                     f'"岗位为"&{r["岗位读"]}&"，“{rules.RETIRING_SECRETARY}”只适用于书记（{clause_na}）；","")')
         return (f'IF({r["键"]}="","",IF({r["区"]}="","未填所属居民区（WORKBOOK 工作人员）；","")'
                 f'&{choice_problem(r["岗位"], "岗位", rules.POSTS, s.cite("staff.weights.leader.area"), True)}'
-                f'&{choice_problem(r["人员类别"], "人员类别", rules.CATEGORIES, "jingan 三", True)}'
+                f'&{choice_problem(r["人员类别"], "人员类别", s.categories, s.cite("staff.categories"), True)}'
                 f'&{choice_problem(r["不参加考核原因"], "不参加考核原因", rules.REASONS, clause_na, False)}&{retiring})')
 
     def is_system(r: Row) -> str:
@@ -502,7 +502,7 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
         def formula(r: Row) -> str:
             what = sessions.NAMES[number - 1]
             tally = session_mean(book["forms"], number, r["成员"],
-                                 str(r.n - 1), r["区号"], what, sessions.SESSIONS[what])
+                                 str(r.n - 1), r["区号"], what, s.sessions[what].clause)
             skip = f'OR({blank(r["姓名"])},{r["区号"]}=0' + (f',{r["成员"]}={LEADER_CLASS})' if number == LEADERS else ")")
             return f'IF({skip},"",{tally})'
         return formula
@@ -516,7 +516,7 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
         ("区号", lambda r: f'IF({r["区"]}="",0,IFERROR(MATCH({literal_key(r["区"])},{areas.col("键")},0),0))', COUNT),
         ("区键", lambda r: f'{r["区"]}&"|"&{r["键"]}', TEXT),
         ("岗位读", lambda r: choice_value(r["岗位"], rules.POSTS), TEXT),
-        ("类别读", lambda r: choice_value(r["人员类别"], rules.CATEGORIES), TEXT),
+        ("类别读", lambda r: choice_value(r["人员类别"], s.categories), TEXT),
         ("原因读", lambda r: f'IF({r["问题"]}<>"","",{r["原因"]})', TEXT),
         ("原因", lambda r: choice_value(r["不参加考核原因"], rules.REASONS), TEXT),
         ("问题", status, TEXT),
