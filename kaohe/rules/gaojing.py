@@ -64,6 +64,7 @@ TOTAL_ONLINE = ("max", "sum")  # turnout.total_online: 社区通 in the househol
 COMPOSITES = ("mean",)  # hotline.composite: of 处置率, 解决率, 满意率 (5.5)
 WORST_GRADE_TIER = ("keep",)  # tier_rules.worst_grade: a 不合格 area inside a tier keeps it, with a warning (5.8)
 PROGRESS_USES = ("shown",)  # progress.use: 进步指数 shown beside the score, not added to it (5.9)
+BELOW_MINIMUM = ("flag",)  # turnout.below_minimum: a channel below its turnout still counts; the check errs (5.3)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: schemes are cached
@@ -91,6 +92,7 @@ class Scheme:
     composite: str  # one of COMPOSITES
     worst_grade_tier: str  # one of WORST_GRADE_TIER
     progress_use: str  # one of PROGRESS_USES
+    below_minimum: str  # one of BELOW_MINIMUM
 
     @property
     def id(self) -> str:
@@ -167,6 +169,7 @@ def from_params(params: Params) -> Scheme:
         composite=r.choice("hotline.composite", COMPOSITES),
         worst_grade_tier=r.choice("tier_rules.worst_grade", WORST_GRADE_TIER),
         progress_use=r.choice("progress.use", PROGRESS_USES),
+        below_minimum=r.choice("turnout.below_minimum", BELOW_MINIMUM),
     )
     r.finish()
     return scheme
@@ -213,7 +216,8 @@ def satisfaction(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[floa
 def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Finding, ...]:
     """Each channel's household and party-member minimums, and the 50% total (gaojing-2024 四(二)2).
 
-    [default] a channel below its minimum still counts; the check reports an error (DOMAIN 5.3).
+    A channel below its minimum still counts; the check reports an error (turnout.below_minimum ``flag``,
+    DOMAIN 5.3 [default]).
     """
     where = Where(AREA_SHEET, key, "")
     clause = s.cite("turnout.forum_households")

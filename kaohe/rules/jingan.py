@@ -45,6 +45,7 @@ STAFF_INPUTS = ("姓名", "居民区", "岗位", "人员类别", "书记主任�
 STAFF_RESULTS = ("居民区得分", "得分", "建议等次", "最终等次", "奖金")
 POSTS = ("书记", "主任", "书记兼主任", "其他")  # WORKBOOK 工作人员.岗位
 LEADER_POSTS = ("书记", "主任", "书记兼主任")  # jingan 五(二): one formula, one pool, a person once
+TIER_ONLY = ("error",)  # forms.tier_only: a rating with a tier and no score is an error (DOMAIN 1.4 [default])
 SYSTEM_CATEGORIES = ("公务员", "事业编制")  # jingan 八(六); every 人员类别 is the scheme's (staff.categories, jingan 三)
 CIVIL_SERVANT = "公务员"  # no year-end bonus figure (七(一)1)
 REASONS = ("新进未满半年", "病事假超半年", "当年退休书记")  # jingan 八(五)
@@ -191,6 +192,7 @@ def from_params(params: Params) -> Scheme:
                 r.problem(f"{path}.{n}.points", f"为{points:g}，不能为负（减分表填扣除的分数）", actual=points)
     rounding = r.choice("rounding.quota", ROUNDINGS)
     top = r.number("forms.score_max", lo=1)
+    r.choice("forms.tier_only", TIER_ONLY)  # the one way so far: reading.read_rating's error
     area_ladder = ladder_from(r, "area.grades", rounding)
     staff_ladder = ladder_from(r, "staff.grades", rounding)
     scheme = Scheme(

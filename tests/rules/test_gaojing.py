@@ -740,6 +740,7 @@ def test_rounds_score_of_a_single_round_channel_is_that_round():
     ("hotline.composite", "mean"),
     ("tier_rules.worst_grade", "keep"),
     ("progress.use", "shown"),
+    ("turnout.below_minimum", "flag"),
 ])
 def test_a_method_not_among_its_choices_is_refused_in_chinese(path, options):
     [said] = refused(**{path: "median"})
@@ -768,7 +769,8 @@ def test_households_total_method_decides_the_50_percent_check(gaojing):
 def test_the_unlisted_leaves_are_in_the_file_not_on_the_sheet():
     p = load("gaojing-2024")
     unlisted = {path for path, leaf in p.leaves.items() if not leaf.listed}
-    assert unlisted == {"satisfaction.items_method", "turnout.total_online", "tier_rules.worst_grade", "progress.use"}
+    assert unlisted == {"satisfaction.items_method", "turnout.total_online", "turnout.below_minimum",
+                        "tier_rules.worst_grade", "progress.use"}
     on_sheet = {row[0] for row in sheet_rows(p)}
     assert not unlisted & on_sheet and "satisfaction.online_rounds" in on_sheet
 

@@ -929,3 +929,12 @@ def test_a_publicised_grade_must_be_one_of_its_sheets():
         street_scheme(**{"publicity.3.grade": "良好"})  # 工作人员 have no 良好 (六(二))
     [said] = caught.value.findings
     assert said.where.key == "publicity.3.grade" and "不是工作人员的等次" in said.message
+
+
+def test_a_tier_without_a_score_is_an_error_the_only_choice_of_its_leaf():
+    # DOMAIN 1.4 [default] "只填了档次，未填分值" is an error: forms.tier_only = "error", nothing else accepted
+    assert load("jingan").leaves["forms.tier_only"].value == "error"
+    with pytest.raises(SchemeError) as caught:
+        street_scheme(**{"forms.tier_only": "lowest_score"})
+    [said] = caught.value.findings
+    assert said.message == "街道方案.toml：参数 forms.tier_only 为“lowest_score”，应为error之一"
