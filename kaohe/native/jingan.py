@@ -617,22 +617,23 @@ def adjust_sheet(s: rules.Scheme, p: ParamCells, rows: int, areas: Sheet) -> She
     return Sheet(entries.ADJUST_SHEET, columns, rows, choices)
 
 
-def entry_defaults(street: Sheet, adjust: Sheet) -> dict[str, Formula]:
+def entry_defaults(s: rules.Scheme, street: Sheet, adjust: Sheet) -> dict[str, Formula]:
     """居民区's 街道考评, 加分 and 减分 where left blank: what the entry rows add up to (entries.merge), blank
     while the area has none; an error where one of them cannot be read (or 街道考评 has two rows)."""
     def street_total(r: Row) -> str:
         idx, rows = str(r.n - 1), street.col("区号")
         one = f'INDEX({street.col("合计")},MATCH({idx},{rows},0))'
         return (f'IF(COUNTIF({rows},{idx})=0,"",IF(COUNTIF({rows},{idx})>1,'
-                f'"#错误：街道考评表中本居民区有不止一行（jingan 四(一)1）",IF(ISNUMBER({one}),{one},'
-                f'"#错误：街道考评表中本居民区的分项有误（jingan 四(一)1）")))')
+                f'"#错误：街道考评表中本居民区有不止一行（{s.cite("area.items_total")}）",IF(ISNUMBER({one}),{one},'
+                f'"#错误：街道考评表中本居民区的分项有误（{s.cite("area.items_total")}）")))')
 
     def summed(column: int) -> Formula:
         def formula(r: Row) -> str:
             idx, rows, kind = str(r.n - 1), adjust.col("区号"), adjust.col("列")
             touched = f'COUNTIFS({rows},{idx},{kind},{column})+COUNTIFS({rows},{idx},{kind},3)'
             bad = f'COUNTIFS({rows},{idx},{kind},{column},{adjust.col("点")},"")+COUNTIFS({rows},{idx},{kind},3)'
-            return (f'IF({touched}=0,"",IF({bad}>0,"#错误：加减分表中本居民区有无法计分的行（jingan 四(二)）",'
+            clause = s.cite("area.adjustments.apply_to")  # jingan 四(二)
+            return (f'IF({touched}=0,"",IF({bad}>0,"#错误：加减分表中本居民区有无法计分的行（{clause}）",'
                     f'SUMIFS({adjust.col("点")},{rows},{idx},{kind},{column})))')
         return formula
 
@@ -658,7 +659,7 @@ def build(s: rules.Scheme, *, area_rows: int, people_rows: int, form_rows: int,
     book["forms"] = form_sheet(s, p, max(form_rows, len(data.get(sessions.FORM_SHEET, ()))), book)
     street = street_sheet(s, p, max(book["areas"].rows, len(data.get(entries.STREET_SHEET, ()))), book["areas"])
     adjust = adjust_sheet(s, p, max(200, len(data.get(entries.ADJUST_SHEET, ())) + 20), book["areas"])
-    book["areas"].defaults = {**book["areas"].defaults, **entry_defaults(street, adjust)}
+    book["areas"].defaults = {**book["areas"].defaults, **entry_defaults(s, street, adjust)}
     wb = start_book(s, (*GUIDE, *GUIDE_JINGAN), info)
     for sheet, name in ((book["areas"], rules.AREA_SHEET), (book["staff"], rules.STAFF_SHEET),
                         (book["forms"], sessions.FORM_SHEET), (street, entries.STREET_SHEET),
