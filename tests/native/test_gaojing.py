@@ -116,6 +116,8 @@ def books(tmp_path_factory):
     later = engine.build(with_overrides(load("gaojing-2024"), {"satisfaction.online_rounds": "later"}))
     paths["hand-later"] = native.write_native(later, tmp / "hand-later.xlsx", data=HAND, area_rows=6, people_rows=6,
                                               form_rows=5)
+    set_param(make("hand-set-later", HAND, area_rows=6, people_rows=6, form_rows=5),
+              {"satisfaction.online_rounds": "later"})  # built for "mean", the 参数 cell changed afterwards
     for seed in RANDOM_SEEDS:
         make(f"random-{seed}", workbook(seed, n_areas=35 if seed == 0 else None), area_rows=45, people_rows=130, form_rows=40)
     for seed, edits in EDITED_SEEDS.items():
@@ -214,6 +216,17 @@ def test_check_reports_a_broken_formula(books, capsys):
     # the wrong 总分 (2) and what follows from it (丙 proposed 不合格), nothing of the other areas
     assert status == 1 and {i["key"] for i in stale} == {"丙"}
     assert {i["cell"] for i in stale} == {f"居民区!{column_of(saved, h)}4" for h in ("总分", "建议等次")}
+
+
+def test_a_rounds_method_changed_after_building_is_caught_by_the_check(books, capsys):
+    # the formulas keep the method they were built with (丙: mean (60+80)/2 = 70, S = 72); the check computes with
+    # the 参数 sheet's "later" (S = 76, see the later-round test) and names the cells that differ, not silent
+    _, values, saved = books["hand-set-later"]
+    assert cells(values, "居民区", "丙")["群众满意度"] == pytest.approx(72)
+    status, report = check_json(saved, capsys)
+    stale = {(i["key"], i["cell"]) for i in report["issues"] if i["clause"] == STALE_CLAUSE}
+    assert status == 1 and ("丙", f"居民区!{column_of(saved, '群众满意度')}4") in stale
+    assert not {key for key, _ in stale} & {"甲", "乙"}  # their rounds are equal (90, 90): the same either way
 
 
 def test_a_recalculated_native_workbook_checks_clean(books, capsys):
