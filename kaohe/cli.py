@@ -177,8 +177,9 @@ def cmd_scheme(args: argparse.Namespace) -> int:
         print(f"{params.source}：方案 {built.id} 可用（{len(params.leaves)} 项参数）")
         return EXIT_OK
     print(f"方案 {params.meta['id']}：{params.meta['title']}")
-    for path, value, leaf in params.flat_rows():
+    for path, value, leaf in params.flat_rows(unlisted=True):
         note = f"  [{DEFAULT_NOTE}]" if is_default(leaf, path) else ""
+        note += "" if leaf.listed else "  [不在“参数”表中：在方案文件中修改]"
         print(f"{path}\t{leaf.label}\t{value}\t{leaf.unit}\t{leaf.reference}{note}")
     return EXIT_OK
 

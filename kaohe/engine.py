@@ -118,7 +118,7 @@ def tally_forms(s: Scheme, form_rows, area_rows, people_rows) -> sessions.Tallie
     names = [text(r.get("居民区")) for r in area_rows if text(r.get("居民区"))]
     staff = [sessions.Member(text(r.get("姓名")), text(r.get("居民区")), text(r.get("岗位")) in ruleset(s).leader_posts, key)
              for r, key in zip(people_rows, keys_of(people_rows, "姓名")) if text(r.get("姓名"))]
-    return sessions.tally_sheet(s.forms, form_rows, names, staff)  # type: ignore[attr-defined]  # rated_on_forms
+    return sessions.tally_sheet(s.forms, form_rows, names, staff, s.sessions)  # type: ignore[attr-defined]  # rated_on_forms
 
 
 def _with_forms(s: Scheme, area_rows, people_rows, form_rows) -> tuple[list, list, list[Finding]]:
@@ -128,7 +128,7 @@ def _with_forms(s: Scheme, area_rows, people_rows, form_rows) -> tuple[list, lis
     for row in area_rows:  # the members' session is held by the area (jingan 五(一)3); its turnout is the area's
         area = as_text(row.get("居民区"))
         actual = read_count(row.get("实际参加人数"), Where(area_sheet, area, "实际参加人数"), rule="测评人数",
-                            clause=sessions.SESSIONS["党员群众测评"]).value
+                            clause=tallied.clauses["党员群众测评"]).value
         tallied.findings += sessions.against_turnout(tallied, "党员群众测评", area, actual)
     area_rows = sessions.merge(area_rows, area_sheet, "居民区", tallied)
     people_rows = sessions.merge(people_rows, people_sheet, "姓名", tallied)

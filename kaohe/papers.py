@@ -203,7 +203,8 @@ def _form(paper: Paper, a: Assessment, session: str, area: str, classes: dict[st
         shade.append(own_row)
     paper.table(["序号", "被考对象", "岗位/类别", *(f"{t}档" for t in tiers), "分值"], rows, shade=shade)
     paper.gap()
-    rater = "评分人：无需署名（无记名测评）" if session in ("内部互评", sessions.MUTUAL) else "评分人（可不填）：____________"
+    anonymous = s.sessions[session].anonymous  # the scheme's sessions.<id> leaf: an unsigned (无记名) form
+    rater = "评分人：无需署名（无记名测评）" if anonymous else "评分人（可不填）：____________"
     paper.line(rater + ("　　不对本人评分，本人一栏留空" if session == "内部互评" else ""), height=22)
     paper.page_break()
 

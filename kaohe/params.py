@@ -6,6 +6,14 @@ street decides). A leaf's value is a scalar or a table (a list of rows). Loading
 tree to dotted paths; a street's own values (its copy of a file, or the workbook's 参数 sheet)
 override leaves by path. Each rule set reads its leaves through a :class:`ParamReader`, which
 turns every missing, unknown or ill-formed key into a Chinese finding naming file and key.
+
+``listed = false`` on a leaf keeps it off the workbook's 参数 sheet: it lives in the scheme file
+only, and a street changes it in its own copy of the file (``--scheme FILE``). Such leaves are
+the defaults and clause references a workbook's formulas are built with, not values a clerk
+retypes each year. Two rules keep them from changing unseen: a 参数 sheet that names one is
+refused (:func:`from_sheet_rows`), and a workbook is not built from a scheme that changes one
+while its ``meta.id`` names a built-in scheme (:func:`sheet_rows`), since reading the workbook
+back would take the built-in value.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ class Param:
     label: str
     default: bool | tuple[str, ...] = False  # the document is silent here: DOMAIN.md's default (or only these fields)
     note: str = ""
+    listed: bool = True  # shown on the workbook's 参数 sheet; false: in the scheme file only (module docstring)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +58,13 @@ class Params:
     def kind(self) -> str:
         return self.meta.get("kind", "")
 
-    def flat_rows(self) -> list[tuple[str, object, Param]]:
-        """One (path, scalar, leaf) per scalar: a table's cells as ``path.N.field``, N from 1."""
+    def flat_rows(self, unlisted: bool = False) -> list[tuple[str, object, Param]]:
+        """One (path, scalar, leaf) per scalar of the leaves the 参数 sheet lists (with ``unlisted``, of every
+        leaf): a table's cells as ``path.N.field``, N from 1."""
         rows: list[tuple[str, object, Param]] = []
         for leaf in self.leaves.values():
+            if not (leaf.listed or unlisted):
+                continue
             if isinstance(leaf.value, list):
                 for n, row in enumerate(leaf.value, start=1):
                     rows += [(f"{leaf.path}.{n}.{k}", v, leaf) for k, v in row.items()]
@@ -81,14 +93,19 @@ def _walk(node: Mapping, prefix: str, source: str, out: dict[str, Param], proble
             problems.append(_problem(source, path, "应为带 value/unit/reference 的参数或参数组"))
         elif "value" in child:
             missing = [k for k in ("unit", "reference", "label") if k not in child]
-            extra = set(child) - {"value", "unit", "reference", "label", "default", "note"}
+            extra = set(child) - {"value", "unit", "reference", "label", "default", "note", "listed"}
             if missing or extra:
                 problems.append(_problem(source, path, f"缺少{'、'.join(missing)}" if missing
                                          else f"有未知字段{'、'.join(sorted(extra))}"))
                 continue
+            listed = child.get("listed", True)
+            if not isinstance(listed, bool):
+                problems.append(_problem(source, path, f"的 listed 应为 true 或 false，现为“{listed}”", actual=listed))
+                continue
             default = child.get("default", False)
             out[path] = Param(path, child["value"], child["unit"], child["reference"], child["label"],
-                              tuple(default) if isinstance(default, list) else bool(default), child.get("note", ""))
+                              tuple(default) if isinstance(default, list) else bool(default), child.get("note", ""),
+                              listed)
         else:
             _walk(child, path, source, out, problems)
 
@@ -296,7 +313,10 @@ SCHEME_ROW = "meta.id"
 
 
 def sheet_rows(params: Params) -> list[list[object]]:
-    """The 参数 sheet: a header, the scheme's id, then one row per scalar with its clause and unit."""
+    """The 参数 sheet: a header, the scheme's id, then one row per scalar of a listed leaf with its clause and
+    unit. Refused (SchemeError) when an unlisted leaf differs from the built-in scheme its meta.id names."""
+    if problems := unlisted_changes(params):
+        raise SchemeError(problems)
     rows: list[list[object]] = [list(SHEET_HEADER),
                                 [SCHEME_ROW, "方案", params.meta["id"], "", params.meta["title"], ""]]
     for path, value, leaf in params.flat_rows():
@@ -304,6 +324,30 @@ def sheet_rows(params: Params) -> list[list[object]]:
         notes += [leaf.note] if leaf.note else []
         rows.append([path, leaf.label, value, leaf.unit, leaf.reference, "；".join(notes)])
     return rows
+
+
+def unlisted_changes(params: Params) -> list[Finding]:
+    """Unlisted leaves whose value differs from the built-in scheme that ``meta.id`` names: a workbook keeps
+    only the id and the listed values, so it would be read back with the built-in value. None for a scheme
+    of its own id (reading its workbook needs its file: ``--scheme``)."""
+    name = params.meta.get("id", "")
+    if name not in builtin_ids():
+        return []
+    base = load(name).leaves
+    return [_problem(params.source, path, f"不在“参数”表中列出（listed = false），其值与内置方案{name}不同；工作簿只记录方案名，"
+                     f"读回时会按内置方案的值计算：请为本方案另起 meta.id，并用 --scheme 指定方案文件",
+                     allowed=base[path].value if path in base else None, actual=leaf.value)
+            for path, leaf in params.leaves.items()
+            if not leaf.listed and (path not in base or base[path].value != leaf.value)]
+
+
+def _unlisted_leaf(params: Params, path: str) -> Param | None:
+    """The unlisted leaf a 参数 path addresses (a scalar leaf, or a cell ``leaf.N.field`` of a table), if any."""
+    for candidate in (path, path.rsplit(".", 2)[0]):
+        leaf = params.leaves.get(candidate)
+        if leaf is not None and not leaf.listed:
+            return leaf
+    return None
 
 
 def is_default(leaf: Param, path: str) -> bool:
@@ -336,4 +380,12 @@ def from_sheet_rows(grid: Iterable[Iterable[object]]) -> Params:
     base = values.pop(SCHEME_ROW, None)
     if not isinstance(base, str) or not base.strip():
         raise SchemeError([_problem(PARAM_SHEET, SCHEME_ROW, "未填方案名称")])
-    return with_overrides(load(base.strip()), values)
+    scheme = load(base.strip())
+    # Refused rather than taken: the workbook's own formulas (the .xlsm's 参数 range, the formula workbook's
+    # cells) are laid out from the listed rows, so a value they never see would make Excel's results and
+    # kaohe calc's differ. Such a value belongs in the street's copy of the scheme file.
+    unlisted = [_problem(PARAM_SHEET, path, "不在“参数”表的参数之列（只能在方案文件中修改：复制方案文件，改后用 --scheme "
+                         "指定），请删去这一行") for path in values if _unlisted_leaf(scheme, path) is not None]
+    if unlisted:
+        raise SchemeError(unlisted)
+    return with_overrides(scheme, values)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from openpyxl.styles import Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
@@ -25,6 +26,17 @@ CHAR_PIXELS = 11
 SPLIT_SCALE = 75  # a sheet split across pages prints at this scale: 12 pt type as 9 pt
 BLANK_ROWS = 20  # a blank sheet prints one page of empty rows, to be written on by hand
 FIT_SCALE = 0.7  # below this, fitting one page wide would print too small to read: split instead
+
+# The cell styles every sheet kaohe writes shares (the template, the native workbook, the roll-up): here, in
+# this leaf module, so that an adapter needing a header style does not import the template builder.
+INPUT_FILL = PatternFill("solid", fgColor="FFFFF2CC")  # pale yellow: typed by the clerk
+RESULT_FILL = PatternFill("solid", fgColor="FFE7E6E6")  # grey: computed, protected
+HEADER_FILL = PatternFill("solid", fgColor="FF1F4E78")
+FINDING_FILL = PatternFill("solid", fgColor="FFF8CBAD")  # a row whose results show a message
+HEADER_FONT = Font(bold=True, color="FFFFFFFF")
+THIN = Side(style="thin", color="FFBFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+GUIDE_WIDTH = 64  # column B of 说明: its lines wrap there, so the sheet prints on A4 portrait
 
 
 def text_width(text: str) -> float:

@@ -178,7 +178,8 @@ class Rating:
 
 
 def read_rating(raw: object, where: Where, bands: Bands) -> Checked[Rating]:
-    """A rating cell: "92", "A 92", "A档92分", "ａ９２". A tier alone is an error (DOMAIN 1.4)."""
+    """A rating cell: "92", "A 92", "A档92分", "ａ９２". A tier alone is an error (DOMAIN 1.4 [default]; the
+    scheme's forms.tier_only, whose only choice is "error")."""
     if is_blank(raw):
         return Checked(None)
     tiers = [b.tier for b in bands.bands]

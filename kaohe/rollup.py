@@ -26,7 +26,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkContext, SpawnContext
+from multiprocessing.process import BaseProcess
 from pathlib import Path
+from types import ModuleType
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -50,7 +53,6 @@ from .contract import (
 from .files import write_atomically
 from .findings import Severity
 from .results import Table, keys_of
-from .template import HEADER_FILL, HEADER_FONT
 from .workbook import Inputs, WorkbookError, open_book, workbook_info
 
 SUFFIXES = (".xlsx", ".xlsm")
@@ -117,9 +119,11 @@ class Skipped:
 
 def _rows(inputs: Inputs, table: Table) -> list[dict[str, object]]:
     """Each row as typed, its results as the rules give them."""
-    sheet = inputs.sheets[table.sheet]
+    records = inputs.sheets[table.sheet].records
+    if not isinstance(records, list):  # a long sheet read column by column (测评表); the area and people sheets are rows
+        records = [dict(zip(records, values)) for values in zip(*records.values())]
     out = []
-    for record, key in zip(sheet.records, keys_of(sheet.records, table.key_field)):
+    for record, key in zip(records, keys_of(records, table.key_field)):
         row = {label: value for label, value in record.items() if label not in table.columns}
         row.update({c: table.value(key, c) for c in table.columns} if key in table.rows else {})
         out.append(row)
@@ -148,7 +152,8 @@ def read_street(path: str | Path) -> Street | Skipped:
             checked = submission.verify(path, book)  # closes the book
             inputs, tables = checked.inputs, checked.tables
             findings = [f for t in tables.values() for f in t.findings] + checked.findings
-            exported, differences, forced = checked.recorded.values.get("导出时间"), len(checked.findings), checked.forced
+            at = checked.recorded.values.get("导出时间")
+            exported, differences, forced = None if at is None else str(at), len(checked.findings), checked.forced
         else:
             try:
                 inputs, tables, findings = checking.findings_of(book, path.name)
@@ -184,7 +189,7 @@ class RollUp:
 
     @property
     def files(self) -> list[dict[str, object]]:
-        out = [{"file": s.file, "status": "已汇总", "street": s.unit, "scheme": s.scheme, "reason": ""}
+        out: list[dict[str, object]] = [{"file": s.file, "status": "已汇总", "street": s.unit, "scheme": s.scheme, "reason": ""}
                for s in self.streets]
         out += [{"file": left.file, "status": "重复", "street": left.unit, "scheme": left.scheme,
                  "reason": f"与 {kept.file} 同为{left.unit}{left.year}年度，按{_why(kept, left)}的 {kept.file} 汇总"}
@@ -219,7 +224,7 @@ def _later(a: Street, b: Street) -> bool:
     return a.modified > b.modified
 
 
-def _limit_cpu(resource, seconds: float) -> None:
+def _limit_cpu(resource: ModuleType, seconds: float) -> None:
     """The CPU a worker may still spend: ``seconds`` more than it has spent so far (its soft limit)."""
     used = resource.getrusage(resource.RUSAGE_SELF)
     value = int(used.ru_utime + used.ru_stime + seconds) + 1
@@ -227,13 +232,19 @@ def _limit_cpu(resource, seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (value if hard == resource.RLIM_INFINITY else min(value, hard), hard))
 
 
+def _resource() -> ModuleType | None:
+    """The POSIX module of process limits; None on Windows, where the wall-clock limit of the parent still holds."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource
+
+
 def _serve(conn: Connection) -> None:
     """A worker: files one at a time from the parent, each under the declared limits (kaohe.limits), each
     result sent back with whether the worker goes on (not after a MemoryError: it starts anew)."""
-    try:
-        import resource
-    except ImportError:  # Windows: the wall-clock limit of the parent still holds
-        resource = None
+    resource = _resource()
     if resource is not None:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         value = limits.MERGE_MEMORY
@@ -251,14 +262,30 @@ def _serve(conn: Connection) -> None:
     conn.close()
 
 
+@dataclass
+class Worker:
+    """A worker process as the parent sees it: the file it reads and when that file's time is up."""
+
+    process: BaseProcess
+    path: Path | None = None
+    deadline: float = 0.0
+
+
+def _context() -> SpawnContext | ForkContext:
+    """Fork where the platform has it (a worker starts in milliseconds), else spawn (Windows)."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
 def isolated(paths: Sequence[Path], workers: int, progress: Callable[[int, int, str], None] | None = None
              ) -> list[Street | Skipped]:
     """Every file read in a worker process, ``workers`` at a time; a worker is handed one file after
     another (a process start per file cost a third of a merge), each within a time and memory limit: a
     file that kills or hangs its worker fails alone, and a new worker reads the files still to come."""
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    pending, results = list(paths), []
-    running: dict[Connection, list] = {}  # a worker's end of the pipe → [its process, its file, the file's deadline]
+    context = _context()
+    pending, results = list(paths), list[Street | Skipped]()
+    running: dict[Connection, Worker] = {}  # a worker's end of the pipe → the worker
 
     def record(path: Path, result: Street | Skipped) -> None:
         results.append(result)
@@ -269,7 +296,7 @@ def isolated(paths: Sequence[Path], workers: int, progress: Callable[[int, int, 
         """The worker's next file, or its end."""
         if pending:
             path = pending.pop(0)
-            running[conn][1:] = [path, time.monotonic() + limits.MERGE_SECONDS]
+            running[conn].path, running[conn].deadline = path, time.monotonic() + limits.MERGE_SECONDS
             try:
                 conn.send(str(path))
             except OSError:  # the worker is gone: wait() finds its end closed, and the file fails alone
@@ -278,7 +305,7 @@ def isolated(paths: Sequence[Path], workers: int, progress: Callable[[int, int, 
             retire(conn, stop=True)
 
     def retire(conn: Connection, stop: bool = False) -> None:
-        process = running.pop(conn)[0]
+        process = running.pop(conn).process
         if stop:
             try:
                 conn.send(None)
@@ -293,16 +320,18 @@ def isolated(paths: Sequence[Path], workers: int, progress: Callable[[int, int, 
     while pending or running:
         while pending and len(running) < workers:
             here, there = context.Pipe()
-            process = context.Process(target=_serve, args=(there,), daemon=True)
-            process.start()
+            started = context.Process(target=_serve, args=(there,), daemon=True)
+            started.start()
             there.close()
-            running[here] = [process, None, 0.0]
+            running[here] = Worker(started)
             give(here)
         if not running:
             break
-        soonest = min(deadline for _, _, deadline in running.values())
-        for conn in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
-            process, path, _ = running[conn]
+        soonest = min(w.deadline for w in running.values())
+        ready = set(wait(list(running), timeout=max(0.0, soonest - time.monotonic())))
+        for conn in [c for c in running if c in ready]:  # wait() gives back the connections it was given
+            process, path = running[conn].process, running[conn].path
+            assert path is not None  # a running worker was given a file (give) or told to stop (retire)
             try:
                 result, going = conn.recv()
             except (EOFError, OSError):  # the worker died on this file
@@ -315,11 +344,11 @@ def isolated(paths: Sequence[Path], workers: int, progress: Callable[[int, int, 
             else:
                 retire(conn)
         now = time.monotonic()
-        for conn, (process, path, deadline) in list(running.items()):
-            if now >= deadline:
-                process.kill()
+        for conn, worker in list(running.items()):
+            if now >= worker.deadline and worker.path is not None:
+                worker.process.kill()
                 retire(conn)
-                record(path, Skipped(path.name, f"处理超过 {limits.MERGE_SECONDS} 秒，已停止，未汇总"))
+                record(worker.path, Skipped(worker.path.name, f"处理超过 {limits.MERGE_SECONDS} 秒，已停止，未汇总"))
     return results
 
 
@@ -359,8 +388,8 @@ def _verdict(street: Street) -> str:
 
 
 def _quota(street: Street) -> str:
-    broken = [i["message"] for i in street.issues if i["rule"] in QUOTA_RULES and i["severity"] == "error"]
-    ties = [i["message"] for i in street.issues if i["rule"] in TIE_RULES]
+    broken = [str(i["message"]) for i in street.issues if i["rule"] in QUOTA_RULES and i["severity"] == "error"]
+    ties = [str(i["message"]) for i in street.issues if i["rule"] in TIE_RULES]
     if broken:
         return "不符合：" + "；".join(broken)
     return "待定：" + "；".join(ties) if ties else "符合"
@@ -411,7 +440,7 @@ def _header_cells(ws, labels: Sequence[str]) -> list[WriteOnlyCell]:
     cells = []
     for label in labels:
         cell = put(WriteOnlyCell(ws), label)
-        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+        cell.font, cell.fill, cell.alignment = printing.HEADER_FONT, printing.HEADER_FILL, WRAP
         cells.append(cell)
     return cells
 
@@ -440,10 +469,10 @@ def _table_sheet(wb: Workbook, title: str, rows: Sequence[dict[str, object]], wi
     if as_xml is not None:
         letters = [get_column_letter(n) for n in range(1, len(labels) + 1)]
         styles = [_number_style(ws, _number_format(label)) for label in labels]
-        cells = ("".join(cell_xml(f"{letter}{r}", _value(row.get(label)), style)
-                         for letter, label, style in zip(letters, labels, styles))
-                 for r, row in enumerate(rows, start=2))
-        as_xml[title] = "".join(f'<row r="{r}">{xml}</row>' for r, xml in enumerate(cells, start=2) if xml)
+        xml_rows = ("".join(cell_xml(f"{letter}{r}", _value(row.get(label)), style)
+                            for letter, label, style in zip(letters, labels, styles))
+                    for r, row in enumerate(rows, start=2))
+        as_xml[title] = "".join(f'<row r="{r}">{xml}</row>' for r, xml in enumerate(xml_rows, start=2) if xml)
         return ws, labels
     wrap_at = [n for n, label in enumerate(labels) if label in wrapped]
     formats = [_number_format(label) for label in labels]
@@ -517,6 +546,6 @@ def write(rollup: RollUp, target: Path) -> None:
 
 
 def _report_row(issue: dict[str, object]) -> dict[str, object]:
-    return {"级别": Severity(issue["severity"]).label, "规则": issue["rule"], "依据": issue["clause"], "位置": issue["cell"],
+    return {"级别": Severity(str(issue["severity"])).label, "规则": issue["rule"], "依据": issue["clause"], "位置": issue["cell"],
             "对象": issue["key"], "说明": issue["message"], "上限/要求": _value(issue["allowed"]),
             "实际": _value(issue["actual"])}

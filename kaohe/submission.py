@@ -30,7 +30,7 @@ from pathlib import Path
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from . import __version__, checking, engine, printing, template
+from . import __version__, checking, engine, printing
 from .book import Book, MemoryBook, OpenpyxlBook, load_editable, put
 from .contract import COVER_SHEET, GUIDE_SHEET, REPORT_SHEET, SOURCE_SHEET, SUMMARY_SHEET, UNIT_LABEL, YEAR_LABEL
 from .files import write_atomically
@@ -274,7 +274,7 @@ def _copy_guide(wb) -> None:
         ws.cell(ws.max_row, 1).font = Font(bold=bold)
         if not bold:
             ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
-            ws.row_dimensions[ws.max_row].height = 17 * -(-printing.text_width(text) // template.GUIDE_WIDTH)
+            ws.row_dimensions[ws.max_row].height = 17 * -(-printing.text_width(text) // printing.GUIDE_WIDTH)
 
 
 def _read_back_digests(wb, name: str, block: Mapping[str, object]) -> Digests:
@@ -348,7 +348,7 @@ def cover_rows(inputs: Inputs, tables: Mapping[str, Table], info: Mapping[str, o
                                       ("方案", f"{s.params.meta['title']}（{s.id}）")]
     for sheet in engine.sheets(s):
         rows.append((f"“{sheet}”行数", len(tables[sheet].rows)))
-    for d in template.distributions(s):
+    for d in engine.ruleset(s).distributions(s):
         values = [cells.get(d.column) for cells in tables[d.sheet].rows.values()]
         rows += [(f"{d.title}：{name}", values.count(name)) for name in d.names]
         rows.append((f"{d.title}：无", sum(1 for v in values if v not in d.names)))  # not computed, or no tier
@@ -459,8 +459,8 @@ def changed_parameters(scheme: engine.Scheme) -> list[Finding]:
     name = scheme.params.meta.get("id", "")
     if name not in builtin_ids():
         return []
-    published = {path: (value, leaf) for path, value, leaf in load(name).flat_rows()}
-    theirs = {path: (value, leaf) for path, value, leaf in scheme.params.flat_rows()}
+    published = {path: (value, leaf) for path, value, leaf in load(name).flat_rows(unlisted=True)}
+    theirs = {path: (value, leaf) for path, value, leaf in scheme.params.flat_rows(unlisted=True)}
     out = []
     for path in dict.fromkeys([*published, *theirs]):
         was, now = published.get(path, (None, None)), theirs.get(path, (None, None))

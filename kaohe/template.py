@@ -21,7 +21,7 @@ import xlwings
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Font, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
@@ -44,6 +44,7 @@ from .contract import (
 )
 from .files import write_atomically
 from .params import DEFAULT_NOTE, PARAM_SHEET, sheet_rows
+from .printing import BORDER, FINDING_FILL, GUIDE_WIDTH, HEADER_FILL, HEADER_FONT, INPUT_FILL, RESULT_FILL
 from .rules import entries, sessions
 from .rules.grading import OVERRIDE_FIELD, REASON
 from .rules.ruleset import Distribution, SheetLayout
@@ -52,13 +53,6 @@ QUICKSTART = Path(xlwings.__file__).parent / "quickstart.xlsm"
 FIXED_TIME = datetime(2025, 1, 1)
 UDF_MODULE = "kaohe_udfs"
 
-INPUT_FILL = PatternFill("solid", fgColor="FFFFF2CC")  # pale yellow: typed by the clerk
-RESULT_FILL = PatternFill("solid", fgColor="FFE7E6E6")  # grey: computed, protected
-HEADER_FILL = PatternFill("solid", fgColor="FF1F4E78")
-FINDING_FILL = PatternFill("solid", fgColor="FFF8CBAD")  # a row whose results show a message
-HEADER_FONT = Font(bold=True, color="FFFFFFFF")
-THIN = Side(style="thin", color="FFBFBFBF")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
 @dataclass(frozen=True)
@@ -477,9 +471,6 @@ def _param_sheet(wb: Workbook, s: engine.Scheme) -> None:
             ws.cell(row, 6).font = Font(color="FFC00000")
     _print_setup(ws, landscape=False)
     _protect(ws)
-
-
-GUIDE_WIDTH = 64  # column B of 说明: its lines wrap there, so the sheet prints on A4 portrait
 
 
 def _guide_sheet(ws: Worksheet, s: engine.Scheme, area: Layout, people: Layout, info: Mapping[str, object],

@@ -6,12 +6,14 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
-from kaohe import cli, office
+from kaohe import cli, engine, office, papers
+from kaohe.params import load, with_overrides
 from tests.rendering import flat, ink, pages, require_office, text
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -249,3 +251,25 @@ def test_papers_are_not_overwritten_without_force(tmp_path, capsys):
     assert cli.main(["papers", str(GAOJING), "-o", str(tmp_path)]) == 2
     assert "反馈.xlsx" in capsys.readouterr().err and (tmp_path / "反馈.xlsx").stat().st_mtime_ns == before
     assert cli.main(["papers", str(GAOJING), "-o", str(tmp_path), "--force"]) == 0
+
+
+def rater_lines(a) -> dict[str, str]:
+    """The rater line of each kind of blank form (the first page of each sheet)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    papers.blank_forms(a, wb)
+    return {ws.title: next(str(r[0]) for r in ws.iter_rows(values_only=True) if str(r[0] or "").startswith("评分人"))
+            for ws in wb.worksheets}
+
+
+def test_a_form_is_unsigned_where_its_sessions_leaf_says_so():
+    a = papers.assess(JINGAN)
+    # 内部互评 "以无记名方式" (jingan 五(二)(1)、五(三)(2)); 居民区互评 unsigned by default (sessions.mutual);
+    # 党员群众测评 and 书记主任考评: the rater may sign
+    assert rater_lines(a) == {"党员群众测评表": "评分人（可不填）：____________",
+                              "居民区内部互评表": "评分人：无需署名（无记名测评）　　不对本人评分，本人一栏留空",
+                              "书记、主任考评表": "评分人（可不填）：____________",
+                              "居民区互评表": "评分人：无需署名（无记名测评）"}
+    # a street whose own file makes the members' session unsigned (sessions.members = 1) prints it so
+    a.inputs = replace(a.inputs, scheme=engine.build(with_overrides(load("jingan"), {"sessions.members": 1})))
+    assert rater_lines(a)["党员群众测评表"] == "评分人：无需署名（无记名测评）"

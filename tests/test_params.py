@@ -8,6 +8,7 @@ change; a street's own scheme is a copy of a built-in file with other values, or
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -384,3 +385,64 @@ def test_a_note_row_on_the_sheet_is_ignored_and_a_duplicated_row_is_an_error():
     assert engine.scheme(noted).area_weights["street"] == 0.5
     doubled = rows + [["area.weights.street", "街道（镇）考评权重", 0.6, "比例", "", ""]]
     assert "出现不止一次" in finding_for(scheme_error(doubled), "area.weights.street").message
+
+
+# --- leaves kept off the 参数 sheet (listed = false) ---------------------------------------------
+
+TOTAL_ONLINE = ('value = "max", unit = "选项", reference = "gaojing-2024 四(二)2", default = true, listed = false',
+                'value = "sum", unit = "选项", reference = "gaojing-2024 四(二)2", default = true, listed = false')
+
+
+def test_an_unlisted_leaf_is_in_the_scheme_but_not_on_the_sheet():
+    p = params.load("gaojing-2024")
+    assert not p.leaves["turnout.total_online"].listed and p.leaves["turnout.total_households"].listed
+    rows = {r[0] for r in sheet_rows(p)}
+    assert "turnout.total_online" not in rows and "turnout.total_households" in rows
+    assert "turnout.total_online" in {path for path, _, _ in p.flat_rows(unlisted=True)}
+    assert "turnout.total_online" not in {path for path, _, _ in p.flat_rows()}
+
+
+def test_listed_must_be_true_or_false(tmp_path):
+    error = scheme_error(street_copy(tmp_path, "gaojing-2024", (TOTAL_ONLINE[0], TOTAL_ONLINE[0].replace(
+        "listed = false", 'listed = "no"'))))
+    found = finding_for(error, "turnout.total_online")
+    assert found.message == "my-street.toml：参数 turnout.total_online 的 listed 应为 true 或 false，现为“no”"
+
+
+def test_a_sheet_naming_an_unlisted_leaf_is_refused_not_taken():
+    # the workbook's formulas are laid out from the listed rows: a row they never see is refused, in Chinese
+    rows = sheet_rows(params.load("gaojing-2024")) + [["turnout.total_online", "社区通计法", "sum", "选项", "", ""]]
+    with pytest.raises(SchemeError) as caught:
+        from_sheet_rows(rows)
+    [said] = caught.value.findings
+    assert said.where.key == "turnout.total_online" and said.where.table == "参数"
+    assert "不在“参数”表的参数之列" in said.message and "--scheme" in said.message
+
+
+def test_a_sheet_naming_a_cell_of_an_unlisted_table_is_refused_too():
+    # a table leaf made unlisted: its cells (money.1.amount) are no more on the sheet, and refused there
+    base = params.load("gaojing-2024")
+    leaves = dict(base.leaves)
+    leaves["money"] = replace(leaves["money"], listed=False)
+    unlisted = Params({**base.meta, "id": "某镇-2024"}, leaves, "某镇.toml")
+    assert not any(str(r[0]).startswith("money.") for r in sheet_rows(unlisted))
+    assert params._unlisted_leaf(unlisted, "money.1.amount") is leaves["money"]
+    assert params._unlisted_leaf(unlisted, "rank_tiers.1.to") is None
+
+
+def test_a_street_file_changing_an_unlisted_leaf_under_a_builtin_id_builds_no_workbook(tmp_path):
+    # meta.id still "gaojing-2024": its workbook would be read back with the built-in "max", so it is refused
+    street = params.load(street_copy(tmp_path, "gaojing-2024", TOTAL_ONLINE))
+    assert engine.build(street).total_online == "sum"  # the file itself is a valid scheme (kaohe calc --scheme)
+    with pytest.raises(SchemeError) as caught:
+        sheet_rows(street)
+    [said] = caught.value.findings
+    assert said.where.key == "turnout.total_online" and (said.allowed, said.actual) == ("max", "sum")
+    assert "另起 meta.id" in said.message
+
+
+def test_a_street_file_of_its_own_id_may_change_an_unlisted_leaf(tmp_path):
+    street = params.load(street_copy(tmp_path, "gaojing-2024", TOTAL_ONLINE,
+                                     ('id = "gaojing-2024"', 'id = "gaojing-2024-某街道"')))
+    rows = sheet_rows(street)
+    assert rows[1][2] == "gaojing-2024-某街道" and "turnout.total_online" not in {r[0] for r in rows}

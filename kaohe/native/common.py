@@ -29,12 +29,10 @@ from .. import engine, printing, validation
 from ..checking import PRIOR_FILL
 from ..contract import COUNT, GUIDE_SHEET, POINTS, REPORT_HEADER, REPORT_SHEET, TEXT, UNIT_LABEL, YEAR_LABEL
 from ..params import PARAM_SHEET
+from ..printing import BORDER, INPUT_FILL, RESULT_FILL
 from ..reading import READING_CLAUSE
 from ..template import (
-    BORDER,
-    INPUT_FILL,
     REASON,
-    RESULT_FILL,
     WRAPPED,
     _header,
     _param_sheet,

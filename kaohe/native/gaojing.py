@@ -67,6 +67,14 @@ def _when(r: Row, value: str) -> str:
     return keyed(r, "居民区", value)
 
 
+def online_score(s: rules.Scheme, r: Row) -> str:
+    """社区通's score from its two rounds as the scheme merges them (rules.rounds_score): their mean, or the
+    later round's. Chosen when the workbook is built: a 参数 change of satisfaction.online_rounds needs a rebuild."""
+    if s.online_rounds == "later":
+        return f"({r['社区通下半年得分']})"
+    return f"(({r['社区通上半年得分']}+{r['社区通下半年得分']})/2)"
+
+
 def area_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
     layout = layouts(s, rows, 1)[0]
 
@@ -96,9 +104,9 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
             return f'IF({plain}<>"",{plain},IF({blank(ref)},"",{wrong}))'
         return check
 
-    def sat(r: Row) -> str:  # 四(二)2: S = 20% 座谈会 + 40% 第三方 + 40% 社区通 (两轮平均, [default])
+    def sat(r: Row) -> str:  # 四(二)2: S = 20% 座谈会 + 40% 第三方 + 40% 社区通 (its rounds: rules.rounds_score)
         w = {c: p(f"satisfaction.weights.{c}") for c in rules.CHANNELS}
-        online = f"(({r['社区通上半年得分']}+{r['社区通下半年得分']})/2)"
+        online = online_score(s, r)
         value = f"{w['forum']}*{r['座谈会得分']}+{w['third_party']}*{r['第三方得分']}+{w['online']}*{online}"
         return _when(r, shown(r["问题满意度"], value))
 
@@ -160,14 +168,14 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int) -> Sheet:
 
     def decline(r: Row) -> str:  # 四(三) [default]: (上年 − 本年) / 上年, shown where both are typed
         this, last = r["本年热线件数"], r["上年热线件数"]
-        bad = "&".join(number_problem(x, h, "0", None, "gaojing-2024 四(三)", required=False)
+        bad = "&".join(number_problem(x, h, "0", None, s.cite("progress.use"), required=False)
                        for x, h in ((this, "本年热线件数"), (last, "上年热线件数")))
         ok = f"AND(ISNUMBER({this}),ISNUMBER({last}),{this}>=0,{last}>0)"
         return _when(r, f'IF({ok},({last}-{this})/{last},IF({bad}<>"",{q(ERROR_PREFIX)}&{bad},""))')
 
     def rise(r: Row) -> str:  # 四(三) [default]: (S − 上年S) / 上年S
         last, sat_ref, full = r["上年群众满意度"], r["群众满意度"], p("satisfaction.full_score")
-        bad = number_problem(last, "上年群众满意度", "0", full, "gaojing-2024 四(三)", required=False)
+        bad = number_problem(last, "上年群众满意度", "0", full, s.cite("progress.use"), required=False)
         ok = f"AND(ISNUMBER({sat_ref}),ISNUMBER({last}),{last}>0,{last}<={full})"
         return _when(r, f'IF({ok},({sat_ref}-{last})/{last},IF({bad}<>"",{q(ERROR_PREFIX)}&{bad},""))')
 

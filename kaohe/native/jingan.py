@@ -364,7 +364,7 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet]
             whose = None if number == MUTUAL else str(r.n - 1)
             return f'IF({blank(r["居民区"])},"",' + session_mean(
                 book["forms"], number, str(AREA_CLASS), str(r.n - 1), whose, f'{sessions.NAMES[number - 1]}',
-                sessions.SESSIONS[sessions.NAMES[number - 1]]) + ")"
+                s.sessions[sessions.NAMES[number - 1]].clause) + ")"
         return formula
 
     results = {"总分": total, "建议等次": proposed, "最终等次": final, "排名": rank}
@@ -411,7 +411,7 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
                     f'"岗位为"&{r["岗位读"]}&"，“{rules.RETIRING_SECRETARY}”只适用于书记（{clause_na}）；","")')
         return (f'IF({r["键"]}="","",IF({r["区"]}="","未填所属居民区（WORKBOOK 工作人员）；","")'
                 f'&{choice_problem(r["岗位"], "岗位", rules.POSTS, s.cite("staff.weights.leader.area"), True)}'
-                f'&{choice_problem(r["人员类别"], "人员类别", rules.CATEGORIES, "jingan 三", True)}'
+                f'&{choice_problem(r["人员类别"], "人员类别", s.categories, s.cite("staff.categories"), True)}'
                 f'&{choice_problem(r["不参加考核原因"], "不参加考核原因", rules.REASONS, clause_na, False)}&{retiring})')
 
     def is_system(r: Row) -> str:
@@ -502,7 +502,7 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
         def formula(r: Row) -> str:
             what = sessions.NAMES[number - 1]
             tally = session_mean(book["forms"], number, r["成员"],
-                                 str(r.n - 1), r["区号"], what, sessions.SESSIONS[what])
+                                 str(r.n - 1), r["区号"], what, s.sessions[what].clause)
             skip = f'OR({blank(r["姓名"])},{r["区号"]}=0' + (f',{r["成员"]}={LEADER_CLASS})' if number == LEADERS else ")")
             return f'IF({skip},"",{tally})'
         return formula
@@ -516,7 +516,7 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
         ("区号", lambda r: f'IF({r["区"]}="",0,IFERROR(MATCH({literal_key(r["区"])},{areas.col("键")},0),0))', COUNT),
         ("区键", lambda r: f'{r["区"]}&"|"&{r["键"]}', TEXT),
         ("岗位读", lambda r: choice_value(r["岗位"], rules.POSTS), TEXT),
-        ("类别读", lambda r: choice_value(r["人员类别"], rules.CATEGORIES), TEXT),
+        ("类别读", lambda r: choice_value(r["人员类别"], s.categories), TEXT),
         ("原因读", lambda r: f'IF({r["问题"]}<>"","",{r["原因"]})', TEXT),
         ("原因", lambda r: choice_value(r["不参加考核原因"], rules.REASONS), TEXT),
         ("问题", status, TEXT),
@@ -617,22 +617,23 @@ def adjust_sheet(s: rules.Scheme, p: ParamCells, rows: int, areas: Sheet) -> She
     return Sheet(entries.ADJUST_SHEET, columns, rows, choices)
 
 
-def entry_defaults(street: Sheet, adjust: Sheet) -> dict[str, Formula]:
+def entry_defaults(s: rules.Scheme, street: Sheet, adjust: Sheet) -> dict[str, Formula]:
     """居民区's 街道考评, 加分 and 减分 where left blank: what the entry rows add up to (entries.merge), blank
     while the area has none; an error where one of them cannot be read (or 街道考评 has two rows)."""
     def street_total(r: Row) -> str:
         idx, rows = str(r.n - 1), street.col("区号")
         one = f'INDEX({street.col("合计")},MATCH({idx},{rows},0))'
         return (f'IF(COUNTIF({rows},{idx})=0,"",IF(COUNTIF({rows},{idx})>1,'
-                f'"#错误：街道考评表中本居民区有不止一行（jingan 四(一)1）",IF(ISNUMBER({one}),{one},'
-                f'"#错误：街道考评表中本居民区的分项有误（jingan 四(一)1）")))')
+                f'"#错误：街道考评表中本居民区有不止一行（{s.cite("area.items_total")}）",IF(ISNUMBER({one}),{one},'
+                f'"#错误：街道考评表中本居民区的分项有误（{s.cite("area.items_total")}）")))')
 
     def summed(column: int) -> Formula:
         def formula(r: Row) -> str:
             idx, rows, kind = str(r.n - 1), adjust.col("区号"), adjust.col("列")
             touched = f'COUNTIFS({rows},{idx},{kind},{column})+COUNTIFS({rows},{idx},{kind},3)'
             bad = f'COUNTIFS({rows},{idx},{kind},{column},{adjust.col("点")},"")+COUNTIFS({rows},{idx},{kind},3)'
-            return (f'IF({touched}=0,"",IF({bad}>0,"#错误：加减分表中本居民区有无法计分的行（jingan 四(二)）",'
+            clause = s.cite("area.adjustments.apply_to")  # jingan 四(二)
+            return (f'IF({touched}=0,"",IF({bad}>0,"#错误：加减分表中本居民区有无法计分的行（{clause}）",'
                     f'SUMIFS({adjust.col("点")},{rows},{idx},{kind},{column})))')
         return formula
 
@@ -658,7 +659,7 @@ def build(s: rules.Scheme, *, area_rows: int, people_rows: int, form_rows: int,
     book["forms"] = form_sheet(s, p, max(form_rows, len(data.get(sessions.FORM_SHEET, ()))), book)
     street = street_sheet(s, p, max(book["areas"].rows, len(data.get(entries.STREET_SHEET, ()))), book["areas"])
     adjust = adjust_sheet(s, p, max(200, len(data.get(entries.ADJUST_SHEET, ())) + 20), book["areas"])
-    book["areas"].defaults = {**book["areas"].defaults, **entry_defaults(street, adjust)}
+    book["areas"].defaults = {**book["areas"].defaults, **entry_defaults(s, street, adjust)}
     wb = start_book(s, (*GUIDE, *GUIDE_JINGAN), info)
     for sheet, name in ((book["areas"], rules.AREA_SHEET), (book["staff"], rules.STAFF_SHEET),
                         (book["forms"], sessions.FORM_SHEET), (street, entries.STREET_SHEET),

@@ -57,6 +57,14 @@ RATES = ("处置率", "解决率", "满意率")
 TIEBREAK_COLUMNS = ("加强党建引领", "服务凝聚群众", "维护社会和谐稳定", "座谈会得分", "第三方得分", "社区通上半年得分",
                     "社区通下半年得分", *RATES)  # inputs where higher is better
 NO_TIER = ""  # ranked below every tier: no 档次
+# The methods a scheme may name where the document is silent (DOMAIN [default]s; the first of each is the default)
+ROUNDS = ("mean", "later")  # satisfaction.online_rounds: 社区通's two rounds, their mean or the later alone (5.2)
+ITEMS_METHODS = ("share",)  # satisfaction.items_method: an 18-point item = its points × S / 满分 (5.2)
+TOTAL_ONLINE = ("max", "sum")  # turnout.total_online: 社区通 in the households' total, the larger round or both (5.3)
+COMPOSITES = ("mean",)  # hotline.composite: of 处置率, 解决率, 满意率 (5.5)
+WORST_GRADE_TIER = ("keep",)  # tier_rules.worst_grade: a 不合格 area inside a tier keeps it, with a warning (5.8)
+PROGRESS_USES = ("shown",)  # progress.use: 进步指数 shown beside the score, not added to it (5.9)
+BELOW_MINIMUM = ("flag",)  # turnout.below_minimum: a channel below its turnout still counts; the check errs (5.3)
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: schemes are cached
@@ -78,6 +86,13 @@ class Scheme:
     tiebreak: str | None
     rank_tiers: tuple[RankBand, ...]
     money: dict[tuple[str, str], float]  # (post, tier) → yuan
+    online_rounds: str  # one of ROUNDS
+    items_method: str  # one of ITEMS_METHODS
+    total_online: str  # one of TOTAL_ONLINE
+    composite: str  # one of COMPOSITES
+    worst_grade_tier: str  # one of WORST_GRADE_TIER
+    progress_use: str  # one of PROGRESS_USES
+    below_minimum: str  # one of BELOW_MINIMUM
 
     @property
     def id(self) -> str:
@@ -97,8 +112,6 @@ def from_params(params: Params) -> Scheme:
             r.problem(f"items.{needed}", "缺失")
     weights = {c: r.weight(f"satisfaction.weights.{c}") for c in CHANNELS}
     r.sums_to([f"satisfaction.weights.{c}" for c in CHANNELS], 1, "群众满意度测评权重")
-    r.choice("satisfaction.online_rounds", ("mean",))
-    r.choice("hotline.composite", ("mean",))
     full = r.number("satisfaction.full_score", lo=1)
     question_max = r.number("satisfaction.question_max", lo=1)
     questions = int(r.number("satisfaction.questions", lo=1, integer=True))
@@ -150,6 +163,13 @@ def from_params(params: Params) -> Scheme:
         tiebreak=tiebreak_values(r, "tiebreak.column", TIEBREAK_COLUMNS),
         rank_tiers=rank_tiers,
         money={(m["post"], m["tier"]): m["amount"] for m in money_rows},
+        online_rounds=r.choice("satisfaction.online_rounds", ROUNDS),
+        items_method=r.choice("satisfaction.items_method", ITEMS_METHODS),
+        total_online=r.choice("turnout.total_online", TOTAL_ONLINE),
+        composite=r.choice("hotline.composite", COMPOSITES),
+        worst_grade_tier=r.choice("tier_rules.worst_grade", WORST_GRADE_TIER),
+        progress_use=r.choice("progress.use", PROGRESS_USES),
+        below_minimum=r.choice("turnout.below_minimum", BELOW_MINIMUM),
     )
     r.finish()
     return scheme
@@ -170,8 +190,14 @@ def questionnaire_score(s: Scheme, where: Where, answers: Sequence[object]) -> C
     return Checked(None if values is None else sum(values), findings)
 
 
+def rounds_score(rounds: str, values: Sequence[float]) -> float:
+    """A channel's score from its rounds (one; 社区通's 上半年 and 下半年, 四(二)2 三): their mean, or with
+    ``later`` the last round's (satisfaction.online_rounds, DOMAIN 5.2 [default] mean)."""
+    return values[-1] if rounds == "later" else sum(values) / len(values)
+
+
 def satisfaction(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
-    """S = 20% 座谈会 + 40% 第三方 + 40% 社区通 (mean of the two rounds) (gaojing-2024 四(二)2)."""
+    """S = 20% 座谈会 + 40% 第三方 + 40% 社区通 (its two rounds merged as the scheme says) (gaojing-2024 四(二)2)."""
     where = Where(AREA_SHEET, key, "")
     findings: list[Finding] = []
     channel: dict[str, float | None] = {}
@@ -180,7 +206,7 @@ def satisfaction(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[floa
                              clause=s.cite(f"satisfaction.weights.{name}")) for f in fields]
         findings += [f for r in reads for f in r.findings]
         values = all_values(reads)
-        channel[name] = None if values is None else sum(values) / len(values)  # [default] mean of rounds
+        channel[name] = None if values is None else rounds_score(s.online_rounds, values)
     means = {n: v for n, v in channel.items() if v is not None}
     if len(means) < len(channel):
         return Checked(None, tuple(findings))
@@ -190,7 +216,8 @@ def satisfaction(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[floa
 def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Finding, ...]:
     """Each channel's household and party-member minimums, and the 50% total (gaojing-2024 四(二)2).
 
-    [default] a channel below its minimum still counts; the check reports an error (DOMAIN 5.3).
+    A channel below its minimum still counts; the check reports an error (turnout.below_minimum ``flag``,
+    DOMAIN 5.3 [default]).
     """
     where = Where(AREA_SHEET, key, "")
     clause = s.cite("turnout.forum_households")
@@ -229,7 +256,7 @@ def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Fi
                                 where.at("座谈会户数"), allowed=f"≤{usual:g}", actual=n["座谈会户数"]))
     forum, third, first, second = n["座谈会户数"], n["第三方户数"], n["社区通上半年户数"], n["社区通下半年户数"]
     if households and forum is not None and third is not None and first is not None and second is not None:
-        total = forum + third + max(first, second)  # [default] the later round not counted twice
+        total = households_total(s.total_online, forum, third, first, second)
         share = s.turnout["total_households"]
         if not share_met(total, households, share, strictly=False):
             findings.append(error("参与户数", s.cite("turnout.total_households"),
@@ -238,7 +265,20 @@ def turnout_findings(s: Scheme, key: str, row: Mapping[str, object]) -> tuple[Fi
     return tuple(findings)
 
 
+def households_total(total_online: str, forum: int, third: int, first: int, second: int) -> int:
+    """The households of all channels (四(二)2 "参与评价的居民区户总数"): 座谈会 + 第三方 + 社区通, whose two
+    rounds count as the larger one (``max``: a household answering both is not counted twice, DOMAIN 5.3
+    [default]) or as both (``sum``) (turnout.total_online)."""
+    return forum + third + (first + second if total_online == "sum" else max(first, second))
+
+
 # --- 各项得分 (DOMAIN 5.1, 5.4–5.6) ----------------------------------------------------------
+
+def satisfaction_points(s: Scheme, item: str, sat: float) -> float:
+    """An item scored by satisfaction (四(二)2, 附件1 第1、2行): its points × S / 满分 (satisfaction.items_method
+    ``share``, DOMAIN 5.2 [default])."""
+    return s.items[item][1] * sat / s.full_score
+
 
 def visits_item(s: Scheme, key: str, sat: float, unvisited: object) -> Checked[float]:
     """走访联系 = 18 × S/100, minus 1 per household found not truly visited, not below 0 (附件1 第1行)."""
@@ -253,17 +293,16 @@ def visits_item(s: Scheme, key: str, sat: float, unvisited: object) -> Checked[f
     if read.value is not None and read.value != int(read.value):
         return Checked(None, (error("走访抽查", s.cite("visits.sample"), f"{key}：未真实走访户数应为整数",
                                     Where(AREA_SHEET, key, "未真实走访户数"), actual=read.value),))
-    points = s.items["visits"][1]
-    return Checked(max(0.0, points * sat / s.full_score - (read.value or 0) * s.visit_deduction), blank)
+    return Checked(max(0.0, satisfaction_points(s, "visits", sat) - (read.value or 0) * s.visit_deduction), blank)
 
 
 def practical_item(s: Scheme, sat: float) -> float:
-    """办实事 = 18 × S/100 (DOMAIN 5.2 [default])."""
-    return s.items["practical"][1] * sat / s.full_score
+    """办实事 = 18 × S/100 (satisfaction.items_method, DOMAIN 5.2 [default])."""
+    return satisfaction_points(s, "practical", sat)
 
 
 def hotline_composite(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float]:
-    """The 12345 composite: the mean of 处置率, 解决率, 满意率 (附件1 第3行, [default] mean)."""
+    """The 12345 composite: the mean of 处置率, 解决率, 满意率 (附件1 第3行; hotline.composite, [default] mean)."""
     reads = [read_rate(row.get(f), Where(AREA_SHEET, key, f), clause=s.cite("hotline.composite")) for f in RATES]
     findings = tuple(f for r in reads for f in r.findings)
     values = all_values(reads)
@@ -294,9 +333,9 @@ def daily_score(s: Scheme, key: str, row: Mapping[str, object]) -> Checked[float
 
 
 def progress(s: Scheme, key: str, row: Mapping[str, object], sat: float | None) -> tuple[Checked, Checked]:
-    """进步指数 parts (gaojing-2024 四(三), [default] shown, not scored): 12345 year-on-year decline
+    """进步指数 parts (gaojing-2024 四(三), progress.use [default] shown, not scored): 12345 year-on-year decline
     and satisfaction year-on-year rise, where last year's figures are typed in (blank: not shown)."""
-    where, clause = Where(AREA_SHEET, key, ""), "gaojing-2024 四(三)"
+    where, clause = Where(AREA_SHEET, key, ""), s.cite("progress.use")
     this, last, last_sat = (read_number(row.get(f), where.at(f), lo=0, hi=None if f != "上年群众满意度" else s.full_score,
                                         rule="进步指数", clause=clause, required=False, suffixes=("件", "分"))
                             for f in OPTIONAL_INPUTS)
@@ -374,9 +413,9 @@ def score_areas(s: Scheme, rows: Sequence[Mapping[str, object]]) -> Table:
 
 def failing_with_tier(s: Scheme, keys: Sequence[str], finals: Sequence[str | None], table: Table) -> list[Finding]:
     """An area graded the worst grade but ranked inside a tier keeps its 档次 and its staff's money: the
-    scheme ranks by 总分 (五(二)) and does not say a 不合格 area loses its tier (DOMAIN 5.8 default), so the
-    check only warns, for the leading group to decide."""
-    return [warning("不合格仍列档次", s.cite("rank_tiers"),
+    scheme ranks by 总分 (五(二)) and does not say a 不合格 area loses its tier (tier_rules.worst_grade ``keep``,
+    DOMAIN 5.8 default), so the check only warns, for the leading group to decide."""
+    return [warning("不合格仍列档次", s.cite("tier_rules.worst_grade"),
                     f"{key}最终等次为「{final}」，但总分排名第{table.value(key, '排名')}名，仍列{table.value(key, '档次')}，"
                     "其人员按该档次计发奖励：方案未规定不合格居民区是否取消档次，请领导小组确认",
                     Where(AREA_SHEET, key, "档次"), actual=table.value(key, "档次"))

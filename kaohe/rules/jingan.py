@@ -34,6 +34,7 @@ from .grading import (
     tiebreak_values,
 )
 from .ruleset import Bound, Distribution, Listing, PaperColumn, RuleSet, SheetLayout
+from .sessions import Session, read_sessions
 from .turnout import strict_turnout
 
 AREA_SHEET, STAFF_SHEET = "居民区", "工作人员"
@@ -44,8 +45,8 @@ STAFF_INPUTS = ("姓名", "居民区", "岗位", "人员类别", "书记主任�
 STAFF_RESULTS = ("居民区得分", "得分", "建议等次", "最终等次", "奖金")
 POSTS = ("书记", "主任", "书记兼主任", "其他")  # WORKBOOK 工作人员.岗位
 LEADER_POSTS = ("书记", "主任", "书记兼主任")  # jingan 五(二): one formula, one pool, a person once
-CATEGORIES = ("社区工作者", "居委会全日制成员", "退休返聘", "事业编制", "公务员")  # jingan 三
-SYSTEM_CATEGORIES = ("公务员", "事业编制")  # jingan 八(六)
+TIER_ONLY = ("error",)  # forms.tier_only: a rating with a tier and no score is an error (DOMAIN 1.4 [default])
+SYSTEM_CATEGORIES = ("公务员", "事业编制")  # jingan 八(六); every 人员类别 is the scheme's (staff.categories, jingan 三)
 CIVIL_SERVANT = "公务员"  # no year-end bonus figure (七(一)1)
 REASONS = ("新进未满半年", "病事假超半年", "当年退休书记")  # jingan 八(五)
 NOT_ASSESSED = "不参加考核"
@@ -86,6 +87,9 @@ class Scheme:
     items_total: float
     staff_score_cap: float | None
     half_year_months: float
+    sessions: dict[str, Session]  # the 测评表's sessions by name: clause, unsigned form (sessions.SESSION_LEAVES)
+    categories: tuple[str, ...]  # 人员类别 (jingan 三), the dropdown's words
+    publicised: dict[str, frozenset[str]]  # sheet → the proposed grades publicised (jingan 八(三))
 
     @property
     def id(self) -> str:
@@ -148,6 +152,31 @@ def _optional_number(r: ParamReader, path: str) -> float | None:
     return leaf.value if leaf is not None and isinstance(leaf.value, (int, float)) else None
 
 
+def _categories(r: ParamReader) -> tuple[str, ...]:
+    """人员类别 (jingan 三), each once, 公务员 and 事业编制 among them (八(六) decides for them)."""
+    words = tuple(row["category"] for row in r.rows("staff.categories", {"category": "text"}))
+    if len(set(words)) != len(words):
+        r.problem("staff.categories", "类别重复")
+    if missing := [c for c in SYSTEM_CATEGORIES if words and c not in words]:
+        r.problem("staff.categories", f"缺少{'、'.join(missing)}（八(六)）", allowed="、".join(SYSTEM_CATEGORIES))
+    return words
+
+
+def _publicised(r: ParamReader, ladders: Mapping[str, Ladder]) -> dict[str, frozenset[str]]:
+    """The proposed grades publicised, by sheet (jingan 八(三)): each a grade of that sheet's ladder."""
+    out: dict[str, set[str]] = {sheet: set() for sheet in ladders}
+    for n, row in enumerate(r.rows("publicity", {"sheet": "text", "grade": "text"}), start=1):
+        ladder = ladders.get(row["sheet"])
+        if ladder is None:
+            r.problem(f"publicity.{n}.sheet", f"“{row['sheet']}”应为{'或'.join(ladders)}", actual=row["sheet"])
+        elif ladder.steps and row["grade"] not in ladder.names:
+            r.problem(f"publicity.{n}.grade", f"“{row['grade']}”不是{row['sheet']}的等次（{'、'.join(ladder.names)}）",
+                      actual=row["grade"])
+        else:
+            out[row["sheet"]].add(row["grade"])
+    return {sheet: frozenset(grades) for sheet, grades in out.items()}
+
+
 def from_params(params: Params) -> Scheme:
     r = ParamReader(params)
     item_ids = [p.rsplit(".", 1)[1] for p in params.leaves if p.startswith("area.items.")]
@@ -163,6 +192,7 @@ def from_params(params: Params) -> Scheme:
                 r.problem(f"{path}.{n}.points", f"为{points:g}，不能为负（减分表填扣除的分数）", actual=points)
     rounding = r.choice("rounding.quota", ROUNDINGS)
     top = r.number("forms.score_max", lo=1)
+    r.choice("forms.tier_only", TIER_ONLY)  # the one way so far: reading.read_rating's error
     area_ladder = ladder_from(r, "area.grades", rounding)
     staff_ladder = ladder_from(r, "staff.grades", rounding)
     scheme = Scheme(
@@ -199,6 +229,9 @@ def from_params(params: Params) -> Scheme:
         items_total=items_total,
         staff_score_cap=_optional_number(r, "staff.score_cap"),
         half_year_months=r.number("staff.half_year_months", lo=0),
+        sessions=read_sessions(r),
+        categories=_categories(r),
+        publicised=_publicised(r, {AREA_SHEET: area_ladder, STAFF_SHEET: staff_ladder}),
     )
     r.finish()
     return scheme
@@ -366,7 +399,7 @@ def read_status(s: Scheme, key: str, post: object, category: object, reason: obj
     where = Where(STAFF_SHEET, key, "")
     reads = (read_choice(post, where.at("岗位"), POSTS, rule="岗位", clause=s.cite("staff.weights.leader.area"),
                          required=post_required),
-             read_choice(category, where.at("人员类别"), CATEGORIES, rule="人员类别", clause="jingan 三"),
+             read_choice(category, where.at("人员类别"), s.categories, rule="人员类别", clause=s.cite("staff.categories")),
              read_choice(reason, where.at("不参加考核原因"), REASONS, rule="不参加考核",
                          clause=s.cite("money.not_assessed_grade"), required=False))
     findings = tuple(f for r in reads for f in r.findings)
@@ -639,15 +672,15 @@ def feedback_parts(s: Scheme, key: str, row: Mapping[str, object], total: float 
 # --- 公示 (jingan 八(三)) ---------------------------------------------------------------------
 
 def publicity_list(s: Scheme, areas: Table, staff: Table) -> list[dict[str, Any]]:
-    """Who must be publicised before grades are final: areas to be 优秀/良好, staff to be 优秀."""
-    listed_areas = {step.name for step in s.area_ladder.steps if step.capped}  # 优秀、良好: jingan 六(一)
+    """Who must be publicised before grades are final (publicity, jingan 八(三)): areas to be 优秀/良好, staff
+    to be 优秀."""
     rows: list[dict[str, Any]] = [
         {"类别": "居民区", "名称": key, "居民区": key, "拟定等次": cells["最终等次"], "得分": cells["总分"],
          "依据": s.cite("area.grades")}
-        for key, cells in areas.rows.items() if cells.get("最终等次") in listed_areas]
+        for key, cells in areas.rows.items() if cells.get("最终等次") in s.publicised[AREA_SHEET]]
     rows += [{"类别": "工作人员", "名称": key, "居民区": None, "拟定等次": cells["最终等次"], "得分": cells["得分"],
               "依据": s.staff_ladder.clause}
-             for key, cells in staff.rows.items() if cells.get("最终等次") == s.staff_ladder.best]
+             for key, cells in staff.rows.items() if cells.get("最终等次") in s.publicised[STAFF_SHEET]]
     return rows
 
 
@@ -704,7 +737,7 @@ def layouts(s: Scheme) -> tuple[SheetLayout, SheetLayout]:
     people = SheetLayout(STAFF_SHEET, "姓名", STAFF_INPUTS, STAFF_RESULTS,
                          {"应参加人数": COUNT, "实际参加人数": COUNT, "在岗月数": COUNT, "奖金基数": YUAN, "奖金": YUAN,
                           "姓名": TEXT, "居民区": TEXT, ID_FIELD: TEXT, "居民区得分": POINTS, "得分": POINTS},
-                         {"岗位": POSTS, "人员类别": CATEGORIES, "不参加考核原因": REASONS,
+                         {"岗位": POSTS, "人员类别": s.categories, "不参加考核原因": REASONS,
                           "领导小组调整": s.staff_ladder.names},
                          {**dict.fromkeys(("书记主任考评", "内部互评", "党员群众测评"), rated), **HEADCOUNTS,
                           "在岗月数": ("decimal", "0", "12"), "奖金基数": ("decimal", "0", "100000000")})
@@ -716,6 +749,12 @@ def _feedback(s: Scheme, key: str, row: Mapping[str, object], results: Mapping[s
     return feedback_parts(s, key, row, total if isinstance(total, (int, float)) else None)
 
 
+def same_document(*references: str) -> str:
+    """Clauses of one document as it writes them, its name once: "jingan 六(一)；八(三)"."""
+    name = references[0].split(" ", 1)[0] + " "
+    return "；".join(r.removeprefix(name) if n else r for n, r in enumerate(references))
+
+
 def publicity(s: Scheme, tables: Mapping[str, Table], people_rows: Sequence[Mapping[str, object]]) -> Listing:
     """The list publicised before grades are final (jingan 八(三)): areas to be 优秀/良好, then staff to be
     优秀, each by grade and score."""
@@ -723,9 +762,11 @@ def publicity(s: Scheme, tables: Mapping[str, Table], people_rows: Sequence[Mapp
     area_of = {key: as_text(r.get("居民区")) for key, r in zip(keys_of(people_rows, "姓名"), people_rows)}
     order = {g: n for n, g in enumerate(s.area_ladder.names)}
     listed.sort(key=lambda r: (r["类别"] != "居民区", order.get(r["拟定等次"], 9), -(r["得分"] or 0)))
-    title = s.params.meta["title"]
-    opening = (f"根据{title}，现将考核评估等次拟确定为“优秀”“良好”的居民区和拟确定为“优秀”的居民区工作人员名单"
-               f"予以公示（{s.cite('area.grades')}；八(三)）。公示期间，对公示对象有意见的，请向街道（镇）居民区考核"
+    title, clauses = s.params.meta["title"], same_document(s.cite("area.grades"), s.cite("publicity"))
+    areas_, staff_ = ("".join(f"“{g}”" for g in ladder.names if g in s.publicised[sheet])
+                      for sheet, ladder in ((AREA_SHEET, s.area_ladder), (STAFF_SHEET, s.staff_ladder)))
+    opening = (f"根据{title}，现将考核评估等次拟确定为{areas_}的居民区和拟确定为{staff_}的居民区工作人员名单"
+               f"予以公示（{clauses}）。公示期间，对公示对象有意见的，请向街道（镇）居民区考核"
                "评估领导小组反映；确有问题的，取消其“优秀”“良好”资格。")
     rows = [[n, r["类别"], r["名称"], r["居民区"] or area_of.get(r["名称"], ""), r["拟定等次"], r["得分"]]
             for n, r in enumerate(listed, start=1)]

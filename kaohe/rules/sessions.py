@@ -20,21 +20,36 @@ import numpy as np
 from ..contract import FORM_SHEET
 from ..findings import Finding, Upstream, Where, error, info, warning
 from ..grid import distinct
+from ..params import ParamReader
 from ..reading import as_text, is_blank, read_choice
 from ..results import keys_of
 from .forms import Ballots, FormRules, read_cells, tally_ballots
 
 FORM_INPUTS = ("测评", "居民区", "表号", "评分人", "对象", "评分")
 MUTUAL, INTERNAL = "居民区互评", "内部互评"
-# session → its clause; its means feed the input column of the same name (on 居民区 or 工作人员)
-SESSIONS = {
-    MUTUAL: "jingan 五(一)2",
-    "党员群众测评": "jingan 五(一)3、五(二)(2)、五(三)(3)",
-    "内部互评": "jingan 五(二)(1)、五(三)(2)",
-    "书记主任考评": "jingan 五(三)(1)",
-}
-NAMES = tuple(SESSIONS)
+# The sessions by name (WORKBOOK 测评表.测评); a session's means feed the input column of the same name (on 居民区
+# or 工作人员). Each one's clause, and whether its form is unsigned, is its leaf of the scheme (SESSION_LEAVES).
+SESSIONS = (MUTUAL, "党员群众测评", INTERNAL, "书记主任考评")
+NAMES = SESSIONS
+SESSION_LEAVES = {MUTUAL: "sessions.mutual", "党员群众测评": "sessions.members", INTERNAL: "sessions.internal",
+                  "书记主任考评": "sessions.leaders"}
 AREA_CLASS, LEADER_CLASS, OTHER_CLASS = "居民区", "书记主任", "其他人员"  # classes of the A-quota (DOMAIN 1.4)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A rating session as the scheme describes it: the clause it follows, and whether its printed form is
+    unsigned (无记名: jingan 五(二)(1), 五(三)(2) for 内部互评)."""
+
+    name: str
+    clause: str
+    anonymous: bool
+
+
+def read_sessions(r: ParamReader) -> dict[str, Session]:
+    """Every session's leaf (SESSION_LEAVES): 1 for an unsigned form, 0 for one that may carry the rater's name."""
+    return {name: Session(name, r.ref(path), bool(r.number(path, lo=0, hi=1, integer=True)))
+            for name, path in SESSION_LEAVES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +68,7 @@ class Tallied:
     reasons: dict[tuple[str, str, str], Finding] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     forms: dict[tuple[str, str], tuple[int, Where]] = field(default_factory=dict)  # (session, area) → forms, 1st row
+    clauses: dict[str, str] = field(default_factory=dict)  # session → its clause (the scheme's Session)
 
 
 def as_columns(rows: Sequence[Mapping[str, object]] | Mapping[str, Sequence[object]],
@@ -106,12 +122,13 @@ class _Coded:
     """The sheet as integer codes per row: the session (-1: not one), texts (0: blank), rating cells."""
 
     def __init__(self, cols: Mapping[str, Sequence[object]], rules: FormRules):
+        self.clause = rules.bands.clause  # the forms' own clause (jingan 五: 测评表, tiers and scores)
         self.raw_session = cols["测评"]
         self.n = len(self.raw_session)
         self.texts_index: dict[str, int] = {"": 0}
         self.area, self.number, self.rater, self.target = (self._text(cols[h]) for h in ("居民区", "表号", "评分人", "对象"))
         sessions, session_of = distinct(self.raw_session)
-        names = [read_choice(s, Where(), NAMES, rule="测评", clause="jingan 五").value for s in sessions]
+        names = [read_choice(s, Where(), NAMES, rule="测评", clause=self.clause).value for s in sessions]
         self.session = np.array([NAMES.index(s) if s else -1 for s in names], dtype=np.int64)[session_of]
         blank_session = np.array([is_blank(s) for s in sessions], dtype=bool)[session_of]
         cells, self.cell = distinct(cols["评分"])
@@ -159,16 +176,16 @@ def _placed(c: _Coded, areas: Sequence[str], findings: list[Finding]) -> np.ndar
     placed = c.typed & (c.session >= 0) & known_area & (c.number > 0) & (c.target > 0)
     for i in np.flatnonzero(c.typed & ~placed).tolist():
         if c.session[i] < 0:
-            findings += read_choice(c.raw_session[i], _row(i, "测评"), NAMES, rule="测评", clause="jingan 五").findings
+            findings += read_choice(c.raw_session[i], _row(i, "测评"), NAMES, rule="测评", clause=c.clause).findings
         problems = [(f"未填{f}", f) for f, code in (("居民区", c.area[i]), ("表号", c.number[i]), ("对象", c.target[i]))
                     if code == 0]
         if c.area[i] and not known_area[i]:
             problems.append((f"居民区“{c.texts[c.area[i]]}”不在居民区表中", "居民区"))
-        findings += [error("测评表", "jingan 五", f"{FORM_SHEET}第{i + 1}条：{p}", _row(i, field)) for p, field in problems]
+        findings += [error("测评表", c.clause, f"{FORM_SHEET}第{i + 1}条：{p}", _row(i, field)) for p, field in problems]
     return placed
 
 
-def _first_ratings(c: _Coded, rows: np.ndarray, findings: list[Finding]) -> np.ndarray:
+def _first_ratings(c: _Coded, rows: np.ndarray, clauses: Mapping[str, str], findings: list[Finding]) -> np.ndarray:
     """The rows left once a target rated twice on one form keeps only its first rating (the rest: errors)."""
     key = _combined(c.session[rows], c.area[rows], c.number[rows], c.target[rows])
     first = np.unique(key, return_index=True)[1]
@@ -177,12 +194,12 @@ def _first_ratings(c: _Coded, rows: np.ndarray, findings: list[Finding]) -> np.n
     for i in rows[~keep]:
         session = NAMES[c.session[i]]
         label = f"{c.texts[c.area[i]]}{c.texts[c.number[i]]}" if session == MUTUAL else c.texts[c.number[i]]
-        findings.append(error("测评表", SESSIONS[session], f"{session}第{label}号表对“{c.texts[c.target[i]]}”评了不止一次",
+        findings.append(error("测评表", clauses[session], f"{session}第{label}号表对“{c.texts[c.target[i]]}”评了不止一次",
                               _row(i, "对象")))
     return rows[keep]
 
 
-def _without_leaders_view_of_others(c: _Coded, mine: np.ndarray, classes: Mapping[str, str],
+def _without_leaders_view_of_others(c: _Coded, mine: np.ndarray, classes: Mapping[str, str], clause: str,
                                     findings: list[Finding]) -> np.ndarray:
     """内部互评 rows left once a form by the 书记 or 主任 no longer rates the other staff: their view of
     them is the 20% 书记主任考评 (jingan 五(三)(2)); it still rates the other 书记/主任 (五(二)(1))."""
@@ -191,20 +208,22 @@ def _without_leaders_view_of_others(c: _Coded, mine: np.ndarray, classes: Mappin
     dropped = np.isin(c.rater[mine], leaders) & np.isin(c.target[mine], others)
     for i in mine[dropped][np.unique(c.number[mine[dropped]], return_index=True)[1]]:  # once per form
         findings.append(info(
-            "内部互评", SESSIONS[INTERNAL],
+            "内部互评", clause,
             f"内部互评第{c.texts[c.number[i]]}号表的评分人{c.texts[c.rater[i]]}是书记/主任，其对其他工作人员的评分不计入"
             f"内部互评（其意见见书记主任考评），对另一位书记/主任的评分照常计入", _row(i, "评分人")))
     return mine[~dropped]
 
 
-def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Member]) -> Tallied:
-    """Every session's means, from the 测评表 as typed (records, or columns by header).
+def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Member],
+                sessions: Mapping[str, Session]) -> Tallied:
+    """Every session's means, from the 测评表 as typed (records, or columns by header); ``sessions``: the
+    scheme's (read_sessions), whose clauses the findings cite.
 
     A finding about a row names it ``第n条`` (the sheet's n-th record), which the workbook reader
     turns into its cell; one about a target with no valid form names the input cell it would fill.
     """
-    c, out = _Coded(as_columns(rows), rules), Tallied()
-    rows_kept = _first_ratings(c, np.flatnonzero(_placed(c, areas, out.findings)), out.findings)
+    c, out = _Coded(as_columns(rows), rules), Tallied(clauses={name: sessions[name].clause for name in SESSIONS})
+    rows_kept = _first_ratings(c, np.flatnonzero(_placed(c, areas, out.findings)), out.clauses, out.findings)
     staff_of: dict[str, list[Member]] = {}
     for m in staff:
         staff_of.setdefault(m.area, []).append(m)
@@ -220,7 +239,7 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
         classes = classes_of(session, area, areas, staff_of.get(area, ()))
         keys = {m.name: m.key or m.name for m in staff_of.get(area, ())}
         if session == INTERNAL:
-            mine = _without_leaders_view_of_others(c, mine, classes, out.findings)
+            mine = _without_leaders_view_of_others(c, mine, classes, out.clauses[INTERNAL], out.findings)
             if not len(mine):
                 continue
         local = c.local(list(classes))
@@ -246,7 +265,7 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
                 out.reasons[cell] = result.reasons[t]
     for (session, cls), where in small.items():  # once per session and class, not once per area
         out.findings.append(warning(
-            "A档比例", SESSIONS[session],
+            "A档比例", out.clauses[session],
             f"{session}：{len(where)}个居民区的“{cls}”不足以按{rules.a_share:.0%}取整得到A档名额，"
             f"这些测评表上的{cls}不能评A档（{'、'.join(where)}）；如非本意请调整名额取整参数",
             Where(FORM_SHEET, session, cls), allowed=0, actual=len(where)))
@@ -260,10 +279,11 @@ def against_turnout(tallied: Tallied, session: str, area: str, actual: int | Non
         return []
     count, where = tallied.forms[(session, area)]
     if count > actual:
-        return [error("测评表份数", SESSIONS[session], f"{area}的{session}录入了{count}张测评表，多于实际参加人数{actual}人",
-                      where, allowed=f"≤{actual}", actual=count)]
+        return [error("测评表份数", tallied.clauses[session],
+                      f"{area}的{session}录入了{count}张测评表，多于实际参加人数{actual}人", where, allowed=f"≤{actual}",
+                      actual=count)]
     if count < actual:
-        return [warning("测评表份数", SESSIONS[session],
+        return [warning("测评表份数", tallied.clauses[session],
                         f"{area}的{session}只录入了{count}张测评表，实际参加人数为{actual}人，是否有测评表未录入？",
                         where, allowed=actual, actual=count)]
     return []
@@ -277,7 +297,7 @@ def shown(tallied: Tallied, sheet: str, key: str, column: str) -> float | str | 
     if mean is not None:
         return mean
     reason = tallied.reasons.get((sheet, key, column))
-    return Upstream(reason) if reason else f"#错误：{key}在{column}中没有有效的测评表（{SESSIONS[column]}）"
+    return Upstream(reason) if reason else f"#错误：{key}在{column}中没有有效的测评表（{tallied.clauses[column]}）"
 
 
 def merge(rows: Sequence[Mapping[str, object]], sheet: str, key_field: str, tallied: Tallied) -> list[dict[str, object]]:
@@ -294,7 +314,7 @@ def merge(rows: Sequence[Mapping[str, object]], sheet: str, key_field: str, tall
                 row[column] = shown(tallied, sheet, key, column)
             elif mean is not None and isinstance(typed, (int, float)) and abs(typed - mean) > 1e-6:
                 tallied.findings.append(warning(
-                    "测评表", SESSIONS[column], f"{key}的「{column}」填的是{typed:g}，测评表统计为{mean:.2f}，按所填值计",
+                    "测评表", tallied.clauses[column], f"{key}的「{column}」填的是{typed:g}，测评表统计为{mean:.2f}，按所填值计",
                     Where(sheet, key, column), allowed=round(mean, 2), actual=typed))
         merged.append(row)
     return merged

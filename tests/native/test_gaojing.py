@@ -17,9 +17,9 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
-from kaohe import cli, native, office
+from kaohe import cli, engine, native, office
 from kaohe.native.common import ERROR_PREFIX, HELPER
-from kaohe.params import PARAM_SHEET
+from kaohe.params import PARAM_SHEET, load, with_overrides
 from kaohe.workbook import STALE_CLAUSE, calculate, read_inputs
 from tests import uno_recalc
 from tests.native.differential import differences
@@ -113,6 +113,11 @@ def books(tmp_path_factory):
     yi = {**HAND["居民区"][1], "第三方得分": 95, "社区通上半年得分": 85, "社区通下半年得分": 85}
     tiebreak = {**HAND, "居民区": [HAND["居民区"][0], yi, *HAND["居民区"][2:]]}
     set_param(make("hand-tiebreak", tiebreak, area_rows=6, people_rows=6, form_rows=5), {"tiebreak.column": "第三方得分"})
+    later = engine.build(with_overrides(load("gaojing-2024"), {"satisfaction.online_rounds": "later"}))
+    paths["hand-later"] = native.write_native(later, tmp / "hand-later.xlsx", data=HAND, area_rows=6, people_rows=6,
+                                              form_rows=5)
+    set_param(make("hand-set-later", HAND, area_rows=6, people_rows=6, form_rows=5),
+              {"satisfaction.online_rounds": "later"})  # built for "mean", the 参数 cell changed afterwards
     for seed in RANDOM_SEEDS:
         make(f"random-{seed}", workbook(seed, n_areas=35 if seed == 0 else None), area_rows=45, people_rows=130, form_rows=40)
     for seed, edits in EDITED_SEEDS.items():
@@ -162,7 +167,18 @@ def test_a_parameter_edit_recalculates(books):
     assert [cells(values, "居民区", k)["建议等次"] for k in "甲乙"] == ["合格", "优秀"]
 
 
-@pytest.mark.parametrize("name", ["example", "hand", "hand-ceil", "hand-tiebreak", *(f"random-{s}" for s in RANDOM_SEEDS),
+def test_a_scheme_merging_the_online_rounds_as_the_later_one(books):
+    # satisfaction.online_rounds = "later" (DOMAIN 5.2): 丙's 社区通 is 下半年 80, not (60+80)/2 = 70;
+    # S = 0.2×80 + 0.4×70 + 0.4×80 = 16 + 28 + 32 = 76; 办实事 = 18×76/100 = 13.68; 走访 = 13.68 − 2×1 = 11.68
+    _, values, _ = books["hand-later"]
+    bing = cells(values, "居民区", "丙")
+    assert bing["群众满意度"] == pytest.approx(76) and bing["办实事得分"] == pytest.approx(13.68)
+    assert bing["走访联系得分"] == pytest.approx(11.68)
+    assert cells(values, "居民区", "甲")["群众满意度"] == pytest.approx(90)  # 90 and 90: the same either way
+
+
+@pytest.mark.parametrize("name", ["example", "hand", "hand-ceil", "hand-tiebreak", "hand-later",
+                                  *(f"random-{s}" for s in RANDOM_SEEDS),
                                   *(f"edited-{s}" for s in EDITED_SEEDS)])
 def test_every_result_equals_the_engine(books, name):
     path, values, _ = books[name]
@@ -200,6 +216,17 @@ def test_check_reports_a_broken_formula(books, capsys):
     # the wrong 总分 (2) and what follows from it (丙 proposed 不合格), nothing of the other areas
     assert status == 1 and {i["key"] for i in stale} == {"丙"}
     assert {i["cell"] for i in stale} == {f"居民区!{column_of(saved, h)}4" for h in ("总分", "建议等次")}
+
+
+def test_a_rounds_method_changed_after_building_is_caught_by_the_check(books, capsys):
+    # the formulas keep the method they were built with (丙: mean (60+80)/2 = 70, S = 72); the check computes with
+    # the 参数 sheet's "later" (S = 76, see the later-round test) and names the cells that differ, not silent
+    _, values, saved = books["hand-set-later"]
+    assert cells(values, "居民区", "丙")["群众满意度"] == pytest.approx(72)
+    status, report = check_json(saved, capsys)
+    stale = {(i["key"], i["cell"]) for i in report["issues"] if i["clause"] == STALE_CLAUSE}
+    assert status == 1 and ("丙", f"居民区!{column_of(saved, '群众满意度')}4") in stale
+    assert not {key for key, _ in stale} & {"甲", "乙"}  # their rounds are equal (90, 90): the same either way
 
 
 def test_a_recalculated_native_workbook_checks_clean(books, capsys):

@@ -17,11 +17,13 @@ So the default lone area totals 33 + 15.48 + 15.48 + 24 = 87.96.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kaohe import engine
 from kaohe.findings import Where
-from kaohe.params import SchemeError, load, with_overrides
+from kaohe.params import Params, SchemeError, load, sheet_rows, with_overrides
 from kaohe.rules import gaojing as rules
 from kaohe.rules.grading import caps_for, tiebreak_array
 
@@ -691,3 +693,100 @@ def test_three_areas_warn_that_the_excellent_cap_rounds_to_none(gaojing):
     # 4 areas: 30% × 4 = 1.2 → 1 place, no warning
     areas, _ = calc(gaojing, [area("甲"), area("乙"), area("丙"), area("丁")])
     assert not found(areas.findings, "名额为0")
+
+
+# --- DOMAIN [default]s as scheme leaves: each method a choice, cited from its leaf -------------------
+
+def variant(**values):
+    """The scheme with some leaves set, as a street's own copy of the file would set them."""
+    return engine.build(with_overrides(load("gaojing-2024"), values, "街道方案.toml"))
+
+
+def refused(**values):
+    """The findings a scheme with these leaf values is refused with."""
+    with pytest.raises(SchemeError) as caught:
+        variant(**values)
+    return caught.value.findings
+
+
+def test_online_rounds_later_takes_the_second_round_alone():
+    # 四(二)2 三, satisfaction.online_rounds = "later": 社区通 = 下半年 95 (not (85+95)/2 = 90);
+    # S = 0.2×90 + 0.4×80 + 0.4×95 = 18 + 32 + 38 = 88; 走访 = 办实事 = 18×88/100 = 15.84
+    s = variant(**{"satisfaction.online_rounds": "later"})
+    areas, _ = calc(s, [area()])
+    assert areas.value("甲", "群众满意度") == pytest.approx(88)
+    assert areas.value("甲", "办实事得分") == pytest.approx(15.84)
+
+
+def test_online_rounds_mean_is_the_default_and_averages():
+    # 四(二)2 三 [default] mean: 社区通 = (60+100)/2 = 80; S = 0.2×80 + 0.4×80 + 0.4×80 = 80 (later: 0.2×80 + 0.4×80
+    # + 0.4×100 = 88)
+    assert load("gaojing-2024").leaves["satisfaction.online_rounds"].value == "mean"
+    rounds = {"座谈会得分": 80, "第三方得分": 80, "社区通上半年得分": 60, "社区通下半年得分": 100}
+    assert one(variant(**{"satisfaction.online_rounds": "mean"}), "群众满意度", **rounds) == pytest.approx(80)
+    assert one(variant(**{"satisfaction.online_rounds": "later"}), "群众满意度", **rounds) == pytest.approx(88)
+
+
+def test_rounds_score_of_a_single_round_channel_is_that_round():
+    # 座谈会 has one round: 90 either way
+    assert rules.rounds_score("mean", [90]) == rules.rounds_score("later", [90]) == 90
+    assert rules.rounds_score("mean", [85, 95]) == 90 and rules.rounds_score("later", [85, 95]) == 95
+
+
+@pytest.mark.parametrize("path, options", [
+    ("satisfaction.online_rounds", "mean / later"),
+    ("satisfaction.items_method", "share"),
+    ("turnout.total_online", "max / sum"),
+    ("hotline.composite", "mean"),
+    ("tier_rules.worst_grade", "keep"),
+    ("progress.use", "shown"),
+    ("turnout.below_minimum", "flag"),
+])
+def test_a_method_not_among_its_choices_is_refused_in_chinese(path, options):
+    [said] = refused(**{path: "median"})
+    assert said.where.key == path and said.allowed == options
+    assert said.message == f"街道方案.toml：参数 {path} 为“median”，应为{options}之一"
+
+
+def test_households_total_counts_the_larger_online_round_by_default():
+    # 四(二)2 "参与评价的居民区户总数" [default] max: 60 + 60 + max(200, 250) = 370
+    assert rules.households_total("max", 60, 60, 200, 250) == 370
+    # sum: 60 + 60 + 200 + 250 = 570
+    assert rules.households_total("sum", 60, 60, 200, 250) == 570
+
+
+def test_households_total_method_decides_the_50_percent_check(gaojing):
+    # 1000 households, 50% = 500. 座谈会 60, 第三方 60, 社区通 250 and 250 (each below 40%: their own errors).
+    # max: 60 + 60 + 250 = 370 < 500 → the total's error; sum: 60 + 60 + 500 = 620 ≥ 500 → none
+    row = area(社区通上半年户数=250, 社区通下半年户数=250)
+    totals = {}
+    for method, s in (("max", gaojing), ("sum", variant(**{"turnout.total_online": "sum"}))):
+        areas, _ = calc(s, [row])
+        totals[method] = [f for f in found(areas.findings, "参与户数", "error") if "参与评价合计" in f.message]
+    assert [f.actual for f in totals["max"]] == [370] and totals["sum"] == []
+
+
+def test_the_unlisted_leaves_are_in_the_file_not_on_the_sheet():
+    p = load("gaojing-2024")
+    unlisted = {path for path, leaf in p.leaves.items() if not leaf.listed}
+    assert unlisted == {"satisfaction.items_method", "turnout.total_online", "turnout.below_minimum",
+                        "tier_rules.worst_grade", "progress.use"}
+    on_sheet = {row[0] for row in sheet_rows(p)}
+    assert not unlisted & on_sheet and "satisfaction.online_rounds" in on_sheet
+
+
+def test_progress_and_failing_tier_cite_their_leaves():
+    # the clause a finding names is the leaf's reference: a street's copy citing its own clause is quoted
+    base = load("gaojing-2024")
+    assert base.leaves["progress.use"].reference == "gaojing-2024 四(三)"
+    assert base.leaves["tier_rules.worst_grade"].reference == "gaojing-2024 五(二)"
+    leaves = dict(base.leaves)
+    for path in ("progress.use", "tier_rules.worst_grade"):
+        leaves[path] = replace(leaves[path], reference=f"{leaves[path].reference}（街道细则）")
+    s = engine.build(Params(base.meta, leaves, base.source))
+    # 四(三): a count below 0 is out of range; 五(二): a lone area of 总分 0 + 18 + 18 + 24 − 3 = 57 (``scored``)
+    # ranks 1st → A档 but is graded 不合格 (< 60): it keeps the tier, with the warning
+    areas, _ = calc(s, [scored("甲", 57, 本年热线件数=-5, 上年热线件数=20)])
+    assert areas.reason("甲", "热线同比下降率").clause == "gaojing-2024 四(三)（街道细则）"
+    [kept] = found(areas.findings, "不合格仍列档次", "warning")
+    assert kept.clause == "gaojing-2024 五(二)（街道细则）" and areas.value("甲", "档次") == "A档"

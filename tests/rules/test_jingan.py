@@ -880,3 +880,61 @@ def test_five_areas_have_one_place_and_no_warning(jingan):
     # 20% of 5 = 1
     areas, _ = calc(jingan, street(FIVE))
     assert not found(areas.findings, "名额为0")
+
+
+# --- 人员类别 and 公示 as scheme leaves (staff.categories, publicity: listed = false) ----------------------
+
+def street_scheme(**leaves):
+    """The jingan scheme with some leaves changed, as a street's own copy of the file would have them."""
+    return engine.build(with_overrides(load("jingan"), leaves, "街道方案.toml"))
+
+
+def test_the_categories_are_the_documents_and_cite_jingan_3(jingan):
+    # jingan 三: 居民区社区工作者, 居委会全日制成员, 退休返聘的全日制工作人员, 事业编制一般干部 (and 公务员, 八(六))
+    assert jingan.categories == ("社区工作者", "居委会全日制成员", "退休返聘", "事业编制", "公务员")
+    _, staff = calc(jingan, [area("甲")], [person("张三", "甲", category="志愿者")])
+    [bad] = [f for f in staff.findings if f.rule == "人员类别"]
+    assert bad.clause == "jingan 三" and bad.where.key == "张三"
+
+
+def test_categories_without_the_civil_service_are_refused():
+    # 八(六) decides for 公务员 and 事业编制: a list without 公务员 cannot be used
+    with pytest.raises(SchemeError) as caught:
+        street_scheme(**{"staff.categories.5.category": "社工"})
+    [said] = caught.value.findings
+    assert said.where.key == "staff.categories" and "缺少公务员" in said.message
+
+
+def test_the_publicity_leaf_decides_which_grades_are_publicised():
+    # 10 areas as in the test above: A, B 优秀; C, D 良好. A street publicising only 优秀 areas and no staff
+    # (publicity.2.grade = 优秀 repeats row 1; row 3's grade 优秀 → its staff are listed as before)
+    areas = street({"A": 95, "B": 90, "C": 85, "D": 84, "E": 80, "F": 78, "G": 75, "H": 72, "I": 70, "J": 65})
+    s = street_scheme(**{"publicity.2.grade": "优秀"})
+    area_table, staff_table = calc(s, areas)
+    assert [r["名称"] for r in rules.publicity_list(s, area_table, staff_table)] == ["A", "B"]
+    listing = rules.publicity(s, {"居民区": area_table, "工作人员": staff_table}, [])
+    # the opening names the grades publicised and both clauses, the document's name once: 六(一) and 八(三)
+    assert "拟确定为“优秀”的居民区和拟确定为“优秀”的居民区工作人员" in listing.opening
+    assert "（jingan 六(一)；八(三)）" in listing.opening
+
+
+def test_the_default_opening_is_the_documents_wording(jingan):
+    area_table, staff_table = calc(jingan, street({"A": 95}))
+    opening = rules.publicity(jingan, {"居民区": area_table, "工作人员": staff_table}, []).opening
+    assert "拟确定为“优秀”“良好”的居民区和拟确定为“优秀”的居民区工作人员名单予以公示（jingan 六(一)；八(三)）" in opening
+
+
+def test_a_publicised_grade_must_be_one_of_its_sheets():
+    with pytest.raises(SchemeError) as caught:
+        street_scheme(**{"publicity.3.grade": "良好"})  # 工作人员 have no 良好 (六(二))
+    [said] = caught.value.findings
+    assert said.where.key == "publicity.3.grade" and "不是工作人员的等次" in said.message
+
+
+def test_a_tier_without_a_score_is_an_error_the_only_choice_of_its_leaf():
+    # DOMAIN 1.4 [default] "只填了档次，未填分值" is an error: forms.tier_only = "error", nothing else accepted
+    assert load("jingan").leaves["forms.tier_only"].value == "error"
+    with pytest.raises(SchemeError) as caught:
+        street_scheme(**{"forms.tier_only": "lowest_score"})
+    [said] = caught.value.findings
+    assert said.message == "街道方案.toml：参数 forms.tier_only 为“lowest_score”，应为error之一"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kaohe import engine
+from kaohe.params import Params, SchemeError, load, with_overrides
 
 
 def rating(session, area, number, target, value, rater=None):
@@ -171,3 +174,45 @@ def test_combined_codes_tell_combinations_apart_even_past_int64():
     assert (key[5000:] == key[:500]).all()
     assert len(set(key.tolist())) == len(set(rows))  # as many keys as distinct rows: none merged by overflow
     assert key.min() >= 0
+
+
+# --- each session's clause and form are leaves of the scheme (sessions.<id>, listed = false) ------------
+
+def with_references(**references):
+    """The jingan scheme with some leaves citing another clause, as a street's copy of the file may."""
+    base = load("jingan")
+    leaves = dict(base.leaves)
+    for path, reference in references.items():
+        leaves[path] = replace(leaves[path], reference=reference)
+    return engine.build(Params(base.meta, leaves, base.source))
+
+
+def test_each_session_cites_its_clause_from_its_leaf(jingan):
+    # jingan 五(一)2 居民区互评; 五(一)3、五(二)(2)、五(三)(3) 党员群众测评; 五(二)(1)、五(三)(2) 内部互评; 五(三)(1) 书记主任考评
+    assert {name: session.clause for name, session in jingan.sessions.items()} == {
+        "居民区互评": "jingan 五(一)2", "党员群众测评": "jingan 五(一)3、五(二)(2)、五(三)(3)",
+        "内部互评": "jingan 五(二)(1)、五(三)(2)", "书记主任考评": "jingan 五(三)(1)"}
+    # 内部互评 "以无记名方式" (五(二)(1), 五(三)(2)); 居民区互评 unsigned by default; the other two may be signed
+    assert {name for name, session in jingan.sessions.items() if session.anonymous} == {"居民区互评", "内部互评"}
+
+
+def test_a_finding_about_a_session_quotes_the_leafs_reference():
+    s = with_references(**{"sessions.members": "jingan 五(一)3（街道细则）"})
+    forms = [rating("党员群众测评", "A", 1, "A", 80), rating("党员群众测评", "A", 1, "A", 82)]
+    areas, _ = calc(s, [area("A")], [], forms)
+    [twice] = [f for f in areas.findings if "不止一次" in f.message]
+    assert twice.clause == "jingan 五(一)3（街道细则）"
+
+
+def test_a_row_naming_no_session_cites_the_forms_clause():
+    # the 测评 column's words and a row that cannot be placed: jingan 五 (the forms' clause, forms.tiers)
+    s = with_references(**{"forms.tiers": "jingan 五（街道细则）"})
+    areas, _ = calc(s, [area("A", members=80)], [], [rating("测评X", "A", 1, "A", 80)])
+    assert [f.clause for f in areas.findings if f.is_error and f.rule == "测评"] == ["jingan 五（街道细则）"]
+
+
+def test_a_session_leaf_must_be_0_or_1():
+    with pytest.raises(SchemeError) as caught:
+        engine.build(with_overrides(load("jingan"), {"sessions.internal": 2}, "街道方案.toml"))
+    [said] = caught.value.findings
+    assert said.where.key == "sessions.internal" and "应在[0, 1]内" in said.message
