@@ -154,12 +154,13 @@ def read_street(path: str | Path) -> Street | Skipped:
             findings = [f for t in tables.values() for f in t.findings] + checked.findings
             at = checked.recorded.values.get("导出时间")
             exported, differences, forced = None if at is None else str(at), len(checked.findings), checked.forced
+            changed = checked.changed
         else:
             try:
                 inputs, tables, findings = checking.findings_of(book, path.name)
             finally:
                 book.close()
-        changed = submission.changed_parameters(inputs.scheme)
+            changed = submission.changed_parameters(inputs.scheme)
         findings += changed
     except WorkbookError as exc:
         return Skipped(path.name, str(exc))

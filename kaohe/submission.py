@@ -36,7 +36,7 @@ from .contract import COVER_SHEET, GUIDE_SHEET, REPORT_SHEET, SOURCE_SHEET, SUMM
 from .files import write_atomically
 from .findings import Finding, Where, error, warning
 from .grid import distinct
-from .params import PARAM_SHEET, builtin_ids, load
+from .params import PARAM_SHEET
 from .reading import is_blank
 from .results import Table, keys_of
 from .workbook import (
@@ -457,9 +457,10 @@ def changed_parameters(scheme: engine.Scheme) -> list[Finding]:
     """Every parameter of a workbook's 参数 that differs from the scheme it names, as published with kaohe:
     allowed (a street may decide its own values), never silent. Empty for a scheme kaohe does not ship."""
     name = scheme.params.meta.get("id", "")
-    if name not in builtin_ids():
+    if name not in engine.BUILTIN:
         return []
-    published = {path: (value, leaf) for path, value, leaf in load(name).flat_rows(unlisted=True)}
+    published = {path: (value, leaf)  # the built-in scheme as kaohe caches it: not parsed again for every file
+                 for path, value, leaf in engine.scheme(name).params.flat_rows(unlisted=True)}
     theirs = {path: (value, leaf) for path, value, leaf in scheme.params.flat_rows(unlisted=True)}
     out = []
     for path in dict.fromkeys([*published, *theirs]):
