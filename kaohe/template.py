@@ -241,7 +241,7 @@ def _forms_sheet(wb: Workbook, s: engine.Scheme, rows: int, data: Sequence[Mappi
             cell = ws.cell(n + 2, col, record.get(header))
             cell.fill, cell.border, cell.number_format = INPUT_FILL, BORDER, TEXT if header != "表号" else COUNT
     letters = {h: get_column_letter(n) for n, h in enumerate(sessions.FORM_INPUTS, start=1)}
-    validation.add(ws, validation.choice_rule("测评", sessions.NAMES), letters["测评"], rows + 1)
+    validation.add(ws, validation.choice_rule("测评", sessions.SESSIONS), letters["测评"], rows + 1)
     areas, people = (f"'{layout.sheet}'!$A$2:$A${layout.rows + 1}" for layout in (area, staff))
     validation.add(ws, validation.names_rule(
         "居民区", areas, f"从下拉列表选择“{area.sheet}”表中的居民区：居民区互评填评分的居民区，其余填测评所在的居民区"),

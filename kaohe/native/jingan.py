@@ -43,8 +43,8 @@ from .common import (
 )
 
 Formula = Callable[[Row], str]
-SESSION_NUMBERS = {name: n for n, name in enumerate(sessions.NAMES, start=1)}  # 测评 → 1…4 in the tally
-MUTUAL, MEMBERS, INTERNAL, LEADERS = (SESSION_NUMBERS[n] for n in sessions.NAMES)
+SESSION_NUMBERS = {name: n for n, name in enumerate(sessions.SESSIONS, start=1)}  # 测评 → 1…4 in the tally
+MUTUAL, MEMBERS, INTERNAL, LEADERS = (SESSION_NUMBERS[n] for n in sessions.SESSIONS)
 AREA_CLASS, LEADER_CLASS, OTHER_CLASS = 1, 2, 3  # the A-quota's classes (sessions.classes_of)
 
 
@@ -127,7 +127,7 @@ def form_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet]
         return book["forms"].col(h)
 
     def session(r: Row) -> str:
-        names = ",".join(q(n) for n in sessions.NAMES)
+        names = ",".join(q(n) for n in sessions.SESSIONS)
         return f'IF({blank(r["测评"])},0,IFERROR(MATCH({typed_choice(r["测评"])},{{{names}}},0),0))'
 
     def area(r: Row) -> str:
@@ -272,7 +272,7 @@ def form_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet]
                ("组号", group_code, COUNT), ("标号", target_code, COUNT)]
     columns = [Col(h, None, COUNT if h == "表号" else TEXT) for h in sessions.FORM_INPUTS]
     columns += [Col(h, f, fmt, helper=True) for h, f, fmt in helpers]
-    return Sheet(sessions.FORM_SHEET, columns, rows, {"测评": sessions.NAMES})
+    return Sheet(sessions.FORM_SHEET, columns, rows, {"测评": sessions.SESSIONS})
 
 
 def _distinct_areas(areas: Sheet) -> str:
@@ -363,8 +363,8 @@ def area_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet]
         def formula(r: Row) -> str:
             whose = None if number == MUTUAL else str(r.n - 1)
             return f'IF({blank(r["居民区"])},"",' + session_mean(
-                book["forms"], number, str(AREA_CLASS), str(r.n - 1), whose, f'{sessions.NAMES[number - 1]}',
-                s.sessions[sessions.NAMES[number - 1]].clause) + ")"
+                book["forms"], number, str(AREA_CLASS), str(r.n - 1), whose, f'{sessions.SESSIONS[number - 1]}',
+                s.sessions[sessions.SESSIONS[number - 1]].clause) + ")"
         return formula
 
     results = {"总分": total, "建议等次": proposed, "最终等次": final, "排名": rank}
@@ -500,7 +500,7 @@ def staff_sheet(s: rules.Scheme, p: ParamCells, rows: int, book: dict[str, Sheet
 
     def mean(number: int) -> Formula:
         def formula(r: Row) -> str:
-            what = sessions.NAMES[number - 1]
+            what = sessions.SESSIONS[number - 1]
             tally = session_mean(book["forms"], number, r["成员"],
                                  str(r.n - 1), r["区号"], what, s.sessions[what].clause)
             skip = f'OR({blank(r["姓名"])},{r["区号"]}=0' + (f',{r["成员"]}={LEADER_CLASS})' if number == LEADERS else ")")

@@ -30,7 +30,6 @@ MUTUAL, INTERNAL = "居民区互评", "内部互评"
 # The sessions by name (WORKBOOK 测评表.测评); a session's means feed the input column of the same name (on 居民区
 # or 工作人员). Each one's clause, and whether its form is unsigned, is its leaf of the scheme (SESSION_LEAVES).
 SESSIONS = (MUTUAL, "党员群众测评", INTERNAL, "书记主任考评")
-NAMES = SESSIONS
 SESSION_LEAVES = {MUTUAL: "sessions.mutual", "党员群众测评": "sessions.members", INTERNAL: "sessions.internal",
                   "书记主任考评": "sessions.leaders"}
 AREA_CLASS, LEADER_CLASS, OTHER_CLASS = "居民区", "书记主任", "其他人员"  # classes of the A-quota (DOMAIN 1.4)
@@ -128,8 +127,8 @@ class _Coded:
         self.texts_index: dict[str, int] = {"": 0}
         self.area, self.number, self.rater, self.target = (self._text(cols[h]) for h in ("居民区", "表号", "评分人", "对象"))
         sessions, session_of = distinct(self.raw_session)
-        names = [read_choice(s, Where(), NAMES, rule="测评", clause=self.clause).value for s in sessions]
-        self.session = np.array([NAMES.index(s) if s else -1 for s in names], dtype=np.int64)[session_of]
+        names = [read_choice(s, Where(), SESSIONS, rule="测评", clause=self.clause).value for s in sessions]
+        self.session = np.array([SESSIONS.index(s) if s else -1 for s in names], dtype=np.int64)[session_of]
         blank_session = np.array([is_blank(s) for s in sessions], dtype=bool)[session_of]
         cells, self.cell = distinct(cols["评分"])
         self.readings = read_cells(cells, rules.bands)
@@ -176,7 +175,7 @@ def _placed(c: _Coded, areas: Sequence[str], findings: list[Finding]) -> np.ndar
     placed = c.typed & (c.session >= 0) & known_area & (c.number > 0) & (c.target > 0)
     for i in np.flatnonzero(c.typed & ~placed).tolist():
         if c.session[i] < 0:
-            findings += read_choice(c.raw_session[i], _row(i, "测评"), NAMES, rule="测评", clause=c.clause).findings
+            findings += read_choice(c.raw_session[i], _row(i, "测评"), SESSIONS, rule="测评", clause=c.clause).findings
         problems = [(f"未填{f}", f) for f, code in (("居民区", c.area[i]), ("表号", c.number[i]), ("对象", c.target[i]))
                     if code == 0]
         if c.area[i] and not known_area[i]:
@@ -192,7 +191,7 @@ def _first_ratings(c: _Coded, rows: np.ndarray, clauses: Mapping[str, str], find
     keep = np.zeros(len(rows), dtype=bool)
     keep[first] = True
     for i in rows[~keep]:
-        session = NAMES[c.session[i]]
+        session = SESSIONS[c.session[i]]
         label = f"{c.texts[c.area[i]]}{c.texts[c.number[i]]}" if session == MUTUAL else c.texts[c.number[i]]
         findings.append(error("测评表", clauses[session], f"{session}第{label}号表对“{c.texts[c.target[i]]}”评了不止一次",
                               _row(i, "对象")))
@@ -228,14 +227,14 @@ def tally_sheet(rules: FormRules, rows, areas: Sequence[str], staff: Sequence[Me
     for m in staff:
         staff_of.setdefault(m.area, []).append(m)
     area_names, small = set(areas), dict[tuple[str, str], list[str]]()
-    mutual = c.session == NAMES.index(MUTUAL)
+    mutual = c.session == SESSIONS.index(MUTUAL)
     rater = np.where(mutual, c.area, c.rater)  # a 居民区互评 form is rated by its area…
     whose = np.where(mutual, 0, c.area)  # …and the session is one for the whole street
     group_of = _combined(c.session[rows_kept], whose[rows_kept])
     by_group = np.argsort(group_of, kind="stable")
     starts = np.flatnonzero(np.diff(group_of[by_group], prepend=-1))
     for mine in np.split(rows_kept[by_group], starts[1:]) if len(rows_kept) else ():
-        session, area = NAMES[c.session[mine[0]]], str(c.texts[whose[mine[0]]])
+        session, area = SESSIONS[c.session[mine[0]]], str(c.texts[whose[mine[0]]])
         classes = classes_of(session, area, areas, staff_of.get(area, ()))
         keys = {m.name: m.key or m.name for m in staff_of.get(area, ())}
         if session == INTERNAL:
