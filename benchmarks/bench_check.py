@@ -15,6 +15,10 @@ a shared machine):
   the profile is not counted) and with a fresh profile each time. Goals (issues 3, 14): the street
   workbook checked in under 1 s; on the district one, kaohe ≥ 5× faster than LibreOffice.
 
+In the same process the check also runs with numpy's pass over the 测评表 instead of the compiled one
+(kaohe/_sheetcells.c), as where kaohe was installed without a C compiler: its time beside the compiled
+one's, and whether the findings are the same.
+
 The two sides are compared cell by cell: what LibreOffice reads back against what kaohe reads. The
 KAOHE_* result formulas are not LibreOffice functions (#NAME? after recalculating): the row counts
 them as cells LibreOffice could not compute, so its time is that of loading and reading, not of
@@ -42,7 +46,7 @@ from xml.sax.saxutils import escape
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "udfs")]
 
-from kaohe import engine, template  # noqa: E402
+from kaohe import engine, sheetxml, template  # noqa: E402
 from kaohe.book import sheet_parts  # noqa: E402
 from kaohe.checking import findings_of  # noqa: E402
 from kaohe.workbook import calculate, open_book, read_inputs, result_cells, save_with_results  # noqa: E402
@@ -153,14 +157,19 @@ def calamine_command(path: Path) -> float:
     return command([sys.executable, "-c", READ_ALL, str(path)])
 
 
-def kaohe_check(path: Path) -> float:
+def kaohe_check(path: Path, compiled: bool = True) -> tuple[float, list]:
+    """The check in this process, and its findings; ``compiled=False``: the 测评表 read by numpy's pass
+    instead of the compiled one (kaohe/_sheetcells.c), as where kaohe was installed without a compiler."""
+    saved = sheetxml._sheetcells
+    sheetxml._sheetcells = saved if compiled else None
     start = time.perf_counter()
     book = open_book(path)
     try:
-        findings_of(book, path.name)
+        inputs, _, findings = findings_of(book, path.name)
     finally:
         book.close()
-    return time.perf_counter() - start
+        sheetxml._sheetcells = saved
+    return time.perf_counter() - start, [inputs.issue(f) for f in findings]
 
 
 def libreoffice(path: Path, profile: Path | None = None, dump: Path | None = None) -> dict:
@@ -232,11 +241,15 @@ def main() -> None:
             path = workbook(Path(tmp), areas, per_area, forms, rng)
             profile = Path(tmp) / f"lo-profile-{label}"
             libreoffice(path, profile)  # the profile's first start: not counted
-            ours, read, inside, kept, fresh = [], [], [], [], []
+            ours, read, inside, by_numpy, kept, fresh = [], [], [], [], [], []
+            same_findings = True
             for _ in runs:  # interleaved, so that a busy moment of the machine falls on every side alike
                 ours.append(kaohe_command(path))
                 read.append(calamine_command(path))
-                inside.append(kaohe_check(path))
+                (seconds, found), (numpy_seconds, numpy_found) = kaohe_check(path), kaohe_check(path, compiled=False)
+                inside.append(seconds)
+                by_numpy.append(numpy_seconds)
+                same_findings &= found == numpy_found
                 kept.append(libreoffice(path, profile))
                 fresh.append(libreoffice(path))
             dump = Path(tmp) / f"lo-{label}.json"
@@ -248,6 +261,12 @@ def main() -> None:
                   f"({areas * forms * (per_area + 1)} ratings), file {path.stat().st_size / 1e6:.1f} MB; median of {args.runs}")
             print(f"  kaohe check {check:.2f} s (in-process {statistics.median(inside):.2f} s)"
                   + (f"; goal < 1 s: {_goal(check < 1)}" if label == "street" else ""))
+            if sheetxml._sheetcells is not None:
+                print(f"  in-process with numpy's pass instead of the compiled one {statistics.median(by_numpy):.2f} s "
+                      f"({statistics.median(by_numpy) / statistics.median(inside):.2f}× the compiled); findings "
+                      + ("the same" if same_findings else "DIFFER  <-- NOT the same"))
+            else:
+                print("  (the compiled pass is not built here: both in-process figures are numpy's)")
             print(f"  calamine read {floor:.2f} s; check ÷ read {check / floor:.2f}"
                   + (f" (goal ≤ 1.0: {_goal(check <= floor)})" if label == "district" else ""))
             print(f"  LibreOffice kept profile {lo_kept:.2f} s = {lo_kept / check:.1f}× kaohe"

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import gc
 import math
+import queue
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, cast
@@ -24,7 +25,7 @@ from . import limits
 from .files import WorkbookError, write_atomically
 from .grid import column_number
 from .package import shared_strings_part, sheet_parts
-from .sheetxml import CodedColumn, escape, read_columns, shared_strings, unescape
+from .sheetxml import CodedColumn, escape, read_columns, read_columns_streamed, shared_strings, unescape
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -95,17 +96,59 @@ class Book(Protocol):
         terms; ``None`` when the cell's own fill could not be put back exactly (then it is left as is)."""
 
 
-def _inflating(path: Path, package: limits.Package) -> Future[bytearray]:
-    """The package's kept sheet, inflated within the limits on a thread of its own."""
-    def inflate() -> bytearray:
-        with zipfile.ZipFile(path) as archive:
-            return limits.inflate(archive, package)
+class _Inflating:
+    """The package's kept sheet (a district's 测评表, 60 MB of XML), inflated within the limits on a thread
+    of its own into one buffer, filled in place: its cells can be read while the rest of it inflates
+    (``stream``), or its whole XML taken at the end (``whole``)."""
 
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(inflate)
-    finally:
-        pool.shutdown(wait=False)
+    def __init__(self, path: Path, package: limits.Package):
+        self._progress: queue.SimpleQueue[tuple[bytearray, int] | None] = queue.SimpleQueue()
+        self._stopped = False
+
+        def filled(xml: bytearray, filled: int) -> None:
+            if self._stopped:
+                raise _Stopped
+            self._progress.put((xml, filled))
+
+        def inflate() -> bytearray:
+            try:
+                with zipfile.ZipFile(path) as archive:
+                    return limits.inflate(archive, package, filled)
+            finally:
+                self._progress.put(None)
+
+        pool = ThreadPoolExecutor(max_workers=1)
+        try:
+            self._future = pool.submit(inflate)
+        finally:
+            pool.shutdown(wait=False)
+
+    def stream(self) -> Iterator[tuple[bytearray, int]]:
+        """The buffer and how far it is filled, each time it has grown (only the latest of what has come),
+        to its end; ``whole`` then says whether all of it was within the limits."""
+        while (latest := self._progress.get()) is not None:
+            while True:
+                try:
+                    newer = self._progress.get_nowait()
+                except queue.Empty:
+                    break
+                if newer is None:
+                    yield latest
+                    return
+                latest = newer
+            yield latest
+
+    def whole(self) -> bytearray:
+        """The whole XML, or the reason it is refused (LimitError, a damaged part)."""
+        return self._future.result()
+
+    def stop(self) -> None:
+        """No more of it: the file was refused for another part (its thread ends at its next chunk)."""
+        self._stopped = True
+
+
+class _Stopped(Exception):
+    """The inflation of a kept sheet no one will read, stopped."""
 
 
 @contextmanager
@@ -153,19 +196,29 @@ class OpenpyxlBook:
     the package has passed kaohe.limits (raises LimitError). calamine reports an error cell (#N/A…)
     as an empty string, so those cells, found by the same scan of the sheet's XML, are given back
     their error text: an error is never read as a blank. A long sheet read column by column (测评表)
-    is read from its XML by kaohe.sheetxml, straight into coded columns, error cells included;
-    calamine only where that XML is of another kind. openpyxl edits.
+    is read from its XML by kaohe.sheetxml, straight into coded columns, error cells included, and
+    the biggest one while it inflates; calamine only where that XML is of another kind. openpyxl edits.
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        with zipfile.ZipFile(self.path) as archive:
-            package = limits.scan_package(archive, sheet_parts, keep_biggest=True)
-            self._parts = sheet_parts(archive)
+        # the biggest sheet (测评表) inflates on another thread while the other parts are checked and the
+        # other sheets read (zlib lets go of the GIL); its cells are counted when it is read
+        self._kept: dict[str, _Inflating] = {}
+
+        def inflating(package: limits.Package) -> None:
+            assert package.kept is not None
+            self._kept[package.kept[0]] = _Inflating(self.path, package)
+
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                package = limits.scan_package(archive, sheet_parts, keep_biggest=True, on_kept=inflating)
+                self._parts = sheet_parts(archive)
+        except BaseException:  # refused for another part: the kept sheet's thread stops
+            for kept in self._kept.values():
+                kept.stop()
+            raise
         self._scans = package.scans
-        # the biggest sheet (测评表) inflates on another thread while the others are read (zlib lets go of
-        # the GIL); its cells are counted when it is read
-        self._kept = {package.kept[0]: _inflating(self.path, package)} if package.kept else {}
         self._values = CalamineWorkbook.from_path(str(self.path))
         self._arrays: dict[str, np.ndarray] = {}
         self._coded: dict[str, list[CodedColumn] | None] = {}
@@ -175,7 +228,9 @@ class OpenpyxlBook:
 
     def close(self) -> None:
         self._values.close()
-        self._kept.clear()  # a kept sheet never read: its XML goes when its thread ends
+        for kept in self._kept.values():  # a kept sheet never read: its thread stops, its XML goes
+            kept.stop()
+        self._kept.clear()
 
     def sheet_names(self) -> list[str]:
         return self._edit.sheet_names() if self._edit is not None else list(self._values.sheet_names)
@@ -202,13 +257,19 @@ class OpenpyxlBook:
                 if self._strings is None:
                     part = shared_strings_part(archive)
                     self._strings = shared_strings(archive.read(part)) if part in archive.namelist() else []
-                xml = self._kept_xml(sheet) or archive.read(self._parts[sheet])
 
                 def within(rows: int, columns: int) -> None:  # the limits, counted in the reader's own pass
                     if sheet not in self._scans and not limits.within(rows, columns):
                         self._scan(sheet)  # raises, naming the first cell past the limit
 
-                self._coded[sheet] = read_columns(xml, self._strings, within)
+                coded = None
+                if sheet in self._kept:  # read as it inflates; kept only once all of it passed the limits
+                    coded = read_columns_streamed(self._kept[sheet].stream(), self._strings, within)
+                xml = self._kept_xml(sheet)
+                if coded is None:
+                    coded = read_columns(xml if xml is not None else archive.read(self._parts[sheet]), self._strings,
+                                         within)
+                self._coded[sheet] = coded
             if self._coded[sheet] is None:
                 self._scan(sheet)  # read by calamine instead: the whole scan first
             else:
@@ -237,7 +298,7 @@ class OpenpyxlBook:
         if sheet not in self._kept:
             return None
         try:
-            return self._kept[sheet].result()
+            return self._kept[sheet].whole()
         except limits.LimitError as exc:
             raise WorkbookError(f"{self.path.name}：{exc}") from None
         except Exception as exc:  # noqa: BLE001 — a damaged part: zipfile and zlib raise many kinds

@@ -12,16 +12,27 @@ which calamine gives as a date and this reader as the number it is (no 表号 or
 It reads what Excel, WPS, LibreOffice and openpyxl write: ``<c r="B7" s="1" t="s"><v>3</v></c>``.
 Anything else (a namespace prefix, a cell without its reference, a date cell, whitespace between
 tags) makes it answer ``None``, and the caller reads the sheet the ordinary way.
+
+The cells of each piece are found by kaohe/_sheetcells.c in one compiled pass where it was built
+(setup.py: optional), and by ``_numpy_cells`` otherwise: the same answer (tests/test_sheetxml.py
+compares the two on generated XML), the numpy one about twenty passes over the bytes.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 import numpy as np
+
+try:
+    from . import _sheetcells  # type: ignore[attr-defined]  # the compiled pass (setup.py); optional
+except ImportError:  # installed without a C compiler: numpy finds the same cells
+    _sheetcells = None
 
 _LT, _GT, _EQ, _QUOTE, _SLASH = (ord(ch) for ch in '<>="/')
 _NUMBER, _BOOL, _ERROR, _TEXT, _LONG, _INLINE = 1, 2, 3, 4, 5, 6  # kinds in a key's top byte (shared strings: 0)
@@ -117,30 +128,88 @@ def read_columns(xml: bytes | bytearray, strings: Sequence[bytes], within: Calla
     first, last = xml.find(b"<sheetData>"), xml.find(b"</sheetData>")
     if first < 0 or last < 0:
         return [] if b"<sheetData/>" in xml and b":sheetData" not in xml else None
-    buf, lo = np.frombuffer(xml, dtype=np.uint8), first + len(b"<sheetData>")
-    bounds: list[tuple[int, int]] = []
+    lo = first + len(b"<sheetData>")
     at = xml.rfind(b"<row ", lo, last)
     top = _LAST_ROW.match(xml, at) if at >= 0 else None
     if within is not None and top:  # rows stand in order: the last one's number is told first, before any numpy
         within(int(top.group(1)), 0)
-    while lo < last:
-        hi = xml.find(b"<row", lo + _CHUNK, last)
-        bounds.append((lo, last if hi < 0 else hi))
-        lo = bounds[-1][1]
-    # numpy lets go of the GIL over arrays of numbers: pieces of the sheet are read on every core
+    return _read(_cut(xml, lo, last), strings, within)
+
+
+def read_columns_streamed(progress: Iterable[tuple[bytes | bytearray, int]], strings: Sequence[bytes],
+                          within: Callable[[int, int], None] | None = None) -> list[CodedColumn] | None:
+    """``read_columns`` of a sheet's XML as it inflates: ``progress`` tells how far its buffer is filled,
+    and each stretch of whole rows is read as soon as it is there. ``None`` where the whole XML must
+    decide (not plain, no <sheetData> before the end): the caller reads it with ``read_columns``."""
+    return _read(_stretches(progress), strings, within)
+
+
+class _NotStreamable(Exception):
+    """The XML did not cut into stretches of whole rows as it came: leave it to ``read_columns``."""
+
+
+def _stretches(progress: Iterable[tuple[bytes | bytearray, int]]) -> Iterator[Piece]:
+    """Stretches of whole rows between <sheetData> and </sheetData>, each cut at the last <row that has
+    come; only the bytes new since the last look are searched."""
+    lo, looked = -1, 0
+    for xml, filled in progress:
+        since, looked = max(looked - 16, 0), filled  # a tag may straddle the last look
+        if lo < 0:
+            at = xml.find(b"<sheetData>", since, filled)
+            if at < 0:
+                continue
+            lo = since = at + len(b"<sheetData>")
+        end = xml.find(b"</sheetData>", max(since, lo), filled)
+        if end >= 0:
+            yield from _cut(xml, lo, end)
+            return
+        cut = xml.rfind(b"<row", max(since, lo), filled)
+        if cut > lo:
+            yield from _cut(xml, lo, cut)
+            lo = cut
+    raise _NotStreamable
+
+
+def _cut(xml: bytes | bytearray, lo: int, hi: int) -> Iterator[Piece]:
+    """xml[lo:hi] (whole rows) in pieces of about _CHUNK bytes, each cut at a <row."""
+    while lo < hi:
+        at = xml.find(b"<row", lo + _CHUNK, hi)
+        yield xml, lo, hi if at < 0 else at
+        lo = hi if at < 0 else at
+
+
+Piece = tuple[bytes | bytearray, int, int]  # a buffer and the stretch of whole rows in it
+
+
+def _read(pieces: Iterator[Piece], strings: Sequence[bytes], within: Callable[[int, int], None] | None
+          ) -> list[CodedColumn] | None:
+    """The cells of every piece (a few at a time, on every core: the compiled pass and numpy let go of
+    the GIL), then laid out as columns."""
+    cells_of = _compiled_cells if _sheetcells is not None else _numpy_cells
     workers, height, width = min(4, os.cpu_count() or 1), 0, 0
     parts: list[Cells] = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for at in range(0, len(bounds), 2 * workers):  # a few at a time: a sheet past the limits stops early
-            found = list(pool.map(lambda b: _cells(xml, buf, b[0], b[1], len(strings)), bounds[at:at + 2 * workers]))
-            group = [p for p in found if p is not None]
-            if len(group) < len(found):
-                return None
-            parts += group
-            height = max(height, *(int(p[0].max(initial=0)) for p in group))
-            width = max(width, *(int(p[1].max(initial=0)) for p in group))
-            if within is not None:
-                within(height, width)
+
+    def read(piece: Piece) -> Cells | None:
+        xml, lo, hi = piece
+        return cells_of(xml, np.frombuffer(xml, dtype=np.uint8), lo, hi, len(strings))
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            while group := list(pool.map(read, itertools.islice(pieces, 2 * workers))):  # a sheet past the limits stops early
+                if any(p is None for p in group):
+                    return None
+                parts += cast(list[Cells], group)
+                height = max(height, *(int(p[0].max(initial=0)) for p in parts[-len(group):]))
+                width = max(width, *(int(p[1].max(initial=0)) for p in parts[-len(group):]))
+                if within is not None:
+                    within(height, width)
+    except _NotStreamable:
+        return None
+    return _laid_out(parts, height, width, strings)
+
+
+def _laid_out(parts: list[Cells], height: int, width: int, strings: Sequence[bytes]) -> list[CodedColumn]:
+    """The pieces' cells as columns of codes, long values numbered once for the whole sheet."""
     if not parts:
         return []
     odd: dict[bytes, int] = {}  # each piece's long values and inline texts, numbered for the whole sheet
@@ -149,23 +218,55 @@ def read_columns(xml: bytes | bytearray, strings: Sequence[bytes], within: Calla
             number = np.array([odd.setdefault(raw, len(odd)) for raw in raws], dtype=np.int64)
             long = (keys >> 56) == _LONG
             keys[long] = (_LONG << 56) | number[keys[long] & _LOW]
-    row, col, keys = (np.concatenate(p) for p in list(zip(*parts))[:3])
+    # each piece's cells stand by column: a column is one slice of each piece
+    edges = [np.searchsorted(col, np.arange(1, width + 2)) for _, col, _, _ in parts]
     long_values, out = list(odd), []
-    for c in range(1, width + 1):
-        mine = col == c
-        distinct_keys, of = np.unique(keys[mine], return_inverse=True)
+    for c in range(width):
+        rows = np.concatenate([p[0][e[c]:e[c + 1]] for p, e in zip(parts, edges)])
+        distinct_keys, of = _distinct(np.concatenate([p[2][e[c]:e[c + 1]] for p, e in zip(parts, edges)]))
         values = [_value(int(key), strings, long_values) for key in distinct_keys.tolist()]
         codes = np.full(height, len(values), dtype=np.int64)
-        codes[row[mine] - 1] = of.reshape(-1)
+        codes[rows - 1] = of
         out.append(_merged(values + [None], codes))
     return out
 
 
-Cells = tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]  # row, column and key of each cell; the long values
+def _distinct(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)``, without sorting the shared strings' indexes (a column of
+    text as Excel saves it): they span a short range, marked in a table. The other keys (numbers, a
+    header openpyxl wrote inline) are sorted; every one of them is above every index."""
+    strings = keys <= _LOW
+    if strings.all() and len(keys) and int(keys.max()) - int(keys.min()) <= 4 * len(keys) + 4096:
+        low = int(keys.min())
+        present = np.zeros(int(keys.max()) - low + 1, dtype=bool)
+        present[keys - low] = True
+        distinct = np.flatnonzero(present)
+        index = np.zeros(len(present), dtype=np.int64)
+        index[distinct] = np.arange(len(distinct))
+        return distinct + low, index[keys - low]
+    if strings.all() or not strings.any():
+        distinct, of = np.unique(keys, return_inverse=True)
+        return distinct, of.reshape(-1)
+    below, above = _distinct(keys[strings]), _distinct(keys[~strings])
+    of = np.empty(len(keys), dtype=np.int64)
+    of[strings], of[~strings] = below[1], above[1] + len(below[0])
+    return np.concatenate([below[0], above[0]]), of
 
 
-def _cells(xml: bytes | bytearray, buf: np.ndarray, lo: int, hi: int, strings: int) -> Cells | None:
-    """Row, column and value key of each cell with a value in xml[lo:hi] (whole rows), and the long
+Cells = tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes]]  # row, column and key of each cell (by column); the long values
+
+
+def _compiled_cells(xml: bytes | bytearray, buf: np.ndarray, lo: int, hi: int, strings: int) -> Cells | None:
+    """``_numpy_cells`` in one compiled pass, without the GIL (kaohe/_sheetcells.c)."""
+    found = _sheetcells.cells(xml, lo, hi, strings)
+    if found is None:
+        return None
+    row, col, keys, odd = found
+    return np.frombuffer(row, np.int64), np.frombuffer(col, np.int64), np.frombuffer(keys, np.int64), odd
+
+
+def _numpy_cells(xml: bytes | bytearray, buf: np.ndarray, lo: int, hi: int, strings: int) -> Cells | None:
+    """Row, column and value key of each cell with a value in xml[lo:hi] (whole rows), by column, and the long
     values met; None: not plain XML.
 
     A key is a shared string's index; or a short value's bytes with its kind (number, TRUE/FALSE,
@@ -225,7 +326,7 @@ def _cells(xml: bytes | bytearray, buf: np.ndarray, lo: int, hi: int, strings: i
     v_at_all = np.flatnonzero(after == ord("v"))
     is_v = np.zeros(len(lt) + 1, dtype=bool)
     is_v[v_at_all[buf[lt[v_at_all] + 2] == _GT]] = True
-    v_at = np.where(is_v[cell_at + 1], cell_at + 1, -1)
+    v_at = np.where(is_v[cell_at + 1] & ~closed, cell_at + 1, -1)  # a closed cell (<c r="A1"/>) has none
     other = np.flatnonzero(~is_v[cell_at + 1] & ~closed & ~inline)
     if len(other):
         v_all = np.flatnonzero(is_v)
@@ -262,7 +363,8 @@ def _cells(xml: bytes | bytearray, buf: np.ndarray, lo: int, hi: int, strings: i
             return None
         starts[texts], ends[texts] = tag_end[texts], lt[closing[at_close]]
     keys[long] = (_LONG << 56) | _numbered(xml, buf, kind[long], starts[long], ends[long], odd)
-    found = keys >= 0
+    found = np.flatnonzero(keys >= 0)
+    found = found[np.argsort(col[found], kind="stable")]  # by column, as the compiled pass gives them
     return row[found], col[found], keys[found], list(odd)
 
 
@@ -309,7 +411,13 @@ def _value(key: int, strings: Sequence[bytes], long_values: list) -> object:
 
 
 def _merged(values: list[object], codes: np.ndarray) -> CodedColumn:
-    """Equal values under one code (1 and 1.0 written differently; a TRUE kept apart from a 1)."""
+    """Equal values under one code (1 and 1.0 written differently; a TRUE kept apart from a 1), in the
+    order the column first shows them, as ``grid.distinct`` codes a column: whichever pass found the
+    cells, and however it numbered them, the column comes out the same."""
+    seen = np.full(len(values), len(codes), dtype=np.int64)
+    seen[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write wins: each code's first row
     first: dict[tuple[type, object], int] = {}
-    remap = np.array([first.setdefault((type(v), v), len(first)) for v in values], dtype=np.int64)
+    remap = np.zeros(len(values), dtype=np.int64)
+    for old in np.argsort(seen, kind="stable").tolist():
+        remap[old] = first.setdefault((type(values[old]), values[old]), len(first))
     return CodedColumn([v for _, v in first], remap[codes])

@@ -89,12 +89,16 @@ LAUGHS = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">' +
 
 
 @pytest.mark.parametrize("dtd", [XXE, LAUGHS])
-@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/sharedStrings.xml", "sheet"])
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/sharedStrings.xml", "sheet", "biggest sheet"])
 def test_a_dtd_in_any_part_is_refused(tmp_path, capsys, dtd, part):
+    """"biggest sheet": the one inflated on its own thread and read as it inflates (book._Inflating)."""
     source = example(tmp_path)
     with zipfile.ZipFile(source) as z:
         names = z.namelist()
-    target = part if part in names else next(n for n in names if n.startswith("xl/worksheets/"))
+        sheets = sorted((i for i in z.infolist() if i.filename.startswith("xl/worksheets/sheet")),
+                        key=lambda i: i.file_size)
+    target = part if part in names else sheets[-1].filename if part == "biggest sheet" \
+        else next(n for n in names if n.startswith("xl/worksheets/"))
 
     def change(name, data):
         if name != target:
@@ -104,6 +108,23 @@ def test_a_dtd_in_any_part_is_refused(tmp_path, capsys, dtd, part):
     bad = rewrite(source, tmp_path / "dtd.xlsm", change)
     code, _, err = run(capsys, "check", bad)
     assert code == 2 and "DTD" in err and "passwd" not in err
+
+
+@pytest.mark.parametrize("size_of_chunk", [5, 8, 13])
+def test_a_dtd_split_across_two_chunks_is_refused(tmp_path, size_of_chunk):
+    """The parts inflate chunk by chunk (1 MB; the biggest sheet 4 MB): a <!DOCTYPE or <!ENTITY cut at
+    any place between two chunks is found all the same; text with a "!" in it is not refused."""
+    for tag in (b"<!DOCTYPE r>", b"<!ENTITY x 'y'>"):
+        for offset in range(2 * size_of_chunk):
+            path = tmp_path / f"{offset}.zip"
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("xl/worksheets/sheet1.xml", b"x" * offset + tag + b"<worksheet/>")
+                z.writestr("xl/worksheets/sheet2.xml", b"x" * offset + b"<t>!DOCTYPE? no!</t><![CDATA[!]]>")
+            with zipfile.ZipFile(path) as z:
+                with pytest.raises(limits.LimitError, match="DTD"):
+                    list(limits._inflated(z, z.getinfo("xl/worksheets/sheet1.xml"), [0], size_of_chunk))
+                assert b"".join(limits._inflated(z, z.getinfo("xl/worksheets/sheet2.xml"), [0], size_of_chunk)) \
+                    .endswith(b"<![CDATA[!]]>")
 
 
 def test_openpyxl_parses_through_defusedxml():
