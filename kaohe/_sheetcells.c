@@ -112,6 +112,7 @@ static int finish(const Bytes *b, Cell *c, Py_ssize_t hi, int64_t strings, Found
     Py_ssize_t v = !c->closed && (c->next_is_v || !c->inline_text) ? c->v : -1;
     Py_ssize_t start = 0, end = 0;
     if (v >= 0) start = v + 3, end = next_tag(b, v + 1, hi);
+    if (v >= 0 && end < start) v = -1;  /* a piece cut inside <v> (no caller does): no value, as numpy's */
     int kind = c->kind;
     if (v >= 0 && c->shared) {
         Py_ssize_t index_end;
@@ -178,10 +179,15 @@ static int scan(const Bytes *b, Py_ssize_t lo, Py_ssize_t hi, int64_t strings, F
             return NOT_PLAIN;  /* a cell tag without attributes: no reference to place it by */
         } else if (after == 'r' && second == 'o' && at(b, p + 3) == 'w') {  /* <row r="7" …> */
             Py_ssize_t end;
+            int status = finish(b, &c, hi, strings, f);  /* a cell's <v> and </c> stand in its own row */
+            if (status != DONE) return status;
             if (at(b, p + 4) != ' ' || at(b, p + 5) != 'r' || at(b, p + 6) != '=') return NOT_PLAIN;
             row = digits(b, p + 8, &end);
-            if (at(b, end) != '"') return NOT_PLAIN;
+            if (at(b, end) != '"' || row == 0) return NOT_PLAIN;  /* rows count from 1 */
             in_row = 1;
+        } else if (after == '/' && second == 'r' && at(b, p + 3) == 'o' && at(b, p + 4) == 'w') {  /* </row> */
+            int status = finish(b, &c, hi, strings, f);
+            if (status != DONE) return status;
         } else if (after == 'v' && second == '>') {
             if (c.open && c.v < 0) c.v = p;
         } else if (after == '/' && second == 'c' && at(b, p + 3) == '>') {
@@ -264,9 +270,10 @@ static PyObject *cells(PyObject *self, PyObject *args) {
              *keys = PyByteArray_FromStringAndSize(NULL, f.n * 8);
     if (rows && cols && keys) {
         int sorted;
+        int64_t *to_rows = (int64_t *)PyByteArray_AS_STRING(rows), *to_cols = (int64_t *)PyByteArray_AS_STRING(cols),
+                *to_keys = (int64_t *)PyByteArray_AS_STRING(keys);  /* taken with the GIL */
         Py_BEGIN_ALLOW_THREADS
-        sorted = by_column(&f, (int64_t *)PyByteArray_AS_STRING(rows), (int64_t *)PyByteArray_AS_STRING(cols),
-                           (int64_t *)PyByteArray_AS_STRING(keys));
+        sorted = by_column(&f, to_rows, to_cols, to_keys);
         Py_END_ALLOW_THREADS
         if (sorted) result = PyTuple_Pack(4, rows, cols, keys, odd);
         else PyErr_NoMemory();

@@ -103,7 +103,7 @@ class _Inflating:
 
     def __init__(self, path: Path, package: limits.Package):
         self._progress: queue.SimpleQueue[tuple[bytearray, int] | None] = queue.SimpleQueue()
-        self._stopped = False
+        self._stopped = self._ended = False
 
         def filled(xml: bytearray, filled: int) -> None:
             if self._stopped:
@@ -126,17 +126,18 @@ class _Inflating:
     def stream(self) -> Iterator[tuple[bytearray, int]]:
         """The buffer and how far it is filled, each time it has grown (only the latest of what has come),
         to its end; ``whole`` then says whether all of it was within the limits."""
-        while (latest := self._progress.get()) is not None:
+        while not self._ended and (latest := self._progress.get()) is not None:
             while True:
                 try:
                     newer = self._progress.get_nowait()
                 except queue.Empty:
                     break
                 if newer is None:
-                    yield latest
-                    return
+                    self._ended = True
+                    break
                 latest = newer
             yield latest
+        self._ended = True  # a second reading finds the end at once (it then takes ``whole``)
 
     def whole(self) -> bytearray:
         """The whole XML, or the reason it is refused (LimitError, a damaged part)."""
@@ -214,12 +215,12 @@ class OpenpyxlBook:
             with zipfile.ZipFile(self.path) as archive:
                 package = limits.scan_package(archive, sheet_parts, keep_biggest=True, on_kept=inflating)
                 self._parts = sheet_parts(archive)
-        except BaseException:  # refused for another part: the kept sheet's thread stops
+            self._values = CalamineWorkbook.from_path(str(self.path))
+        except BaseException:  # refused for another part, or calamine cannot open it: the kept sheet's thread stops
             for kept in self._kept.values():
                 kept.stop()
             raise
         self._scans = package.scans
-        self._values = CalamineWorkbook.from_path(str(self.path))
         self._arrays: dict[str, np.ndarray] = {}
         self._coded: dict[str, list[CodedColumn] | None] = {}
         self._strings: list[bytes] | None = None
@@ -261,6 +262,12 @@ class OpenpyxlBook:
                 def within(rows: int, columns: int) -> None:  # the limits, counted in the reader's own pass
                     if sheet not in self._scans and not limits.within(rows, columns):
                         self._scan(sheet)  # raises, naming the first cell past the limit
+                    # the scan places a cell by its r="A1", this reader by its <row r="1">: a file where the two
+                    # disagree is refused all the same (columns 0: the last row's number, told first as a hint,
+                    # which empty formatted rows below the cells may raise without a cell past the limits)
+                    if columns and not limits.within(rows, columns):
+                        where = f"第{rows:,}行" if rows > limits.MAX_ROWS else f"第{rows:,}行第{columns:,}列"
+                        raise WorkbookError(f"{self.path.name}：{limits.refuse_cells(sheet, where)}")
 
                 coded = None
                 if sheet in self._kept:  # read as it inflates; kept only once all of it passed the limits

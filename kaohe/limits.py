@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .package import shared_strings_part
 from .sheetxml import unescape
 
 MAX_ROWS = 500_000  # rows per sheet (a district's 330,000 typed rating forms fit)
@@ -71,6 +72,13 @@ def within(rows: int, columns: int) -> bool:
     return rows <= MAX_ROWS and columns <= MAX_COLUMNS and rows * columns <= MAX_AREA
 
 
+def refuse_cells(sheet: str, where: str) -> LimitError:
+    """A sheet refused for a cell past the limits; ``where``: that cell (XFD1048576, or 第600,001行)."""
+    return LimitError(f"工作表“{sheet}”的 {where} 有内容，超出 kaohe 可读的范围（每表最多 {MAX_ROWS:,} 行、"
+                      f"{MAX_COLUMNS:,} 列，从 A1 到最后一个有内容的格合计不超过 {MAX_AREA:,} 格）。"
+                      "请在 Excel 中删去多余的行、列或格（选中后“删除”，而非只清除内容）再保存")
+
+
 def _mib(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
 
@@ -89,9 +97,7 @@ class _Sheet:
         self.column = 0  # the last cell's column in the current row
 
     def _refuse(self, where: str) -> LimitError:
-        return LimitError(f"工作表“{self.name}”的 {where} 有内容，超出 kaohe 可读的范围（每表最多 {MAX_ROWS:,} 行、"
-                          f"{MAX_COLUMNS:,} 列，从 A1 到最后一个有内容的格合计不超过 {MAX_AREA:,} 格）。"
-                          "请在 Excel 中删去多余的行、列或格（选中后“删除”，而非只清除内容）再保存")
+        return refuse_cells(self.name, where)
 
     def feed(self, data: bytes) -> None:
         """One stretch of whole cells: counted in C (findall, max) unless a cell omits its reference."""
@@ -174,11 +180,12 @@ def scan_sheet(name: str, xml: bytes | bytearray) -> SheetScan:
     return _feed(_Sheet(name), (bytes(view[at:at + CHUNK]) for at in range(0, len(xml), CHUNK)))
 
 
-def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: list[int], size_of_chunk: int = CHUNK
-              ) -> Iterator[bytes]:
+def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: list[int], size_of_chunk: int = CHUNK,
+              xml: bool = False) -> Iterator[bytes]:
     """A part's chunks, within the size limits (``total``: the package's bytes so far, added to); an XML
-    part's checked for a DTD."""
-    xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+    part's checked for a DTD: by its name, or ``xml`` (a sheet or the shared strings, whatever the name
+    the package's relationships give them)."""
+    xml = xml or info.filename.lower().endswith((".xml", ".rels", ".vml"))
     size, tail = 0, b""
     with archive.open(info) as stream:
         while chunk := stream.read(size_of_chunk):
@@ -201,9 +208,9 @@ def inflate(archive: zipfile.ZipFile, package: Package,
     their sum was checked against the package's limit first."""
     assert package.kept is not None
     info = archive.getinfo(package.kept[1])
-    xml, filled = bytearray(info.file_size), 0
+    xml, filled = bytearray(_inflated_at_most(info)), 0
     with memoryview(xml) as view:
-        for chunk in _inflated(archive, info, [0], KEPT_CHUNK):
+        for chunk in _inflated(archive, info, [0], KEPT_CHUNK, xml=True):
             if filled + len(chunk) > len(xml):  # zipfile stops at the declared size; never trusted blindly
                 raise _too_big(info.filename, filled + len(chunk))
             view[filled:filled + len(chunk)] = chunk
@@ -211,6 +218,17 @@ def inflate(archive: zipfile.ZipFile, package: Package,
             if each is not None:
                 each(xml, filled)
     return xml if filled == len(xml) else xml[:filled]
+
+
+def _inflated_at_most(info: zipfile.ZipInfo) -> int:
+    """The most a part can inflate to: its declared size, but no more than its compressed bytes allow
+    (deflate gives at most 1,032 bytes a byte; stored, one), so that a header declaring 512 MB over a
+    few compressed bytes does not have them set aside."""
+    if info.compress_type == zipfile.ZIP_DEFLATED:
+        return min(info.file_size, 1032 * info.compress_size + 4096)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return min(info.file_size, info.compress_size)
+    return info.file_size
 
 
 def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFile], dict[str, str]],
@@ -231,6 +249,7 @@ def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFil
         raise _too_big("全部内容", sum(i.file_size for i in infos))
     sheets = sheet_parts(archive)  # reads two small parts, their declared sizes checked just above
     by_part = {part: name for name, part in sheets.items()}
+    xml_parts = {shared_strings_part(archive)}
     sheet_infos = [i for i in infos if i.filename in by_part]
     biggest = max(sheet_infos, key=lambda i: i.file_size).filename if keep_biggest and sheet_infos else None
     found, total = Package({}, (by_part[biggest], biggest) if biggest else None), [0]
@@ -240,8 +259,9 @@ def scan_package(archive: zipfile.ZipFile, sheet_parts: Callable[[zipfile.ZipFil
         if info.filename == biggest:
             continue
         if info.filename in by_part:
-            found.scans[by_part[info.filename]] = _feed(_Sheet(by_part[info.filename]), _inflated(archive, info, total))
+            found.scans[by_part[info.filename]] = _feed(_Sheet(by_part[info.filename]),
+                                                        _inflated(archive, info, total, xml=True))
         else:
-            for _ in _inflated(archive, info, total):
+            for _ in _inflated(archive, info, total, xml=info.filename in xml_parts):
                 pass
     return found

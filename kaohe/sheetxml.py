@@ -306,8 +306,8 @@ def _numpy_cells(xml: bytes | bytearray, buf: np.ndarray, lo: int, hi: int, stri
         return None  # a row without its number (r="…" first): rows would have to be counted
     number, number_end = _digits(buf, rows + 8)
     in_row = np.searchsorted(row_at, cell_at) - 1  # the <row> each cell stands in
-    if (in_row < 0).any() or not (buf[number_end] == _QUOTE).all():
-        return None
+    if (in_row < 0).any() or not (buf[number_end] == _QUOTE).all() or (number == 0).any():
+        return None  # a cell before any row, or a row not numbered from 1
     row = number[in_row]
     # its type, t="…" inside the tag (none: a number)
     teq = eq[buf[eq - 1] == ord("t")]
@@ -326,16 +326,20 @@ def _numpy_cells(xml: bytes | bytearray, buf: np.ndarray, lo: int, hi: int, stri
     v_at_all = np.flatnonzero(after == ord("v"))
     is_v = np.zeros(len(lt) + 1, dtype=bool)
     is_v[v_at_all[buf[lt[v_at_all] + 2] == _GT]] = True
+    # a cell's <v> and </c> stand before the next cell, <row> or </row>: the tag that ends a waiting cell
+    slash = np.flatnonzero(after == _SLASH)
+    row_end_at = slash[(buf[lt[slash] + 2] == ord("r")) & (buf[lt[slash] + 3] == ord("o")) & (buf[lt[slash] + 4] == ord("w"))]
+    ends_cell = np.sort(np.concatenate([cell_at, row_at, row_end_at]))
+    next_end = np.append(ends_cell, len(lt))[np.searchsorted(ends_cell, cell_at, side="right")]
     v_at = np.where(is_v[cell_at + 1] & ~closed, cell_at + 1, -1)  # a closed cell (<c r="A1"/>) has none
     other = np.flatnonzero(~is_v[cell_at + 1] & ~closed & ~inline)
     if len(other):
         v_all = np.flatnonzero(is_v)
         j = np.minimum(np.searchsorted(v_all, cell_at[other]), max(len(v_all) - 1, 0))
         found_v = v_all[j] if len(v_all) else np.full(len(other), -1)
-        v_at[other] = np.where((found_v > cell_at[other]) & (found_v < np.append(cell_at[1:], len(lt))[other]), found_v, -1)
+        v_at[other] = np.where((found_v > cell_at[other]) & (found_v < next_end[other]), found_v, -1)
     has_v = v_at >= 0
     starts, ends = np.where(has_v, lt_end[v_at] + 3, 0), np.where(has_v, lt_end[v_at + 1], 0)
-    next_cell = np.append(cells[1:], hi)
     keys = np.full(len(cells), -1, dtype=np.int64)  # -1: no value
     ok = np.flatnonzero(shared & has_v)
     index, index_end = _digits(buf, starts[ok])
@@ -355,11 +359,10 @@ def _numpy_cells(xml: bytes | bytearray, buf: np.ndarray, lo: int, hi: int, stri
     kind[long[inline[long]]] = _INLINE
     texts = long[inline[long]]  # an inline text: from its tag to its </c>
     if len(texts):  # Excel writes none; openpyxl every text
-        slash = np.flatnonzero(after == _SLASH)
         closing = slash[(buf[lt[slash] + 2] == ord("c")) & (buf[lt[slash] + 3] == _GT)]
         at_close = np.searchsorted(closing, cell_at[texts])
         if (at_close >= len(closing)).any() or \
-                (lt[closing[np.minimum(at_close, len(closing) - 1)]] > next_cell[texts]).any():
+                (closing[np.minimum(at_close, len(closing) - 1)] > next_end[texts]).any():
             return None
         starts[texts], ends[texts] = tag_end[texts], lt[closing[at_close]]
     keys[long] = (_LONG << 56) | _numbered(xml, buf, kind[long], starts[long], ends[long], odd)
@@ -376,7 +379,8 @@ def _numbered(xml: bytes | bytearray, buf: np.ndarray, kind: np.ndarray, starts:
     width = int((ends - starts).max())
     at = starts[:, None] + np.arange(min(width, 256))
     block = np.where(at < ends[:, None], buf[np.minimum(at, len(buf) - 1)], 0).astype(np.uint8)
-    rows = np.concatenate([kind.astype(np.uint8)[:, None], block], axis=1)
+    length = (ends - starts).astype(">u4").view(np.uint8).reshape(-1, 4)  # "ab" and "ab\0" stay two values
+    rows = np.concatenate([kind.astype(np.uint8)[:, None], length, block], axis=1)
     _, first, of = np.unique(np.ascontiguousarray(rows).view(f"S{rows.shape[1]}").ravel(),
                              return_index=True, return_inverse=True)
     numbers = np.array([odd.setdefault(bytes([kind[i]]) + xml[starts[i]:ends[i]], len(odd))
@@ -415,9 +419,10 @@ def _merged(values: list[object], codes: np.ndarray) -> CodedColumn:
     order the column first shows them, as ``grid.distinct`` codes a column: whichever pass found the
     cells, and however it numbered them, the column comes out the same."""
     seen = np.full(len(values), len(codes), dtype=np.int64)
-    seen[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write wins: each code's first row
+    np.minimum.at(seen, codes, np.arange(len(codes)))  # each code's first row
     first: dict[tuple[type, object], int] = {}
     remap = np.zeros(len(values), dtype=np.int64)
     for old in np.argsort(seen, kind="stable").tolist():
-        remap[old] = first.setdefault((type(values[old]), values[old]), len(first))
+        if seen[old] < len(codes):  # a value no row shows (a cell written twice at one place): left out
+            remap[old] = first.setdefault((type(values[old]), values[old]), len(first))
     return CodedColumn([v for _, v in first], remap[codes])

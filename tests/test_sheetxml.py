@@ -221,8 +221,10 @@ def test_the_tally_finds_the_same_from_the_xml_as_from_calamine(tmp_path, capsys
 # whitespace between tags, a row without its number, a shared index past the table, an attribute-less
 # tag). Both must give the same cells, or both None.
 _VALUES = st.sampled_from(["0", "1", "3", "12", "", "85.5", "-3", "1E3", "#N/A", "TRUE", "85.125", "123456",
-                           "1234567", "#DIV/0!", "1234567.125", "x&amp;y", "0" * 12, "春晖" * 3, "长" * 300])
-# (a value of up to 6 bytes is packed into its key, a longer one numbered: both sides of the line)
+                           "1234567", "#DIV/0!", "1234567.125", "x&amp;y", "0" * 12, "春晖" * 3, "长" * 300,
+                           "x" * 256, "x" * 257, "abcdefg", "abcdefg\x00"])
+# a value of up to 6 bytes is packed into its key, a longer one numbered: both sides of that line; and
+# values numpy's pass once took for one (256 and 257 bytes alike in their first 256; a trailing NUL)
 _INDEXES = st.sampled_from(["0", "1", "3", "12", "", "007"])  # a shared string's index: within a table of 15
 _TYPES = st.sampled_from(["", ' t="n"', ' t="b"', ' t="e"', ' t="str"', ' t="inlineStr"'])
 _COLUMNS = st.sampled_from(["A", "B", "F", "Z", "AA", "XFD"])
@@ -230,7 +232,8 @@ _SLIPS = st.sampled_from([  # each makes a sheet not plain: the reader must say 
     '<c r="ABCD1"><v>1</v></c>', '<c r="a1"><v>1</v></c>', '<c s="1" r="A1"><v>1</v></c>', "<c><v>1</v></c>",
     '<c r="A1" t="d"><v>2025-01-01</v></c>', '<c r="A1" t="x"><v>1</v></c>', '<c r="A1">\n<v>1</v></c>',
     '<c r="A1" t="s"><v>15</v></c>', '<c r="A1" t="s"><v>1.5</v></c>', '<c r="A1" t="s"><v>9999999999999</v></c>',
-    '<c r="A1" t="inlineStr"><is><t>x</t></is>', "</row><row>", '</row><row spans="1:2" r="7">'])
+    '<c r="A1" t="inlineStr"><is><t>x</t></is>', "</row><row>", '</row><row spans="1:2" r="7">',
+    '</row><row r="0">'])
 
 
 @st.composite
@@ -249,7 +252,8 @@ def _sheet(draw) -> bytes:
     """A sheet of plain cells of every kind, and one time in four a slip somewhere among them."""
     rows = []
     for n in sorted(draw(st.sets(st.integers(1, 40), max_size=6))):
-        start = draw(st.sampled_from([f'<row r="{n}">', f'<row r="{n}" spans="1:3">']))
+        start = draw(st.sampled_from([f'<row r="{n}">', f'<row r="{n}" spans="1:3">',
+                                      f'<row r="{n}"><v>9</v>']))  # a stray <v>: no cell of the row before takes it
         rows.append(start + "".join(draw(st.lists(_cell(n), max_size=5))) + "</row>")
     if rows and draw(st.integers(0, 3)) == 0:
         at = draw(st.integers(0, len(rows) - 1))
@@ -313,3 +317,38 @@ def test_a_closed_cell_has_no_value_whatever_follows_it(reader):
     cells = '<row r="1"><c r="A1" t="inlineStr"/><v>0</v><c r="B1"/><v>7</v><c r="C1"><v>2</v></c></row>'
     assert [list(c) for c in read_columns(f"<worksheet><sheetData>{cells}</sheetData></worksheet>".encode(), [])] \
         == [[None], [None], [2.0]]
+
+
+def test_a_read_that_failed_while_the_sheet_inflated_can_be_taken_again(tmp_path, monkeypatch):
+    """The biggest sheet (the example's 测评表) is read as it inflates. A read that fails half-way (made
+    to, here) leaves it readable: the next read takes the whole XML instead of waiting for chunks that
+    have all come already."""
+    import shutil
+    import threading
+
+    from tests.hostile.build import EXAMPLES
+
+    path = tmp_path / "a.xlsm"
+    shutil.copyfile(EXAMPLES["jingan"], path)
+    expected = OpenpyxlBook(path)
+    assert "测评表" in expected._kept  # the biggest sheet, inflating on its thread
+    expected_columns = [list(c) for c in expected.columns("测评表")]
+    expected.close()
+
+    def failing(progress, strings, within=None):
+        for _ in progress:  # to the end of the XML, then a failure
+            pass
+        raise RuntimeError("made to fail")
+
+    book = OpenpyxlBook(path)
+    streamed = book_module.read_columns_streamed
+    monkeypatch.setattr(book_module, "read_columns_streamed", failing)
+    with pytest.raises(RuntimeError):
+        book.columns("测评表")
+    monkeypatch.setattr(book_module, "read_columns_streamed", streamed)
+    found: list = []
+    reading = threading.Thread(target=lambda: found.append(book.columns("测评表")), daemon=True)
+    reading.start()
+    reading.join(timeout=60)
+    assert not reading.is_alive() and [list(c) for c in found[0]] == expected_columns
+    book.close()

@@ -10,7 +10,7 @@ import pytest
 
 from kaohe import limits
 
-from .build import add_row, example, kaohe, patch_sheet, rewrite, run
+from .build import add_row, example, kaohe, part_of, patch_sheet, rewrite, run
 
 
 def stray(ref: str) -> str:
@@ -162,3 +162,59 @@ def test_the_biggest_sheet_of_a_kind_only_calamine_reads_is_scanned_before_it(tm
     code, _, err = run(capsys, *argv)
     assert code == 2 and "工作表“测评表”的 第" in err and "第1001列 有内容" in err
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def _declared(path, part: str, size: int) -> None:
+    """The headers of one part (local, offset 22; central, offset 24) made to declare ``size`` bytes."""
+    data, name = bytearray(path.read_bytes()), part.encode()
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        for found in re.finditer(re.escape(signature), bytes(data)):
+            if data[found.start() + name_at:found.start() + name_at + len(name)] == name:
+                data[found.start() + size_at:found.start() + size_at + 4] = struct.pack("<I", size)
+    path.write_bytes(bytes(data))
+
+
+def test_a_part_declaring_400_mb_over_a_few_bytes_is_not_given_them(tmp_path):
+    """The biggest sheet inflates into one buffer set aside before it inflates: as big as the compressed
+    bytes can give (deflate: 1,032 to 1), not as big as a header claims (within the 512 MB limit)."""
+    import tracemalloc
+
+    from kaohe.book import OpenpyxlBook
+
+    honest = example(tmp_path)
+    lying = example(tmp_path, name="lying.xlsm")
+    _declared(lying, part_of(lying, "测评表"), 400 * 2**20)
+    read = []
+    for path in (honest, lying):
+        tracemalloc.start()
+        try:
+            book = OpenpyxlBook(path)
+            read.append([list(c) for c in book.columns("测评表")])
+            book.close()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        # the example's 测评表: 0.85 MB of XML, 70 KB compressed, so at most 1,032 × 70 KB ≈ 72 MB set aside
+        assert peak < 100 * 2**20
+    assert read[0] == read[1]
+
+
+@pytest.mark.parametrize("row", ['<row r="999999999999"><c r="A1"><v>1</v></c></row>',  # 10¹² rows: its columns
+                                 '<row r="600000"><c r="A1"><v>1</v></c></row>'])  # would not fit in memory
+def test_a_row_numbered_past_the_limit_is_refused_whatever_its_cells_say(tmp_path, capsys, row):
+    """The limits' scan places a cell by its reference (A1), the 测评表's reader by its row's number: a file
+    where the two disagree is refused all the same, naming the row, not read into a column of 10¹² rows."""
+    bad = patch_sheet(example(tmp_path), tmp_path / "rows.xlsm", "测评表", lambda x: add_row(x, row))
+    code, _, err = run(capsys, "check", bad)
+    number = re.search(r'r="(\d+)"', row).group(1)
+    assert code == 2 and f"“测评表”的 第{int(number):,}行" in err and "内部错误" not in err
+
+
+def test_a_row_numbered_0_is_not_read_as_the_last_row(tmp_path, capsys):
+    """Rows count from 1: <row r="0"> is not the plain XML the 测评表 reader knows (index −1 would be the
+    last row); the sheet is read the ordinary way, or refused with a reason, never a traceback."""
+    bad = patch_sheet(example(tmp_path), tmp_path / "zero.xlsm", "测评表",
+                      lambda x: add_row(x, '<row r="0"><c r="A0"><v>1</v></c></row>'))
+    code, out, err = run(capsys, "check", bad)
+    assert code in (0, 1, 2) and "内部错误" not in err and "Traceback" not in err + out
+    assert code != 2 or err.startswith("kaohe：zero.xlsm")
