@@ -4,7 +4,9 @@ Optional: where no C compiler is at hand (a Windows PC installing from source, s
 without it and reads the same sheet with numpy, to the same result, slower (kaohe/sheetxml.py).
 Everything else about the package is in pyproject.toml."""
 
+import sys
+
 from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("kaohe._sheetcells", ["kaohe/_sheetcells.c"], optional=True,
-                             extra_compile_args=["-O2"] if not __import__("sys").platform.startswith("win") else [])])
+                             extra_compile_args=[] if sys.platform.startswith("win") else ["-O2"])])
