@@ -202,8 +202,8 @@ def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: list[int],
 def inflate(archive: zipfile.ZipFile, package: Package,
             each: Callable[[bytearray, int], None] | None = None) -> bytearray:
     """The kept sheet's XML, inflated within the limits (its size, the package's, no DTD) into one buffer
-    of its declared size (checked by scan_package), filled in place: neither joined from its chunks nor
-    grown, so it can be read while it fills. ``each(xml, filled)``: told after every chunk how far it is.
+    set aside before it inflates (``_inflated_at_most``), filled in place: neither joined from its chunks
+    nor grown, so it can be read while it fills. ``each(xml, filled)``: told after every chunk how far it is.
     It may inflate while scan_package inflates the others: no part inflates past its declared size, and
     their sum was checked against the package's limit first."""
     assert package.kept is not None
